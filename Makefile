@@ -1,0 +1,20 @@
+# The two commands of the README. Both run the same idempotent set-up first.
+.PHONY: setup lab test lint test-single-thread
+
+setup:
+	@bash scripts/setup.sh
+
+## Open JupyterLab on the lectures.
+lab: setup
+	.venv/bin/jupyter lab lectures/
+
+## Lint, then the helpers' unit tests and every notebook under nbval.
+test: setup lint
+	.venv/bin/python -m pytest
+
+lint:
+	.venv/bin/ruff check .
+
+## The notebooks again with one thread, as on a machine with another BLAS set-up.
+test-single-thread: setup
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/python -m pytest lectures

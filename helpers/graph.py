@@ -1,0 +1,195 @@
+"""Trace a scalar expression graph and draw it with Graphviz.
+
+A node is any object with ``data``, ``grad``, ``_prev`` (its children) and ``_op``
+(the operation that made it, ``""`` for a leaf), plus an optional ``label``: the
+lecture's ``Value`` and ``helpers.engine.Value`` both qualify.
+
+The drawing must be the same in every run so that nbval can compare it. The
+lecture's version names Graphviz nodes by ``id(node)``, a memory address that
+changes every time; here a node's name is its position in a deterministic order.
+When ``_prev`` is an ordered sequence that order is used; when it is a set (whose
+iteration order follows memory addresses) the children are sorted by a fingerprint
+of their whole sub-graph (label, op, data, grad, and their own children), so the
+order depends only on what the graph contains.
+"""
+
+import hashlib
+
+import graphviz
+
+__all__ = ["GraphvizMissingError", "GraphDrawing", "trace", "draw_dot"]
+
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+INSTALL_HINT = (
+    "Graphviz's `dot` program was not found, so the graph cannot be drawn as a picture;\n"
+    "the listing above is the same graph as text. Install Graphviz, then restart the kernel:\n"
+    "  Debian / Ubuntu / Colab:  sudo apt-get install -y graphviz\n"
+    "  macOS (Homebrew):         brew install graphviz\n"
+    "  conda:                    conda install -c conda-forge graphviz"
+)
+
+
+class GraphvizMissingError(RuntimeError):
+    """Raised when a picture is requested but Graphviz's ``dot`` is not installed."""
+
+
+def _check_node(obj, role):
+    missing = [name for name in ("data", "grad", "_prev", "_op") if not hasattr(obj, name)]
+    if missing:
+        raise TypeError(
+            f"{role} must be a graph node with .data, .grad, ._prev and ._op "
+            f"(a Value); got {type(obj).__name__} {obj!r:.60}, which lacks "
+            + ", ".join("." + m for m in missing)
+        )
+
+
+def _fmt(x):
+    """Four decimals, with no minus sign on a value that rounds to zero."""
+    text = f"{float(x):.4f}"
+    return "0.0000" if text == "-0.0000" else text
+
+
+def _label(node):
+    return str(getattr(node, "label", "") or "")
+
+
+def _collect(root):
+    """Every node reachable from ``root``, each checked once (any order)."""
+    _check_node(root, "draw_dot/trace argument")
+    seen = {id(root): root}
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in node._prev:
+            if id(child) not in seen:
+                _check_node(child, f"a child of {_label(node) or 'a node'}")
+                seen[id(child)] = child
+                stack.append(child)
+    return list(seen.values())
+
+
+def _fingerprints(nodes):
+    """A hash of each node's whole sub-graph, computed children first (no recursion)."""
+    prints = {}
+    for start in nodes:
+        stack = [(start, False)]
+        while stack:
+            node, children_done = stack.pop()
+            if id(node) in prints:
+                continue
+            if not children_done:
+                stack.append((node, True))
+                stack.extend((c, False) for c in node._prev if id(c) not in prints)
+                continue
+            parts = sorted(prints[id(c)] for c in node._prev)
+            text = "|".join([_label(node), str(node._op), repr(float(node.data)),
+                             repr(float(node.grad)), *parts])
+            prints[id(node)] = hashlib.sha1(text.encode()).hexdigest()
+    return prints
+
+
+def _ordered_children(node, prints):
+    prev = node._prev
+    if isinstance(prev, (set, frozenset)):
+        return sorted(prev, key=lambda c: prints[id(c)])
+    return list(prev)
+
+
+def trace(root):
+    """Return ``(nodes, edges)`` reachable from ``root`` in a deterministic order.
+
+    ``nodes`` is in topological order (children before the nodes made from them,
+    ``root`` last); ``edges`` holds ``(child, parent)`` pairs in the same order.
+    """
+    everything = _collect(root)
+    needs_prints = any(isinstance(n._prev, (set, frozenset)) for n in everything)
+    prints = _fingerprints(everything) if needs_prints else {}
+    nodes, edges, done = [], [], set()
+    stack = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in done:
+            continue
+        children = _ordered_children(node, prints)
+        if children_done:
+            done.add(id(node))
+            nodes.append(node)
+            edges.extend((child, node) for child in children)
+        else:
+            stack.append((node, True))
+            # Reversed, so the first child is finished (and numbered) first.
+            stack.extend((c, False) for c in reversed(children) if id(c) not in done)
+    return nodes, edges
+
+
+def _escape(text):
+    """Escape the characters that mean something inside a Graphviz record label."""
+    for ch in '\\{}|<>"':
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
+class GraphDrawing:
+    """A drawn expression graph: SVG in Jupyter, a compact listing as plain text.
+
+    ``source`` is the DOT text, ``text`` the listing, ``svg()`` the picture, and
+    ``digraph`` the underlying :class:`graphviz.Digraph` for further styling.
+    """
+
+    def __init__(self, digraph, text):
+        self.digraph = digraph
+        self.text = text
+
+    @property
+    def source(self):
+        return self.digraph.source
+
+    def svg(self):
+        """The picture as SVG text; raises GraphvizMissingError without ``dot``."""
+        try:
+            return self.digraph.pipe(format="svg", encoding="utf-8")
+        except graphviz.ExecutableNotFound:
+            raise GraphvizMissingError(INSTALL_HINT) from None
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        try:
+            return {"image/svg+xml": self.svg(), "text/plain": self.text}
+        except GraphvizMissingError as err:
+            return {"text/plain": f"{self.text}\n\n{err}"}
+
+    def __repr__(self):
+        return self.text
+
+
+def draw_dot(root, rankdir="LR"):
+    """Draw the graph that ends at ``root``: one box per value, an oval per operation.
+
+    Each box shows the value's label, data and grad. ``rankdir`` is Graphviz's
+    direction: "LR" (left to right, the default), "RL", "TB" or "BT".
+    """
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
+    nodes, edges = trace(root)
+    name = {id(node): f"v{i}" for i, node in enumerate(nodes)}
+    dot = graphviz.Digraph("expression", graph_attr={"rankdir": rankdir})
+    lines = [f"expression graph: {len(nodes)} values, "
+             f"{sum(1 for n in nodes if n._op)} operations"]
+    width = max(len(_label(n)) for n in nodes)
+    kids = {}
+    for child, parent in edges:
+        kids.setdefault(id(parent), []).append(name[id(child)])
+    for node in nodes:
+        vid, label = name[id(node)], _label(node)
+        fields = [_escape(label)] if label else []
+        fields += [f"data {_fmt(node.data)}", f"grad {_fmt(node.grad)}"]
+        dot.node(vid, "{ " + " | ".join(fields) + " }", shape="record")
+        line = f"  {vid:>4} {label:<{width}}  data {_fmt(node.data):>10}  grad {_fmt(node.grad):>10}"
+        if node._op:
+            dot.node(vid + "_op", _escape(str(node._op)))
+            dot.edge(vid + "_op", vid)
+            line += f"  = {node._op}({', '.join(kids.get(id(node), []))})"
+        lines.append(line.rstrip())
+    for child, parent in edges:
+        dot.edge(name[id(child)], name[id(parent)] + ("_op" if parent._op else ""))
+    return GraphDrawing(dot, "\n".join(lines))

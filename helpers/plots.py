@@ -1,0 +1,169 @@
+"""The figures the lectures use, in one consistent style.
+
+Every function draws into ``ax`` when given one (so figures can be combined) or
+into a new figure, returns ``(fig, ax)`` and prints nothing. In a notebook, end
+the cell with ``;`` or assign the result so no object repr is shown.
+"""
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["STYLE", "COLORS", "plot_function", "plot_loss", "plot_histograms",
+           "plot_heatmap", "plot_decision_boundary"]
+
+COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+STYLE = {
+    "figure.figsize": (6.4, 4.0),
+    "figure.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": plt.cycler(color=COLORS),
+    "font.size": 10,
+    "legend.frameon": False,
+}
+
+
+def _axes(ax, figsize=None):
+    """The figure and axes to draw into: ``ax``'s own, or new ones in the house style."""
+    if ax is not None:
+        return ax.figure, ax
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
+    ax.grid(True, alpha=STYLE["grid.alpha"])
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return fig, ax
+
+
+def _numpy(values):
+    """A float numpy array from a list, numpy array or (possibly grad-tracking) tensor."""
+    if hasattr(values, "detach"):
+        values = values.detach().cpu().numpy()
+    return np.asarray(values, dtype=float)
+
+
+def plot_function(f, xs, x0=None, slope=None, ax=None, label="f(x)"):
+    """Plot ``f`` over ``xs``; with ``x0``, mark it and draw the tangent line there.
+
+    ``slope`` is the tangent's slope; left out, it is estimated by a central difference.
+    """
+    xs = _numpy(xs)
+    fig, ax = _axes(ax)
+    ax.plot(xs, [f(x) for x in xs], color=COLORS[0], label=label)
+    if x0 is not None:
+        y0 = f(x0)
+        if slope is None:
+            h = 1e-5
+            slope = (f(x0 + h) - f(x0 - h)) / (2 * h)
+        span = (xs.max() - xs.min()) / 4
+        tx = np.array([x0 - span, x0 + span])
+        ax.plot(tx, y0 + slope * (tx - x0), "--", color=COLORS[1],
+                label=f"tangent at x={x0:g}, slope {slope:.3g}")
+        ax.plot([x0], [y0], "o", color=COLORS[1])
+    ax.set_xlabel("x")
+    ax.legend()
+    return fig, ax
+
+
+def plot_loss(losses, smooth=None, log=False, ax=None, label="loss"):
+    """The loss per step (faint) and, with ``smooth=k``, its mean over blocks of ``k`` steps.
+
+    ``log=True`` puts the loss on a log scale (``log10`` of the loss is what the
+    lectures plot for long training runs).
+    """
+    values = _numpy(losses).ravel()
+    fig, ax = _axes(ax)
+    steps = np.arange(len(values))
+    ax.plot(steps, values, color=COLORS[0], alpha=0.3 if smooth else 1.0, lw=0.8,
+            label=label if not smooth else f"{label} (each step)")
+    if smooth:
+        if not isinstance(smooth, int) or smooth < 1:
+            raise ValueError(f"smooth must be a positive number of steps; got {smooth!r}")
+        blocks = len(values) // smooth
+        if blocks:
+            means = values[: blocks * smooth].reshape(blocks, smooth).mean(axis=1)
+            centres = np.arange(blocks) * smooth + (smooth - 1) / 2
+            ax.plot(centres, means, color=COLORS[1], lw=2, label=f"mean of {smooth} steps")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel(label)
+    ax.legend()
+    return fig, ax
+
+
+def plot_histograms(named, bins=50, ax=None, title=None, xlabel="value"):
+    """Overlaid density histograms of several arrays, e.g. activations per layer.
+
+    ``named`` maps a legend label to an array or tensor; the legend shows each
+    one's mean and standard deviation.
+    """
+    fig, ax = _axes(ax)
+    for i, (name, values) in enumerate(named.items()):
+        v = _numpy(values).ravel()
+        ax.hist(v, bins=bins, density=True, histtype="step", lw=1.5, color=COLORS[i % len(COLORS)],
+                label=f"{name}: mean {v.mean():+.2f}, std {v.std():.2f}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return fig, ax
+
+
+def plot_heatmap(matrix, ax=None, title=None, cmap="RdBu_r", center=True, colorbar=True,
+                 xlabel=None, ylabel=None):
+    """A matrix as an image, one cell per entry.
+
+    With ``center=True`` the colour scale is symmetric around zero (red positive,
+    blue negative), which suits gradients; ``cmap="gray"`` with ``center=False``
+    suits masks and probabilities.
+    """
+    m = _numpy(matrix)
+    if m.ndim != 2:
+        raise ValueError(f"plot_heatmap needs a 2-D matrix; got shape {m.shape}")
+    figsize = (min(12, 2 + 0.25 * m.shape[1]), min(10, 1.5 + 0.25 * m.shape[0]))
+    fig, ax = _axes(ax, figsize=figsize)
+    limit = float(np.abs(m).max()) or 1.0
+    kwargs = {"vmin": -limit, "vmax": limit} if center else {}
+    image = ax.imshow(m, cmap=cmap, aspect="auto", interpolation="nearest", **kwargs)
+    ax.grid(False)
+    if colorbar:
+        fig.colorbar(image, ax=ax)
+    if title:
+        ax.set_title(title)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    return fig, ax
+
+
+def plot_decision_boundary(predict, X, y, ax=None, steps=200, margin=0.5, title=None):
+    """Colour the plane by the sign of ``predict`` and scatter the labelled points.
+
+    ``predict`` takes an (M, 2) numpy array of points and returns M scores; the
+    boundary is where the score changes sign. ``y`` holds two classes ({0, 1} or {-1, +1}).
+    """
+    X, y = _numpy(X), _numpy(y).ravel()
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot_decision_boundary needs points of shape (n, 2); got {X.shape}")
+    fig, ax = _axes(ax)
+    x_min, y_min = X.min(axis=0) - margin
+    x_max, y_max = X.max(axis=0) + margin
+    gx, gy = np.meshgrid(np.linspace(x_min, x_max, steps), np.linspace(y_min, y_max, steps))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    scores = _numpy(predict(grid)).reshape(gx.shape)
+    ax.contourf(gx, gy, scores > 0, levels=[-0.5, 0.5, 1.5], colors=[COLORS[0], COLORS[1]],
+                alpha=0.25)
+    positive = y > (0 if y.min() < 0 else 0.5)
+    ax.scatter(X[~positive, 0], X[~positive, 1], s=18, color=COLORS[0], edgecolor="k", lw=0.4)
+    ax.scatter(X[positive, 0], X[positive, 1], s=18, color=COLORS[1], edgecolor="k", lw=0.4)
+    ax.set_xlim(x_min, x_max)
+    ax.set_ylim(y_min, y_max)
+    ax.grid(False)
+    if title:
+        ax.set_title(title)
+    return fig, ax

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The set-up that `make lab` and `make test` share, safe to run again:
+# a virtual environment with the pinned packages and this package, Graphviz's
+# `dot`, and the names dataset in its cache.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating the virtual environment .venv"
+  "$python" -m venv .venv
+fi
+
+# Reinstall only when the pins or the package metadata change.
+stamp=".venv/.installed-$(cat requirements.txt pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  echo "setup: installing the pinned packages (torch is the large one)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r requirements.txt
+  .venv/bin/python -m pip install -q --no-deps -e .
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
+
+if ! command -v dot >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Graphviz with apt-get"
+    apt-get update -qq && apt-get install -y -qq graphviz >/dev/null
+  elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    echo "setup: installing Graphviz with sudo apt-get"
+    sudo apt-get update -qq && sudo apt-get install -y -qq graphviz >/dev/null
+  else
+    cat >&2 <<'MSG'
+setup: Graphviz's `dot` program is missing and cannot be installed from here.
+Install it, then run the command again:
+  Debian / Ubuntu:   sudo apt-get install graphviz
+  macOS (Homebrew):  brew install graphviz
+  conda:             conda install -c conda-forge graphviz
+MSG
+    exit 1
+  fi
+fi
+
+.venv/bin/python -c "
+from helpers.data import cache_path, load_words
+print(f'setup: {len(load_words()):,} names in {cache_path()}')
+"
