@@ -158,7 +158,7 @@ def split_words(words, seed=42):
 
 
 def make_splits(words, block_size=3, seed=42):
-    """``(Xtr, Ytr), (Xdev, Ydev), (Xte, Yte)`` from :func:`split_words` and :func:`build_dataset`."""
+    """``(Xtr, Ytr), (Xdev, Ydev), (Xte, Yte)``: :func:`split_words`, then :func:`build_dataset`."""
     return tuple(build_dataset(part, block_size) for part in split_words(words, seed))
 
 

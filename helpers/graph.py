@@ -184,7 +184,8 @@ def draw_dot(root, rankdir="LR"):
         fields = [_escape(label)] if label else []
         fields += [f"data {_fmt(node.data)}", f"grad {_fmt(node.grad)}"]
         dot.node(vid, "{ " + " | ".join(fields) + " }", shape="record")
-        line = f"  {vid:>4} {label:<{width}}  data {_fmt(node.data):>10}  grad {_fmt(node.grad):>10}"
+        data, grad = _fmt(node.data), _fmt(node.grad)
+        line = f"  {vid:>4} {label:<{width}}  data {data:>10}  grad {grad:>10}"
         if node._op:
             dot.node(vid + "_op", _escape(str(node._op)))
             dot.edge(vid + "_op", vid)
