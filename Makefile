@@ -4,9 +4,12 @@
 setup:
 	@bash scripts/setup.sh
 
+# Jupyter refuses to start as root without --allow-root (as in containers and CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 ## Open JupyterLab on the lectures.
 lab: setup
-	.venv/bin/jupyter lab lectures/
+	.venv/bin/jupyter lab $(ROOT_FLAG) lectures/
 
 ## Lint, then the helpers' unit tests and every notebook under nbval.
 test: setup lint
