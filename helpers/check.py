@@ -72,9 +72,7 @@ def compare(name, manual, tensor, *, atol=1e-5, rtol=1e-5, quiet=False):
     reference = tensor.grad.detach()
     if manual.shape != reference.shape:
         line = (f"{name:<15s} | FAIL: shape {tuple(manual.shape)} does not match "
-                f"{tuple(reference.shape)}")
-        if manual.numel() == reference.numel():
-            line += " (same numbers of elements: a missing keepdim or a transpose?)"
+                f"{tuple(reference.shape)}{_shape_hint(manual, reference)}")
         result = Comparison(name, False, False, float("inf"), False, line)
     else:
         manual = manual.to(device=reference.device, dtype=reference.dtype)
@@ -87,12 +85,55 @@ def compare(name, manual, tensor, *, atol=1e-5, rtol=1e-5, quiet=False):
         elif approx:
             shown = f"< {atol:.0e}" if maxdiff < atol else f"within rtol {rtol:.0e}"
         else:
-            shown = f"{maxdiff:.2e}  <-- FAIL"
+            shown = f"{maxdiff:.2e}  <-- FAIL{_value_hint(manual, reference, rtol, atol)}"
         line = f"{name:<15s} | exact: {exact!s:<5} | approximate: {approx!s:<5} | maxdiff: {shown}"
         result = Comparison(name, exact, approx, maxdiff, True, line)
     if not quiet:
         print(result.line)
     return result
+
+
+def _shape_hint(manual, reference):
+    """Why the shapes may differ, judged from the shapes alone."""
+    if manual.dim() == 2 and manual.shape == reference.shape[::-1] and manual.shape[0] != 1:
+        return ": a transposed matrix?"
+    if manual.numel() == reference.numel():
+        return ": a missing keepdim=True (or a reshape) would give the right shape"
+    try:
+        torch.broadcast_shapes(manual.shape, reference.shape)
+    except RuntimeError:
+        return ""
+    return ": a sum over the broadcast dimension missing, or over the wrong one?"
+
+
+def _bessel_n(ratio):
+    """The n for which ``ratio`` is n/(n-1) or (n-1)/n, when there is such a whole n."""
+    if ratio <= 0 or abs(ratio - 1) < 1e-9:
+        return None
+    n = ratio / (ratio - 1) if ratio > 1 else 1 / (1 - ratio)
+    return round(n) if 3 <= n <= 1e6 and abs(n - round(n)) < 1e-3 * n else None
+
+
+def _value_hint(manual, reference, rtol, atol):
+    """What is probably wrong with a gradient of the right shape and the wrong values."""
+    if torch.allclose(-manual, reference, rtol=rtol, atol=atol):
+        return ": the sign is wrong"
+    if manual.dim() == 2 and manual.shape[0] == manual.shape[1] and torch.allclose(
+            manual.T, reference, rtol=rtol, atol=atol):
+        return ": this is the transpose of the right matrix"
+    mask = reference.abs() > max(atol, 1e-12)
+    if mask.any():
+        ratios = (manual[mask] / reference[mask]).double()
+        ratio = float(ratios.median())
+        if ratio != 0 and torch.allclose(ratios, torch.full_like(ratios, ratio), rtol=1e-4):
+            hint = f": off by a constant factor {ratio:.4g}"
+            n = _bessel_n(ratio)
+            if n:
+                fraction = f"{n}/{n - 1}" if ratio > 1 else f"{n - 1}/{n}"
+                hint += f" = {fraction} (n versus n-1: Bessel's correction?)"
+            return hint
+    return (": if this tensor is used more than once in the forward pass, its gradient is "
+            "the sum (+=) of the gradients from every use")
 
 
 def _scalar(value):

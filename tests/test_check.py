@@ -119,3 +119,62 @@ def test_numerical_grad_rejects_bad_input():
         numerical_grad(lambda t: t * 2, torch.ones(3))
     with pytest.raises(TypeError, match="must return a number"):
         numerical_grad(lambda x: "y", 1.0)
+
+
+def planted(reference):
+    """A leaf tensor whose .grad is ``reference``, for planting mistakes against it."""
+    return leaf_with_grad(reference)
+
+
+def bessel_reference():
+    g = torch.Generator().manual_seed(0)
+    return torch.randn(4, 5, generator=g, dtype=torch.float64)
+
+
+def test_diagnoses_a_missing_keepdim():
+    t = planted(torch.arange(1.0, 33.0).reshape(32, 1))
+    line = compare("dcounts_sum", t.grad.reshape(32), t, quiet=True).line
+    assert "(32,)" in line and "(32, 1)" in line and "missing keepdim=True" in line
+
+
+def test_diagnoses_a_transposed_matrix_of_the_wrong_shape():
+    t = planted(torch.arange(12.0).reshape(3, 4))
+    assert "transposed matrix" in compare("dW", t.grad.T.clone(), t, quiet=True).line
+
+
+def test_diagnoses_a_transposed_square_matrix():
+    t = planted(torch.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    assert "transpose of the right matrix" in compare("dW", t.grad.T.clone(), t, quiet=True).line
+
+
+def test_diagnoses_a_wrong_sign():
+    t = planted(bessel_reference())
+    assert "sign is wrong" in compare("dx", -t.grad, t, quiet=True).line
+
+
+@pytest.mark.parametrize("factor, shown", [(32 / 31, "= 32/31"), (31 / 32, "= 31/32")])
+def test_diagnoses_n_versus_n_minus_1(factor, shown):
+    t = planted(bessel_reference())
+    line = compare("dbnvar", t.grad * factor, t, quiet=True).line
+    assert "constant factor" in line and shown in line and "Bessel" in line
+
+
+def test_diagnoses_another_constant_factor_without_bessel():
+    t = planted(bessel_reference())
+    line = compare("dx", t.grad * 2, t, quiet=True).line
+    assert "constant factor 2" in line and "Bessel" not in line
+
+
+def test_a_missing_contribution_points_at_accumulation():
+    g = torch.Generator().manual_seed(1)
+    from_probs = torch.randn(6, 3, generator=g)
+    from_sum = torch.randn(6, 1, generator=g).expand(6, 3)
+    t = planted(from_probs + from_sum)  # the variable is used twice: two contributions
+    line = compare("dcounts", from_probs, t, quiet=True).line  # overwrote instead of +=
+    assert "used more than once" in line and "+=" in line
+
+
+def test_a_missing_sum_over_the_broadcast_dimension_is_named():
+    t = planted(torch.ones(27))
+    line = compare("db2", torch.ones(32, 27), t, quiet=True).line
+    assert "broadcast dimension" in line
