@@ -2,16 +2,22 @@
 
 Every function draws into ``ax`` when given one (so figures can be combined) or
 into a new figure, returns ``(fig, ax)`` and prints nothing. In a notebook, end
-the cell with ``;`` or assign the result so no object repr is shown.
+the cell with ``plt.show()`` or assign the result (``fig, ax = ...``) so no object
+repr is stored: nbval runs cells outside IPython's history, where a trailing ``;``
+does not suppress the repr.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["STYLE", "COLORS", "plot_function", "plot_loss", "plot_histograms",
+__all__ = ["STYLE", "COLORS", "new_axes", "plot_function", "plot_loss", "plot_histograms",
            "plot_heatmap", "plot_decision_boundary"]
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
+# The house style as rcParams, for readers who want it in their own figures. The helpers
+# apply it per axes (``new_axes``) instead of through ``plt.rc_context``: a context that
+# creates a notebook's first figure also resets the interactive mode that the inline
+# backend switched on, and every later figure of the kernel is then never shown.
 STYLE = {
     "figure.figsize": (6.4, 4.0),
     "figure.dpi": 100,
@@ -25,16 +31,21 @@ STYLE = {
 }
 
 
-def _axes(ax, figsize=None):
-    """The figure and axes to draw into: ``ax``'s own, or new ones in the house style."""
-    if ax is not None:
-        return ax.figure, ax
-    with plt.rc_context(STYLE):
-        fig, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"])
+def new_axes(figsize=None):
+    """A new figure with one axes in the house style; returns ``(fig, ax)``."""
+    fig, ax = plt.subplots(figsize=figsize or STYLE["figure.figsize"], dpi=STYLE["figure.dpi"])
+    ax.set_prop_cycle(color=COLORS)
     ax.grid(True, alpha=STYLE["grid.alpha"])
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return fig, ax
+
+
+def _axes(ax, figsize=None):
+    """The figure and axes to draw into: ``ax``'s own, or new ones in the house style."""
+    if ax is not None:
+        return ax.figure, ax
+    return new_axes(figsize)
 
 
 def _numpy(values):
@@ -63,7 +74,7 @@ def plot_function(f, xs, x0=None, slope=None, ax=None, label="f(x)"):
                 label=f"tangent at x={x0:g}, slope {slope:.3g}")
         ax.plot([x0], [y0], "o", color=COLORS[1])
     ax.set_xlabel("x")
-    ax.legend()
+    ax.legend(frameon=False)
     return fig, ax
 
 
@@ -90,7 +101,7 @@ def plot_loss(losses, smooth=None, log=False, ax=None, label="loss"):
         ax.set_yscale("log")
     ax.set_xlabel("step")
     ax.set_ylabel(label)
-    ax.legend()
+    ax.legend(frameon=False)
     return fig, ax
 
 
@@ -109,7 +120,7 @@ def plot_histograms(named, bins=50, ax=None, title=None, xlabel="value"):
     ax.set_ylabel("density")
     if title:
         ax.set_title(title)
-    ax.legend()
+    ax.legend(frameon=False)
     return fig, ax
 
 
