@@ -1,0 +1,147 @@
+"""helpers.ninja: the hand-written backward pass must agree with autograd, to float64 precision."""
+
+import re
+
+import pytest
+import torch
+
+from helpers import ninja
+
+
+def random_batch(n, block_size=3, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    X = torch.randint(0, 27, (n, block_size), generator=g)
+    Y = torch.randint(0, 27, (n,), generator=g)
+    return X, Y
+
+
+@pytest.mark.parametrize("n_hidden, batch", [(64, 32), (200, 32), (17, 5), (8, 2)])
+def test_manual_backward_matches_autograd_in_float64(n_hidden, batch):
+    params = ninja.init_params(n_hidden=n_hidden, dtype=torch.float64)
+    X, Y = random_batch(batch, seed=n_hidden)
+    loss, acts = ninja.forward(params, X, Y)
+    loss.backward()
+    with torch.no_grad():
+        grads = ninja.manual_backward(params, X, Y, acts)
+    assert set(grads) == set(ninja.PARAM_NAMES)
+    for name, p in params.items():
+        assert grads[name].shape == p.shape, name
+        if name != "b1":  # BatchNorm subtracts the batch mean, so b1's true gradient is 0
+            assert p.grad.abs().max() > 1e-6, f"{name}: a zero reference would prove nothing"
+        torch.testing.assert_close(grads[name], p.grad, rtol=0, atol=1e-10, msg=name)
+
+
+def test_manual_backward_in_float32_is_close():
+    params = ninja.init_params(n_hidden=200)
+    X, Y = random_batch(32, seed=3)
+    loss, acts = ninja.forward(params, X, Y)
+    loss.backward()
+    with torch.no_grad():
+        grads = ninja.manual_backward(params, X, Y, acts)
+    for name, p in params.items():
+        torch.testing.assert_close(grads[name], p.grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_embedding_gradient_adds_up_repeated_characters():
+    # Every example uses character 5 in all three positions: its row gets all the gradient.
+    params = ninja.init_params(n_hidden=16, dtype=torch.float64)
+    X = torch.full((4, 3), 5)
+    Y = torch.tensor([1, 2, 3, 4])
+    loss, acts = ninja.forward(params, X, Y)
+    with torch.no_grad():
+        dC = ninja.manual_backward(params, X, Y, acts)["C"]
+    others = torch.cat([dC[:5], dC[6:]])
+    assert torch.all(others == 0)
+    assert dC[5].abs().sum() > 0
+
+
+def test_batchnorm_uses_bessels_correction():
+    params = ninja.init_params(n_hidden=32, dtype=torch.float64)
+    X, Y = random_batch(10, seed=7)
+    _, acts = ninja.forward(params, X, Y)
+    bnraw = acts["bnraw"]
+    torch.testing.assert_close(bnraw.mean(0), torch.zeros(32, dtype=torch.float64),
+                               rtol=0, atol=1e-12)
+    # sum of squares / (n - 1) is the variance the batch was normalised with (up to eps)
+    assert torch.allclose(bnraw.pow(2).sum(0) / 9, torch.ones(32, dtype=torch.float64),
+                          atol=1e-3)
+    assert not torch.allclose(bnraw.pow(2).sum(0) / 10, torch.ones(32, dtype=torch.float64),
+                              atol=1e-3)
+
+
+def test_inference_with_the_batchs_own_statistics_equals_training_mode():
+    params = ninja.init_params(n_hidden=24, dtype=torch.float64)
+    X, Y = random_batch(50, seed=11)
+    train_loss, _ = ninja.forward(params, X, Y)
+    stats = ninja.calibrate_batchnorm(params, X)
+    assert stats[0].shape == stats[1].shape == (1, 24)
+    assert ninja.split_loss(params, X, Y, stats) == pytest.approx(train_loss.item(), abs=1e-12)
+
+
+def test_init_params_float64_holds_the_float32_values():
+    p32 = ninja.init_params(n_hidden=40)
+    p64 = ninja.init_params(n_hidden=40, dtype=torch.float64)
+    expected_shapes = {"C": (27, 10), "W1": (30, 40), "b1": (40,), "W2": (40, 27),
+                       "b2": (27,), "bngain": (1, 40), "bnbias": (1, 40)}
+    assert tuple(p32) == ninja.PARAM_NAMES
+    for name, shape in expected_shapes.items():
+        assert p32[name].shape == shape and p32[name].requires_grad
+        assert p64[name].dtype == torch.float64
+        assert torch.equal(p64[name].float(), p32[name])
+    # nothing sits at a default of zero or one
+    for name in ("b1", "b2", "bnbias"):
+        assert p32[name].abs().min() > 0 and p32[name].abs().max() < 0.6
+    assert not torch.any(p32["bngain"] == 1)
+    assert 0.1 < p32["W1"].std() * 30**0.5 / (5 / 3) < 10
+
+
+def test_init_params_is_seeded():
+    a, b = ninja.init_params(seed=1), ninja.init_params(seed=1)
+    c = ninja.init_params(seed=2)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(a["C"], c["C"])
+
+
+def test_sample_names_are_lowercase_and_seeded():
+    params = ninja.init_params(n_hidden=16)
+    X, _ = random_batch(64, seed=5)
+    stats = ninja.calibrate_batchnorm(params, X)
+    names = ninja.sample_names(params, stats, 6, torch.Generator().manual_seed(3))
+    again = ninja.sample_names(params, stats, 6, torch.Generator().manual_seed(3))
+    assert names == again and len(names) == 6
+    assert all(re.fullmatch("[a-z]*", name) for name in names)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"n_hidden": 0}, "n_hidden"),
+    ({"n_embd": 2.5}, "n_embd"),
+    ({"dtype": torch.long}, "dtype"),
+])
+def test_init_params_rejects_bad_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ninja.init_params(**kwargs)
+
+
+def test_forward_rejects_bad_batches():
+    params = ninja.init_params(n_hidden=8)
+    X, Y = random_batch(4)
+    with pytest.raises(ValueError, match="long tensor of shape"):
+        ninja.forward(params, X.float(), Y)
+    with pytest.raises(ValueError, match=r"shape \(batch, 3\)"):
+        ninja.forward(params, X[:, :2], Y)
+    with pytest.raises(ValueError, match="Y must be"):
+        ninja.forward(params, X, Y[:3])
+    with pytest.raises(ValueError, match="at least 2"):
+        ninja.forward(params, X[:1], Y[:1])
+    incomplete = {k: v for k, v in params.items() if k != "b2"}
+    with pytest.raises(KeyError, match="b2"):
+        ninja.forward(incomplete, X, Y)
+
+
+def test_manual_backward_rejects_missing_activations():
+    params = ninja.init_params(n_hidden=8)
+    X, Y = random_batch(4)
+    _, acts = ninja.forward(params, X, Y)
+    del acts["bnraw"]
+    with pytest.raises(KeyError, match="bnraw"):
+        ninja.manual_backward(params, X, Y, acts)
