@@ -4,15 +4,17 @@ The workload: MLP(2, [16, 16, 1]) on 100 moons points (labels mapped to -1/+1),
 100 full-batch SGD steps of the max-margin loss mean(relu(1 - y_i * score_i)) plus
 1e-4 * sum(p * p), with learning rate 1.0 - 0.9 * k / 100. Both engines start from
 the same weights (ours are copied into micrograd's model) and see the same data, in
-the same process. The script prints both times, their ratio, and the largest
-difference between the two loss trajectories, and exits with status 1 when that
-difference is above 1e-9.
+the same process. A third run uses helpers.engine with each training step inside
+helpers.engine.gc_paused(). The script prints the median times, the speed-ups over
+micrograd, and the largest difference between the loss trajectories, and exits with
+status 1 when that difference is above 1e-9.
 
     pip install -r benchmarks/requirements.txt
     .venv/bin/python benchmarks/bench_engine.py [--repeats 3] [--steps 100] [--seed 0]
 """
 
 import argparse
+import contextlib
 import gc
 import random
 import statistics
@@ -29,27 +31,29 @@ from helpers.data import make_moons
 TOLERANCE = 1e-9
 
 
-def train(value_cls, model, X, y, steps):
+def train(value_cls, model, X, y, steps, pause_gc=False):
     """Run `steps` SGD steps of the demo's loss; return the loss before each step.
 
     The same code drives both engines, so both do the same float operations in the
     same order (micrograd builds `a - b` as `a + (-b)` and `a / b` as `a * b**-1`;
     the loss below uses only +, * and relu, whose results are the same in both).
+    `pause_gc=True` runs each step inside helpers.engine.gc_paused().
     """
     params = model.parameters()
     inputs = [[value_cls(float(a)), value_cls(float(b))] for a, b in X]
     losses = []
     for k in range(steps):
-        scores = [model(x) for x in inputs]
-        margins = [(1 + -yi * score).relu() for yi, score in zip(y, scores, strict=True)]
-        data_loss = sum(margins) * (1.0 / len(margins))
-        reg_loss = 1e-4 * sum(p * p for p in params)
-        total = data_loss + reg_loss
-        model.zero_grad()
-        total.backward()
-        learning_rate = 1.0 - 0.9 * k / 100
-        for p in params:
-            p.data -= learning_rate * p.grad
+        with helpers.engine.gc_paused() if pause_gc else contextlib.nullcontext():
+            scores = [model(x) for x in inputs]
+            margins = [(1 + -yi * score).relu() for yi, score in zip(y, scores, strict=True)]
+            data_loss = sum(margins) * (1.0 / len(margins))
+            reg_loss = 1e-4 * sum(p * p for p in params)
+            total = data_loss + reg_loss
+            model.zero_grad()
+            total.backward()
+            learning_rate = 1.0 - 0.9 * k / 100
+            for p in params:
+                p.data -= learning_rate * p.grad
         losses.append(total.data)
     return losses
 
@@ -71,33 +75,46 @@ def main(argv=None):
     X, labels = make_moons(100, noise=0.1, seed=args.seed)
     y = [2.0 * float(label) - 1.0 for label in labels]  # {0, 1} -> {-1, +1}
 
-    ours_times, theirs_times, max_diff = [], [], 0.0
+    # helpers.engine as a learner uses it; micrograd; and helpers.engine with each whole
+    # training step inside gc_paused() (an opt-in for code that makes no reference cycles).
+    engines = {
+        "helpers.engine": (helpers.engine.Value, helpers.nn.MLP, False),
+        "micrograd": (micrograd.engine.Value, micrograd.nn.MLP, False),
+        "helpers.engine + paused gc": (helpers.engine.Value, helpers.nn.MLP, True),
+    }
+    times = {name: [] for name in engines}
+    max_diff = 0.0
     for run in range(args.repeats):
-        random.seed(args.seed)
-        ours = helpers.nn.MLP(2, [16, 16, 1])
-        theirs = micrograd.nn.MLP(2, [16, 16, 1])
-        for p_ours, p_theirs in zip(ours.parameters(), theirs.parameters(), strict=True):
-            p_theirs.data = p_ours.data  # the same initial weights
-        # Alternate which engine runs first, so neither always gets a warm cache.
-        jobs = [("ours", helpers.engine.Value, ours), ("micrograd", micrograd.engine.Value, theirs)]
-        if run % 2:
-            jobs.reverse()
-        results = {}
-        for name, value_cls, model in jobs:
-            results[name] = timed(lambda v=value_cls, m=model: train(v, m, X, y, args.steps))
-        (t_ours, loss_ours), (t_theirs, loss_theirs) = results["ours"], results["micrograd"]
-        diff = max(abs(a - b) for a, b in zip(loss_ours, loss_theirs, strict=True))
+        models = {}
+        for name, (_, mlp_cls, _) in engines.items():
+            random.seed(args.seed)
+            models[name] = mlp_cls(2, [16, 16, 1])
+        start = [p.data for p in models["helpers.engine"].parameters()]
+        for model in models.values():
+            for p, data in zip(model.parameters(), start, strict=True):
+                p.data = data  # the same initial weights everywhere
+        # Rotate which engine runs first, so none always gets the fresh process.
+        order = list(engines)[run % 3:] + list(engines)[:run % 3]
+        losses = {}
+        for name in order:
+            value_cls, _, pause_gc = engines[name]
+            seconds, losses[name] = timed(
+                lambda v=value_cls, m=models[name], p=pause_gc: train(v, m, X, y, args.steps, p))
+            times[name].append(seconds)
+        reference = losses["micrograd"]
+        diff = max(abs(a - b) for name in engines for a, b in
+                   zip(losses[name], reference, strict=True))
         max_diff = max(max_diff, diff)
-        ours_times.append(t_ours)
-        theirs_times.append(t_theirs)
-        print(f"run {run + 1}: helpers.engine {t_ours:6.2f} s | micrograd {t_theirs:6.2f} s | "
-              f"{t_theirs / t_ours:4.1f}x | max loss difference {diff:.1e}")
+        t = {name: times[name][-1] for name in engines}
+        print(f"run {run + 1}: " + " | ".join(f"{name} {t[name]:6.2f} s" for name in engines)
+              + f" | max loss difference {diff:.1e}")
 
-    t_ours, t_theirs = statistics.median(ours_times), statistics.median(theirs_times)
-    print(f"median of {args.repeats}: helpers.engine {t_ours:.2f} s, micrograd {t_theirs:.2f} s, "
-          f"helpers.engine is {t_theirs / t_ours:.1f}x faster")
-    print(f"loss: first {loss_ours[0]:.6f}, last {loss_ours[-1]:.6f}; "
-          f"largest difference between the two trajectories {max_diff:.1e} "
+    t = {name: statistics.median(times[name]) for name in engines}
+    print(f"median of {args.repeats} runs ({args.steps} steps each):")
+    for name in engines:
+        print(f"  {name:28s} {t[name]:7.2f} s   {t['micrograd'] / t[name]:5.1f}x micrograd's speed")
+    print(f"loss: first {reference[0]:.6f}, last {reference[-1]:.6f}; largest difference "
+          f"between helpers.engine's and micrograd's trajectories {max_diff:.1e} "
           f"(tolerance {TOLERANCE:.0e})")
     if not max_diff <= TOLERANCE:
         print("FAIL: the two engines' losses differ by more than the tolerance", file=sys.stderr)

@@ -17,9 +17,10 @@ Every operation below computes two things side by side:
 
 Storing the local derivatives as numbers, instead of a closure per node as in
 micrograd, keeps the graph free of reference cycles: a graph is freed as soon as
-nothing refers to it, and Python's garbage collector has nothing to chase. See
-``benchmarks/README.md`` for what that, ``__slots__`` and an iterative topological
-sort bought (and for why ``backward()`` pauses the collector while it runs).
+nothing refers to it, and Python's cyclic garbage collector has nothing to find.
+``gc_paused()`` switches that collector off for a block of code (``helpers.nn.MLP``
+uses it for its forward pass) and always puts it back. ``benchmarks/README.md`` says
+what each of these choices saves on micrograd's demo.
 """
 
 import gc
@@ -59,7 +60,12 @@ def gc_paused():
     """Switch Python's cyclic garbage collector off inside the block; restore it after.
 
     The previous state (enabled or not) is restored on exit, also when the block
-    raises, so nothing leaks into the caller's session.
+    raises, so nothing leaks into the caller's session. Use it around code that
+    builds many Values and no reference cycles, e.g. one training step::
+
+        with gc_paused():
+            loss = compute_loss(model)
+            loss.backward()
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -196,11 +202,10 @@ class Value:
         and calling ``backward()`` again without zeroing adds to them. Only the
         root's own ``grad`` is set, to 1.
         """
-        with gc_paused():  # nothing here makes garbage cycles, so skip the collector's scans
-            order = _topological_order(self)
-            self.grad = 1.0
-            for node in reversed(order):
-                node._backward()
+        order = _topological_order(self)
+        self.grad = 1.0
+        for node in reversed(order):
+            node._backward()
 
 
 def _topological_order(root):
