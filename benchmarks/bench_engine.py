@@ -6,8 +6,9 @@ The workload: MLP(2, [16, 16, 1]) on 100 moons points (labels mapped to -1/+1),
 the same weights (ours are copied into micrograd's model) and see the same data, in
 the same process. A third run uses helpers.engine with each training step inside
 helpers.engine.gc_paused(). The script prints the median times, the speed-ups over
-micrograd, and the largest difference between the loss trajectories, and exits with
-status 1 when that difference is above 1e-9.
+micrograd, the share of each run spent in Python's garbage collector, and the largest
+difference between the loss trajectories; it exits with status 1 when that difference
+is above 1e-9.
 
     pip install -r benchmarks/requirements.txt
     .venv/bin/python benchmarks/bench_engine.py [--repeats 3] [--steps 100] [--seed 0]
@@ -59,10 +60,24 @@ def train(value_cls, model, X, y, steps, pause_gc=False):
 
 
 def timed(fn):
+    """Run `fn()`; return its seconds, the seconds Python's gc spent inside it, and its result."""
     gc.collect()  # start each run with no garbage left by the previous one
+    in_gc, started = [0.0], [0.0]
+
+    def on_gc(phase, info):  # gc calls this before and after every collection
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            in_gc[0] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(on_gc)
     start = time.perf_counter()
-    result = fn()
-    return time.perf_counter() - start, result
+    try:
+        result = fn()
+    finally:
+        seconds = time.perf_counter() - start
+        gc.callbacks.remove(on_gc)
+    return seconds, in_gc[0], result
 
 
 def main(argv=None):
@@ -83,6 +98,7 @@ def main(argv=None):
         "helpers.engine + paused gc": (helpers.engine.Value, helpers.nn.MLP, True),
     }
     times = {name: [] for name in engines}
+    gc_share = {name: [] for name in engines}
     max_diff = 0.0
     for run in range(args.repeats):
         models = {}
@@ -98,9 +114,10 @@ def main(argv=None):
         losses = {}
         for name in order:
             value_cls, _, pause_gc = engines[name]
-            seconds, losses[name] = timed(
+            seconds, in_gc, losses[name] = timed(
                 lambda v=value_cls, m=models[name], p=pause_gc: train(v, m, X, y, args.steps, p))
             times[name].append(seconds)
+            gc_share[name].append(in_gc / seconds)
         reference = losses["micrograd"]
         diff = max(abs(a - b) for name in engines for a, b in
                    zip(losses[name], reference, strict=True))
@@ -112,7 +129,8 @@ def main(argv=None):
     t = {name: statistics.median(times[name]) for name in engines}
     print(f"median of {args.repeats} runs ({args.steps} steps each):")
     for name in engines:
-        print(f"  {name:28s} {t[name]:7.2f} s   {t['micrograd'] / t[name]:5.1f}x micrograd's speed")
+        print(f"  {name:28s} {t[name]:7.2f} s   {t['micrograd'] / t[name]:5.1f}x micrograd's speed"
+              f"   (gc: {100 * statistics.median(gc_share[name]):2.0f}% of the time)")
     print(f"loss: first {reference[0]:.6f}, last {reference[-1]:.6f}; largest difference "
           f"between helpers.engine's and micrograd's trajectories {max_diff:.1e} "
           f"(tolerance {TOLERANCE:.0e})")
