@@ -85,7 +85,7 @@ def forward(params, X, Y, bn_stats=None):
         if X.shape[0] < 2:
             raise ValueError("a training batch needs at least 2 examples for its variance")
         bnmean = hprebn.mean(0, keepdim=True)
-        bnvar = hprebn.var(0, keepdim=True, unbiased=True)
+        bnvar = hprebn.var(0, keepdim=True, correction=1)
     else:
         bnmean, bnvar = bn_stats
     bnvar_inv = (bnvar + BN_EPS) ** -0.5
@@ -141,7 +141,7 @@ def calibrate_batchnorm(params, X):
     """BatchNorm's mean and (Bessel-corrected) variance over all of ``X``, for inference."""
     _check_batch(params, X)
     hprebn = params["C"][X].view(X.shape[0], -1) @ params["W1"] + params["b1"]
-    return hprebn.mean(0, keepdim=True), hprebn.var(0, keepdim=True, unbiased=True)
+    return hprebn.mean(0, keepdim=True), hprebn.var(0, keepdim=True, correction=1)
 
 
 @torch.no_grad()
