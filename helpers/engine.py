@@ -145,7 +145,10 @@ class Value:
         return Value(-self.data, (self,), "neg", (-1.0,))
 
     def exp(self):
-        e = math.exp(self.data)
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise OverflowError(f"exp({self.data!r}) is too large for a float") from None
         return Value(e, (self,), "exp", (e,))
 
     def log(self):

@@ -340,6 +340,11 @@ def test_power_that_is_not_real_is_rejected():
         Value(-2.0) ** 0.5
 
 
+def test_exp_overflow_names_the_value():
+    with pytest.raises(OverflowError, match=r"exp\(1000.0\) is too large"):
+        Value(1000.0).exp()
+
+
 @pytest.mark.parametrize("x", [0.0, -1.5])
 def test_log_of_non_positive_names_the_value(x):
     with pytest.raises(ValueError, match=f"positive number; got {x}"):
