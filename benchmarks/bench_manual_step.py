@@ -18,14 +18,16 @@ Run from the repository root:
     .venv/bin/python benchmarks/bench_manual_step.py
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_manual_step.py
 
-Measured on the project's 2-core CPU machine (torch 2.13.0+cpu, 30 rounds x 200 steps):
+Measured on the project's 2-core CPU machine (torch 2.13.0+cpu, 30 rounds x 200 steps),
+with other work running on the machine (load average 1.2 to 2.9):
 
-    OMP_NUM_THREADS=1:  manual 0.314 ms, autograd 0.438 ms per step, ratio 0.72
-                        (load average 2.7: another process busy on the other core)
-    default (2 threads): about the same figures when the machine is idle; when another
-                        process holds a core, OpenMP's two threads wait on each other and
-                        a step takes 10-20 ms in both variants. This is why lecture 08's
-                        training loop sets one thread for these tiny matrices.
+    OMP_NUM_THREADS=1:   manual 0.325 ms, autograd 0.472 ms per step, ratio 0.69
+    default (2 threads): manual 3.415 ms, autograd 4.671 ms per step, ratio 0.73
+
+With two threads and another process holding a core, OpenMP's threads wait for each
+other at every small operation and a step is ten times slower in both variants; on the
+idle machine the two-thread figures were close to the one-thread ones (about 0.32 ms
+and 0.45 ms). That is why lecture 08's training loop uses one thread.
 
 The goal is a ratio of at most 0.8: skipping the graph and computing the two big blocks
 (cross-entropy, BatchNorm) in one expression each must pay for itself.
