@@ -6,6 +6,9 @@ Each module does one job, so a notebook can show the idea and not the plumbing:
 - ``helpers.plots``: the figures the lectures use, in one style.
 - ``helpers.check``: compare hand-written gradients with PyTorch, and numerical gradients.
 - ``helpers.data``: the names dataset, its vocabulary and splits, and a moons toy dataset.
+- ``helpers.engine``: the finished scalar autograd engine (``Value``) of lectures 02-03.
+- ``helpers.nn``: ``Neuron``, ``Layer`` and ``MLP`` on top of it (lectures 04-05).
+- ``helpers.ninja``: the BatchNorm MLP of lectures 06-08 and its hand-written backward pass.
 """
 
 __version__ = "0.1.0"
