@@ -1,0 +1,106 @@
+"""Keep the lecture notebooks consistent with the conventions of lectures/README.md.
+
+    python scripts/notebooks.py          # rewrite what is out of date
+    python scripts/notebooks.py --check  # list what is out of date; exit 1 if anything is
+
+It rewrites, in every ``lectures/NN_slug.ipynb``: the "Open in Colab" badge of the
+title cell (generated from the repository URL in ``pyproject.toml``, the one place
+it is defined), the shared set-up cell, and the per-cell run timestamps that
+nbconvert leaves in cell metadata (noise in every diff). Outputs are not touched.
+"""
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+LECTURES = ROOT / "lectures"
+NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
+BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+
+
+def repository_url():
+    """``https://github.com/OWNER/NAME``, from ``[project.urls] Repository``."""
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        url = tomllib.load(f)["project"]["urls"]["Repository"].rstrip("/")
+    if not url.startswith("https://github.com/"):
+        raise ValueError(f"the Repository URL in pyproject.toml must be on GitHub; got {url}")
+    return url
+
+
+def colab_url(relative_path):
+    """The Colab address that opens ``relative_path`` (e.g. ``lectures/01_x.ipynb``) from main."""
+    owner_name = repository_url().removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{owner_name}/blob/main/{relative_path}"
+
+
+def colab_badge(relative_path):
+    return f"[![Open In Colab]({BADGE_IMAGE})]({colab_url(relative_path)})"
+
+
+def setup_cell_source():
+    """The set-up cell every lecture starts with (see lectures/README.md)."""
+    return (
+        "# Set-up: inside this repository `helpers` is installed already (make lab);\n"
+        "# elsewhere, as on Colab, install it from GitHub first.\n"
+        "try:\n"
+        "    import helpers  # noqa: F401\n"
+        "except ModuleNotFoundError:\n"
+        f'    %pip install -q "backprop-from-scratch @ git+{repository_url()}"\n'
+        "    import helpers  # noqa: F401"
+    )
+
+
+def lecture_paths():
+    """The lecture notebooks in order; a misnamed notebook is an error."""
+    paths = sorted(LECTURES.glob("*.ipynb"))
+    wrong = [p.name for p in paths if not NOTEBOOK_NAME.match(p.name)]
+    if wrong:
+        raise ValueError(f"lecture notebooks must be named NN_slug.ipynb; rename {wrong}")
+    return paths
+
+
+def is_setup_cell(cell):
+    return cell.cell_type == "code" and cell.source.startswith("# Set-up")
+
+
+def normalized(path):
+    """The notebook at ``path`` as the conventions want it, as text."""
+    nb = nbformat.read(path, as_version=4)
+    relative = path.relative_to(ROOT).as_posix()
+    title = nb.cells[0]
+    if title.cell_type != "markdown" or not BADGE.search(title.source):
+        raise ValueError(f"{relative}: the first cell must be the title with a Colab badge")
+    title.source = BADGE.sub(lambda _: colab_badge(relative), title.source, count=1)
+    setup = [cell for cell in nb.cells if is_setup_cell(cell)]
+    if not setup:
+        raise ValueError(f"{relative}: no set-up cell (a code cell starting '# Set-up')")
+    setup[0].source = setup_cell_source()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    return nbformat.writes(nb) + "\n"
+
+
+def out_of_date():
+    """Paths whose file differs from :func:`normalized`."""
+    return [p for p in lecture_paths() if p.read_text(encoding="utf-8") != normalized(p)]
+
+
+def main(argv):
+    stale = out_of_date()
+    if "--check" in argv:
+        for path in stale:
+            print(f"out of date: {path.relative_to(ROOT)} (run python scripts/notebooks.py)")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(normalized(path), encoding="utf-8")
+        print(f"rewrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
