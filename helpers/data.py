@@ -51,9 +51,9 @@ def cache_path():
     """Where ``names.txt`` is cached: see the module docstring for the order."""
     if os.environ.get("BACKPROP_DATA_DIR"):
         return Path(os.environ["BACKPROP_DATA_DIR"]) / "names.txt"
-    repo_data = Path(__file__).resolve().parent.parent / "data"
-    if repo_data.is_dir():
-        return repo_data / "names.txt"
+    root = Path(__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "data").is_dir():  # a checkout
+        return root / "data" / "names.txt"
     return Path.home() / ".cache" / "backprop-from-scratch" / "names.txt"
 
 
