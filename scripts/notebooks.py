@@ -7,6 +7,9 @@ It rewrites, in every ``lectures/NN_slug.ipynb``: the "Open in Colab" badge of t
 title cell (generated from the repository URL in ``pyproject.toml``, the one place
 it is defined), the shared set-up cell, and the per-cell run timestamps that
 nbconvert leaves in cell metadata (noise in every diff). Outputs are not touched.
+In README.md it rewrites the badges and the lecture table between the
+``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` markers, from each
+notebook's title and its ``metadata.lecture`` (``learn``, ``study``, ``runs``).
 """
 
 import re
@@ -85,9 +88,56 @@ def normalized(path):
     return nbformat.writes(nb) + "\n"
 
 
+def edition_path(lecture):
+    """Where the exercise edition of a lecture lives (written by scripts/editions.py)."""
+    return f"exercises/{Path(lecture).name}"
+
+
+def binder_badge():
+    owner_name = repository_url().removeprefix("https://github.com/")
+    return ("[![Binder](https://mybinder.org/badge_logo.svg)]"
+            f"(https://mybinder.org/v2/gh/{owner_name}/main?urlpath=lab/tree/lectures)")
+
+
+def lecture_table():
+    """The README's table of lectures, one row per notebook."""
+    rows = ["| # | lecture | what you will learn | study / run | open | exercises |",
+            "|---|---------|---------------------|-------------|------|-----------|"]
+    for path in lecture_paths():
+        nb = nbformat.read(path, as_version=4)
+        relative = f"lectures/{path.name}"
+        number, title = nb.cells[0].source.splitlines()[0][2:].split(" · ", 1)
+        info = nb.metadata.get("lecture")
+        if not info:
+            raise ValueError(f"{relative}: metadata.lecture (learn, study, runs) is missing")
+        edition = edition_path(relative)
+        rows.append(
+            f"| {number} | [{title}]({relative}) | {info['learn']} | "
+            f"{info['study']} / {info['runs']} | {colab_badge(relative)} | "
+            f"[edition]({edition}) · [Colab]({colab_url(edition)}) |")
+    return "\n".join(rows)
+
+
+def readme_text():
+    """README.md with its generated blocks brought up to date."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = {"badges": binder_badge(), "lectures": lecture_table()}
+    for name, content in blocks.items():
+        pattern = re.compile(
+            f"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.DOTALL)
+        if not pattern.search(text):
+            raise ValueError(f"README.md lacks the <!-- generated:{name} --> markers")
+        text = pattern.sub(lambda m, c=content: m[1] + c + "\n" + m[2], text)
+    return text
+
+
 def out_of_date():
-    """Paths whose file differs from :func:`normalized`."""
-    return [p for p in lecture_paths() if p.read_text(encoding="utf-8") != normalized(p)]
+    """Paths whose file differs from what this script would write."""
+    stale = [p for p in lecture_paths() if p.read_text(encoding="utf-8") != normalized(p)]
+    readme = ROOT / "README.md"
+    if readme.read_text(encoding="utf-8") != readme_text():
+        stale.append(readme)
+    return stale
 
 
 def main(argv):
@@ -97,7 +147,8 @@ def main(argv):
             print(f"out of date: {path.relative_to(ROOT)} (run python scripts/notebooks.py)")
         return 1 if stale else 0
     for path in stale:
-        path.write_text(normalized(path), encoding="utf-8")
+        text = readme_text() if path.name == "README.md" else normalized(path)
+        path.write_text(text, encoding="utf-8")
         print(f"rewrote {path.relative_to(ROOT)}")
     return 0
 
