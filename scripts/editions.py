@@ -1,0 +1,461 @@
+"""Write the exercise editions: every lecture with its answers replaced by ``# TODO`` cells.
+
+    python scripts/editions.py          # rewrite what is out of date
+    python scripts/editions.py --check  # list what is out of date; exit 1 if anything is
+
+``lectures/NN_slug.ipynb`` becomes ``exercises/NN_slug.ipynb``. Each code cell tagged
+``solution`` becomes a TODO cell that keeps only what the rest of the notebook needs
+from it: the names later cells read (set to ``None``) and the functions and classes
+they call (signature and docstring kept, body ``raise NotImplementedError``). A later
+cell that needs an answer, directly or through a cell that needed one, runs under
+
+    if filled_in(dlogits=dlogits):
+        <the cell as in the lecture>
+
+(``helpers.exercises.filled_in``), which prints "not implemented yet: dlogits" while
+the TODO is open. So an unfinished edition runs top to bottom, and the checks run as
+soon as their answers are written. Everything else is the lecture, outputs cleared.
+"""
+
+import ast
+import importlib.util
+import re
+import symtable
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "exercises"
+
+_spec = importlib.util.spec_from_file_location("notebooks", ROOT / "scripts" / "notebooks.py")
+notebooks = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(notebooks)
+
+SOLUTION_TAG = "solution"
+TODO_TAG = "todo"
+IMPORT_LINE = "from helpers.exercises import filled_in  # the exercise edition's guard"
+GUARD = re.compile(r"^if filled_in\((?P<args>[^)]*)\):\n")
+STUB_BODY = "raise NotImplementedError  # TODO"
+MAX_LINE = 100
+# Operator methods a solution may attach to a class, and the operator that calls them.
+OPERATORS = {
+    "add": ast.Add, "sub": ast.Sub, "mul": ast.Mult, "truediv": ast.Div,
+    "floordiv": ast.FloorDiv, "mod": ast.Mod, "pow": ast.Pow, "matmul": ast.MatMult,
+}
+DUNDER = re.compile(r"^__(r?)(" + "|".join(OPERATORS) + r")__$")
+
+
+def edition_path(lecture):
+    return EXERCISES / lecture.name
+
+
+def is_solution(cell):
+    return cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", [])
+
+
+def _parsable(source):
+    """The cell's source with IPython magics (``%pip ...``) turned into ``pass``."""
+    return re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M)
+
+
+class Uses:
+    """What one cell reads and writes, found statically."""
+
+    def __init__(self, source):
+        code = _parsable(source)
+        tree = ast.parse(code)
+        self.reads = set()
+        self._collect_reads(symtable.symtable(code, "<cell>", "exec"), top=True)
+        self.reads -= _written_before_read(tree)
+        self.writes = set()
+        for name in self._top_level_assigned(symtable.symtable(code, "<cell>", "exec")):
+            self.writes.add(name)
+        self.attributes = set()
+        self.operators = []   # (operator class, left operand is a number)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                self.attributes.add(node.attr)
+            elif isinstance(node, ast.BinOp):
+                left_is_number = isinstance(node.left, ast.Constant) or (
+                    isinstance(node.left, ast.UnaryOp) and isinstance(node.left.operand,
+                                                                      ast.Constant))
+                self.operators.append((type(node.op), left_is_number))
+            elif isinstance(node, ast.AugAssign):
+                self.operators.append((type(node.op), False))
+            targets = []
+            if isinstance(node, ast.Assign):
+                targets = node.targets
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
+                targets = [node.target]
+            for target in targets:   # params["W1"] -= ...: the object behind it changes
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Subscript | ast.Attribute):
+                        base = sub
+                        while isinstance(base, ast.Subscript | ast.Attribute):
+                            base = base.value
+                        if isinstance(base, ast.Name):
+                            self.writes.add(base.id)
+
+    def _collect_reads(self, table, top):
+        for symbol in table.get_symbols():
+            if symbol.is_referenced() and (top or symbol.is_global()):
+                self.reads.add(symbol.get_name())
+        for child in table.get_children():
+            self._collect_reads(child, top=False)
+
+    @staticmethod
+    def _top_level_assigned(table):
+        return {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
+
+    def calls_operator(self, dunder):
+        """Whether the cell may call the operator method ``dunder`` (e.g. ``__rsub__``)."""
+        reflected, name = DUNDER.match(dunder).groups()
+        op = OPERATORS[name]
+        return any(o is op and (left_is_number or not reflected) for o, left_is_number in
+                   self.operators)
+
+
+def _loads(*nodes):
+    return {n.id for node in nodes for n in ast.walk(node)
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _stores(target):
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def _written_before_read(tree):
+    """Names the cell sets at the top level before anything in it reads them: the cell does
+    not depend on their earlier value (``fig, ax = plt.subplots()`` then ``fig.show()``)."""
+    seen, first = set(), set()
+
+    def store(names):
+        first.update(names - seen)
+
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign):
+            seen.update(_loads(stmt.value, *stmt.targets))
+            for target in stmt.targets:
+                store(_stores(target) if isinstance(target, ast.Name | ast.Tuple) else set())
+        elif isinstance(stmt, ast.For):
+            seen.update(_loads(stmt.iter))
+            store(_stores(stmt.target))
+            seen.update(_loads(*stmt.body, *stmt.orelse))
+        elif isinstance(stmt, ast.FunctionDef | ast.ClassDef):
+            seen.update(_loads(stmt))
+            store({stmt.name})
+        elif isinstance(stmt, ast.Import | ast.ImportFrom):
+            store({a.asname or a.name.split(".")[0] for a in stmt.names})
+        else:
+            seen.update(_loads(stmt))
+    return first
+
+
+# --- the TODO cell -------------------------------------------------------------------------
+
+
+def _lines(source, start, end):
+    return source.splitlines()[start - 1:end]
+
+
+def _header(source, node):
+    """The decorators, the ``def``/``class`` line(s) and the docstring of ``node``."""
+    first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+    body = node.body
+    has_doc = (isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+               and isinstance(body[0].value.value, str))
+    if body[0].lineno == node.lineno:
+        raise ValueError(f"write the body of {node.name} on its own lines")
+    following = body[0].decorator_list[0] if getattr(body[0], "decorator_list", None) else body[0]
+    last = body[0].end_lineno if has_doc else following.lineno - 1
+    while not _lines(source, last, last)[0].strip():   # no blank lines before the stub body
+        last -= 1
+    return _lines(source, first, last), body[1:] if has_doc else body
+
+
+def _stub(source, node):
+    """A function with its body replaced by ``raise NotImplementedError``, or a class with
+    every method so replaced."""
+    header, body = _header(source, node)
+    indent = " " * (body[0].col_offset if body else node.col_offset + 4)
+    if isinstance(node, ast.ClassDef):
+        methods = [s for s in body if isinstance(s, ast.FunctionDef)]
+        parts = ["\n".join(_stub(source, m)) for m in methods]
+        return header + "\n\n".join(parts).splitlines()
+    return header + [indent + STUB_BODY]
+
+
+def _has_method(node):
+    return any(isinstance(s, ast.FunctionDef) for s in node.body)
+
+
+def todo_cell(source, needed):
+    """The TODO cell that replaces a solution: the names in ``needed`` (what later cells
+    read) as ``None``, functions and classes as stubs, and the statements that attach a
+    stub to a class (``Value.relu = relu``). Returns (source, answer names)."""
+    tree = ast.parse(_parsable(source))
+    stubs, attaches = [], []
+    stubbed = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef):
+            attached = any(
+                isinstance(s, ast.Assign) and isinstance(s.value, ast.Name)
+                and s.value.id == node.name and all(isinstance(t, ast.Attribute)
+                                                    for t in s.targets)
+                for s in tree.body)
+            if (node.name in needed or attached) and (
+                    isinstance(node, ast.FunctionDef) or _has_method(node)):
+                stubs.append("\n".join(_stub(source, node)))
+                stubbed.add(node.name)
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+                and node.value.id in stubbed
+                and all(isinstance(t, ast.Attribute) for t in node.targets)):
+            attaches.append(ast.get_source_segment(source, node))
+    nones = [name for name in _assigned_in_order(tree) if name in needed and name not in stubbed]
+    if stubs and nones:
+        what = "write the body of each function below, and replace each None with your answer."
+    elif stubs:
+        what = "write the body of each function below, in place of the raise."
+    elif nones:
+        what = "replace each None below with your answer."
+    else:
+        what = "your answer here (the task is above)."
+    parts = [f"# TODO: {what}\n"]
+    if stubs:
+        parts.append("\n\n\n".join(stubs) + "\n")
+    if attaches:
+        parts.append(("\n\n" if stubs else "") + "\n".join(attaches) + "\n")
+    if nones:
+        parts.append(("\n\n" if stubs and not attaches else "\n" if attaches else "")
+                     + "".join(f"{name} = None\n" for name in nones))
+    answers = list(stubbed) + nones
+    return "".join(parts).rstrip("\n"), answers
+
+
+def _assigned_in_order(tree):
+    """Names assigned at the top level of a cell (also inside ``with``/``for``/``if``), in
+    the order they first appear."""
+    names = []
+
+    def add(target):
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store) and \
+                    sub.id not in names:
+                names.append(sub.id)
+
+    def visit(statements):
+        for node in statements:
+            if isinstance(node, ast.Assign):
+                for t in node.targets:
+                    add(t)
+            elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+                add(node.target)
+            elif isinstance(node, ast.FunctionDef | ast.ClassDef):
+                if node.name not in names:
+                    names.append(node.name)
+            elif isinstance(node, ast.For):
+                add(node.target)
+                visit(node.body + node.orelse)
+            elif isinstance(node, ast.With):
+                for item in node.items:
+                    if item.optional_vars is not None:
+                        add(item.optional_vars)
+                visit(node.body)
+            elif isinstance(node, ast.If | ast.While):
+                visit(node.body + node.orelse)
+            elif isinstance(node, ast.Try):
+                visit(node.body + node.orelse + node.finalbody)
+                for handler in node.handlers:
+                    visit(handler.body)
+
+    visit(tree.body)
+    return names
+
+
+# --- the guard around a cell that needs an answer ------------------------------------------
+
+
+def _string_continuation_lines(source):
+    """Line numbers (1-based) that start inside a multi-line string: indenting them would
+    change the string."""
+    import io
+    import tokenize
+
+    inside = set()
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+            inside.update(range(token.start[0] + 1, token.end[0] + 1))
+    return inside
+
+
+def guard(source, answers):
+    """``source`` under ``if filled_in(a=a, ...):``."""
+    args = ", ".join(f"{a}={a}" for a in answers)
+    line = f"if filled_in({args}):"
+    if len(line) > MAX_LINE:
+        raise ValueError(f"the guard for {answers} is longer than {MAX_LINE} characters")
+    keep = _string_continuation_lines(source)
+    body = [("    " + text if text.strip() and number not in keep else text)
+            for number, text in enumerate(source.splitlines(), start=1)]
+    for number, text in enumerate(body, start=1):
+        if len(text) > MAX_LINE and number not in keep:   # pushed over by the indent
+            body[number - 1] = text + "  # noqa: E501"
+    return line + "\n" + "\n".join(body)
+
+
+def unguard(source):
+    """The lecture's cell from a guarded one (and ``source`` itself when not guarded)."""
+    match = GUARD.match(source)
+    if not match:
+        return source
+    keep = _string_continuation_lines(source)
+    lines = source[match.end():].splitlines()
+    return "\n".join(text[4:] if text.startswith("    ") and number + 1 not in keep else text
+                     for number, text in enumerate(lines, start=1))
+
+
+def guarded_answers(source):
+    match = GUARD.match(source)
+    return [] if not match else [a.split("=")[0].strip() for a in match["args"].split(",")]
+
+
+# --- the whole edition ---------------------------------------------------------------------
+
+
+def _title(cell, lecture_rel, edition_rel):
+    lines = cell.source.split("\n")
+    heading = lines[0] + " (exercise edition)"
+    source = "\n".join([heading] + lines[1:])
+    source = notebooks.BADGE.sub(lambda _: notebooks.colab_badge(edition_rel), source, count=1)
+    note = (
+        f"> **Exercise edition** of [`{lecture_rel}`](../{lecture_rel}): every answer is "
+        "replaced by a `# TODO` cell. Fill each one in and run the cells after it: a check "
+        "whose answer is still missing prints *not implemented yet* and is skipped. Where "
+        "the text mentions a hidden solution, look it up in the lecture. Written by "
+        "`scripts/editions.py`: do not edit this file by hand (see `exercises/README.md`)."
+    )
+    badge_end = notebooks.BADGE.search(source).end()
+    return source[:badge_end] + "\n\n" + note + source[badge_end:]
+
+
+def edition(lecture):
+    """The exercise edition of ``lecture``, as the text of a notebook."""
+    nb = nbformat.read(lecture, as_version=4)
+    lecture_rel = lecture.relative_to(ROOT).as_posix()
+    edition_rel = f"exercises/{lecture.name}"   # where it lives in the repository
+    cells = nb.cells
+    uses = [Uses(c.source) if c.cell_type == "code" else None for c in cells]
+    if not any(is_solution(c) for c in cells):
+        raise ValueError(f"{lecture_rel}: no cell tagged {SOLUTION_TAG!r}")
+
+    missing = {}      # name -> the answers it waits for
+    order = []        # every answer, in the order of the notebook
+    methods = {}      # attribute (e.g. "relu", "__rsub__") -> the stub that provides it
+    for i, cell in enumerate(cells):
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = []
+        cell.execution_count = None
+        if notebooks.is_setup_cell(cell):
+            cell.source = cell.source + "\n" + IMPORT_LINE
+            continue
+        if is_solution(cell):
+            later_reads = set().union(*(u.reads for c, u in zip(cells[i + 1:], uses[i + 1:],
+                                                                 strict=True)
+                                        if u is not None and not is_solution(c)))
+            cell.source, answers = todo_cell(cell.source, later_reads)
+            for name in answers:
+                missing[name] = [name]
+                order.append(name)
+            for node in ast.parse(cell.source).body:
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
+                    for target in node.targets:
+                        if isinstance(target, ast.Attribute):
+                            methods[target.attr] = node.value.id
+            tags = [t for t in cell.metadata["tags"] if t != SOLUTION_TAG] + [TODO_TAG]
+            cell.metadata["tags"] = tags
+            cell.metadata.pop("jupyter", None)
+            continue
+        use = uses[i]
+        needs = []
+        for name in sorted(use.reads & missing.keys()):
+            needs += missing[name]
+        for attribute, stub in methods.items():
+            if attribute in use.attributes or (DUNDER.match(attribute)
+                                               and use.calls_operator(attribute)):
+                needs.append(stub)
+        needs = [a for a in dict.fromkeys(order) if a in needs]
+        if needs:
+            cell.source = guard(cell.source, needs)
+            for name in use.writes:
+                missing[name] = needs
+        else:
+            for name in use.writes:
+                missing.pop(name, None)
+    _keep_imports_for_answers(cells)
+    cells[0].source = _title(cells[0], lecture_rel, edition_rel)
+    return nbformat.writes(nb) + "\n"
+
+
+def _keep_imports_for_answers(cells):
+    """Mark the imports that only the answers used, so that ruff does not flag them."""
+    code = [c for c in cells if c.cell_type == "code"]
+    reads = set().union(*(Uses(c.source).reads for c in code))
+    for cell in code:
+        if TODO_TAG in cell.metadata.get("tags", []):
+            continue
+        lines = cell.source.split("\n")
+        for node in ast.parse(_parsable(cell.source)).body:
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            bound = [a.asname or a.name.split(".")[0] for a in node.names]
+            if all(name in reads for name in bound) or "noqa" in lines[node.lineno - 1]:
+                continue
+            if node.end_lineno != node.lineno:
+                raise ValueError(f"write this import on one line: {ast.unparse(node)}")
+            lines[node.lineno - 1] += "  # noqa: F401 (for your answers)"
+        cell.source = "\n".join(lines)
+
+
+def out_of_date():
+    """(lecture, edition) pairs whose edition file is missing or differs from :func:`edition`."""
+    stale = []
+    for lecture in notebooks.lecture_paths():
+        path = edition_path(lecture)
+        if not path.exists() or path.read_text(encoding="utf-8") != edition(lecture):
+            stale.append((lecture, path))
+    lectures = {p.name for p in notebooks.lecture_paths()}
+    for path in sorted(EXERCISES.glob("*.ipynb")):
+        if path.name not in lectures:
+            stale.append((None, path))
+    return stale
+
+
+def _shown(path):
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+
+
+def main(argv):
+    stale = out_of_date()
+    if "--check" in argv:
+        for lecture, path in stale:
+            why = "no such lecture" if lecture is None else "differs from its lecture"
+            print(f"out of date: {_shown(path)} ({why}; run python scripts/editions.py)")
+        return 1 if stale else 0
+    EXERCISES.mkdir(exist_ok=True)
+    for lecture, path in stale:
+        if lecture is None:
+            path.unlink()
+            print(f"removed {_shown(path)} (its lecture is gone)")
+        else:
+            path.write_text(edition(lecture), encoding="utf-8")
+            print(f"wrote {_shown(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
