@@ -63,8 +63,9 @@ def colab_like(tmp_path_factory):
     env_dir = base / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          check=True, capture_output=True, text=True).stdout.strip()
+    where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([python, "-c", where], check=True, capture_output=True,
+                          text=True).stdout.strip()
     Path(site, "project_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     probe = subprocess.run([python, "-c", "import torch, ipykernel; import helpers"],
                            capture_output=True, text=True, cwd=base)
