@@ -61,60 +61,57 @@ def _parsable(source):
 
 
 class Uses:
-    """What one cell reads and writes, found statically."""
+    """What one cell reads and changes, found statically (over-estimated, never under)."""
 
     def __init__(self, source):
         code = _parsable(source)
         tree = ast.parse(code)
-        self.reads = set()
-        self._collect_reads(symtable.symtable(code, "<cell>", "exec"), top=True)
-        self.reads -= _written_before_read(tree)
-        self.writes = set()
-        for name in self._top_level_assigned(symtable.symtable(code, "<cell>", "exec")):
-            self.writes.add(name)
-        self.attributes = set()
-        self.operators = []   # (operator class, left operand is a number)
+        table = symtable.symtable(code, "<cell>", "exec")
+        self.reads = _global_reads(table) - _written_before_read(tree)
+        self.sets = {s.get_name() for s in table.get_symbols()
+                     if s.is_assigned() or s.is_imported()}
+        self.changes = self.sets | _changed_objects(tree)
+        self.attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+        self.operators = []   # (operator class, whether the left operand is a number)
         for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute):
-                self.attributes.add(node.attr)
-            elif isinstance(node, ast.BinOp):
-                left_is_number = isinstance(node.left, ast.Constant) or (
-                    isinstance(node.left, ast.UnaryOp) and isinstance(node.left.operand,
-                                                                      ast.Constant))
-                self.operators.append((type(node.op), left_is_number))
+            if isinstance(node, ast.BinOp):
+                left = node.left.operand if isinstance(node.left, ast.UnaryOp) else node.left
+                self.operators.append((type(node.op), isinstance(left, ast.Constant)))
             elif isinstance(node, ast.AugAssign):
                 self.operators.append((type(node.op), False))
-            targets = []
-            if isinstance(node, ast.Assign):
-                targets = node.targets
-            elif isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For):
-                targets = [node.target]
-            for target in targets:   # params["W1"] -= ...: the object behind it changes
-                for sub in ast.walk(target):
-                    if isinstance(sub, ast.Subscript | ast.Attribute):
-                        base = sub
-                        while isinstance(base, ast.Subscript | ast.Attribute):
-                            base = base.value
-                        if isinstance(base, ast.Name):
-                            self.writes.add(base.id)
-
-    def _collect_reads(self, table, top):
-        for symbol in table.get_symbols():
-            if symbol.is_referenced() and (top or symbol.is_global()):
-                self.reads.add(symbol.get_name())
-        for child in table.get_children():
-            self._collect_reads(child, top=False)
-
-    @staticmethod
-    def _top_level_assigned(table):
-        return {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
 
     def calls_operator(self, dunder):
-        """Whether the cell may call the operator method ``dunder`` (e.g. ``__rsub__``)."""
+        """Whether the cell may call the operator method ``dunder`` (e.g. ``__rsub__``, which
+        Python calls for ``1 - value``)."""
         reflected, name = DUNDER.match(dunder).groups()
-        op = OPERATORS[name]
-        return any(o is op and (left_is_number or not reflected) for o, left_is_number in
-                   self.operators)
+        return any(op is OPERATORS[name] and (left_is_number or not reflected)
+                   for op, left_is_number in self.operators)
+
+
+def _global_reads(table, top=True):
+    """The global names a cell reads, in its own code or in the functions it defines."""
+    names = {s.get_name() for s in table.get_symbols()
+             if s.is_referenced() and (top or s.is_global())}
+    for child in table.get_children():
+        names |= _global_reads(child, top=False)
+    return names
+
+
+def _changed_objects(tree):
+    """Names whose object a cell changes in place: ``params["W1"] = ...``, ``p.grad = None``."""
+    names = set()
+    for node in ast.walk(tree):
+        targets = (node.targets if isinstance(node, ast.Assign) else
+                   [node.target] if isinstance(node, ast.AugAssign | ast.AnnAssign | ast.For)
+                   else [])
+        for target in targets:
+            for sub in ast.walk(target):
+                base = sub
+                while isinstance(base, ast.Subscript | ast.Attribute):
+                    base = base.value
+                if base is not sub and isinstance(base, ast.Name):
+                    names.add(base.id)
+    return names
 
 
 def _loads(*nodes):
@@ -197,7 +194,7 @@ def todo_cell(source, needed):
     stub to a class (``Value.relu = relu``). Returns (source, answer names)."""
     tree = ast.parse(_parsable(source))
     stubs, attaches = [], []
-    stubbed = set()
+    stubbed = []      # names, in the order of the cell
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.ClassDef):
             attached = any(
@@ -208,7 +205,7 @@ def todo_cell(source, needed):
             if (node.name in needed or attached) and (
                     isinstance(node, ast.FunctionDef) or _has_method(node)):
                 stubs.append("\n".join(_stub(source, node)))
-                stubbed.add(node.name)
+                stubbed.append(node.name)
     for node in tree.body:
         if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
                 and node.value.id in stubbed
@@ -231,7 +228,7 @@ def todo_cell(source, needed):
     if nones:
         parts.append(("\n\n" if stubs and not attaches else "\n" if attaches else "")
                      + "".join(f"{name} = None\n" for name in nones))
-    answers = list(stubbed) + nones
+    answers = stubbed + nones
     return "".join(parts).rstrip("\n"), answers
 
 
@@ -348,6 +345,7 @@ def edition(lecture):
     edition_rel = f"exercises/{lecture.name}"   # where it lives in the repository
     cells = nb.cells
     uses = [Uses(c.source) if c.cell_type == "code" else None for c in cells]
+    original_outputs = [c.get("outputs", []) for c in cells]
     if not any(is_solution(c) for c in cells):
         raise ValueError(f"{lecture_rel}: no cell tagged {SOLUTION_TAG!r}")
 
@@ -389,12 +387,15 @@ def edition(lecture):
                                                and use.calls_operator(attribute)):
                 needs.append(stub)
         needs = [a for a in dict.fromkeys(order) if a in needs]
-        if needs:
+        if needs:   # what this cell sets or changes waits for the same answers
+            if any(o.output_type == "execute_result" for o in original_outputs[i]):
+                raise ValueError(f"{lecture_rel}, cell {i}: under `if filled_in(...)` its last "
+                                 "value would not be shown; write display(...) in the lecture")
             cell.source = guard(cell.source, needs)
-            for name in use.writes:
+            for name in use.changes:
                 missing[name] = needs
-        else:
-            for name in use.writes:
+        else:       # a name set afresh no longer waits for anything
+            for name in use.sets:
                 missing.pop(name, None)
     _keep_imports_for_answers(cells)
     cells[0].source = _title(cells[0], lecture_rel, edition_rel)

@@ -170,6 +170,8 @@ def test_edition_is_the_lecture_without_its_answers(lecture):
         restored = re.sub(r"  # noqa: (E501|F401 \(for your answers\))$", "", after.source,
                           flags=re.M)
         if restored.startswith("if filled_in("):   # the guard: drop it, dedent the cell
+            # inside an `if` a cell's last value is not shown: the lecture must show none
+            assert not any(o.output_type == "execute_result" for o in before.outputs)
             restored = "\n".join(line[4:] for line in restored.split("\n")[1:])
         if editions.notebooks.is_setup_cell(before):
             restored = restored.removesuffix("\n" + editions.IMPORT_LINE)
