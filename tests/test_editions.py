@@ -224,3 +224,14 @@ def test_a_batchnorm_backward_that_divides_by_n_is_diagnosed_as_bessel():
         assert not any(o.output_type == "error" for o in cell.get("outputs", []))
         assert NOT_YET not in text_of(cell)
     assert "n versus n-1: Bessel's correction?" in text_of(nb.cells[todo + 1])
+
+
+def test_the_long_training_run_waits_for_the_hand_written_backward_pass():
+    nb = read(ROOT / "exercises" / "08_training_by_hand.ipynb")
+    training = next(c for c in nb.cells if "max_steps = 200_000" in c.source)
+    assert training.source.startswith("if filled_in(forward_backward=forward_backward):\n")
+    # everything that uses the trained parameters waits too, up to the exercises
+    later = nb.cells[nb.cells.index(training):]
+    for cell in later:
+        if cell.cell_type == "code" and "params" in cell.source and "todo" not in tags(cell):
+            assert cell.source.startswith("if filled_in(forward_backward=forward_backward")
