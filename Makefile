@@ -1,5 +1,5 @@
 # The two commands of the README. Both run the same idempotent set-up first.
-.PHONY: setup lab test lint test-single-thread
+.PHONY: setup lab exercises test lint test-single-thread
 
 setup:
 	@bash scripts/setup.sh
@@ -10,6 +10,10 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 ## Open JupyterLab on the lectures.
 lab: setup
 	.venv/bin/jupyter lab $(ROOT_FLAG) lectures/
+
+## Open JupyterLab on the exercise editions (answers blanked out, checks kept).
+exercises: setup
+	.venv/bin/jupyter lab $(ROOT_FLAG) exercises/
 
 ## Lint, then the helpers' unit tests and every notebook under nbval.
 test: setup lint
