@@ -49,12 +49,14 @@ def setup_cell_source():
     """The set-up cell every lecture starts with (see lectures/README.md)."""
     return (
         "# Set-up: inside this repository `helpers` is installed already (make lab);\n"
-        "# elsewhere, as on Colab, install it from GitHub first.\n"
+        "# elsewhere, as on Colab, install it from GitHub and fetch the names dataset.\n"
         "try:\n"
         "    import helpers  # noqa: F401\n"
         "except ModuleNotFoundError:\n"
         f'    %pip install -q "backprop-from-scratch @ git+{repository_url()}"\n'
-        "    import helpers  # noqa: F401"
+        "    import helpers.data\n"
+        "\n"
+        "    helpers.data.load_words()  # downloads it once into ~/.cache/backprop-from-scratch"
     )
 
 
