@@ -69,15 +69,13 @@ def _check_batch(params, X, Y=None):
         raise ValueError(f"Y must be a tensor of shape ({X.shape[0]},) like X's batch; got {got}")
 
 
-def forward(params, X, Y, bn_stats=None):
-    """The loss and the activations ``manual_backward`` needs, as ``(loss, acts)``.
+def _hprebn(params, X):
+    """The embedding lookup and the first linear layer: BatchNorm's input."""
+    return params["C"][X].view(X.shape[0], -1) @ params["W1"] + params["b1"]
 
-    Without ``bn_stats`` BatchNorm normalises with the batch's own mean and
-    (Bessel-corrected) variance, as in training; with ``bn_stats=(mean, var)`` it
-    uses those, as at inference. ``acts`` holds ``embcat``, ``hprebn``, ``bnraw``,
-    ``bnvar_inv``, ``hpreact``, ``h`` and ``logits`` (names as in lecture 06).
-    """
-    _check_batch(params, X, Y)
+
+def _activations(params, X, bn_stats=None):
+    """Every activation of the forward pass up to the logits (see :func:`forward`)."""
     p = params
     embcat = p["C"][X].view(X.shape[0], -1)
     hprebn = embcat @ p["W1"] + p["b1"]
@@ -93,10 +91,21 @@ def forward(params, X, Y, bn_stats=None):
     hpreact = p["bngain"] * bnraw + p["bnbias"]
     h = torch.tanh(hpreact)
     logits = h @ p["W2"] + p["b2"]
-    loss = F.cross_entropy(logits, Y)
-    acts = {"embcat": embcat, "hprebn": hprebn, "bnraw": bnraw, "bnvar_inv": bnvar_inv,
+    return {"embcat": embcat, "hprebn": hprebn, "bnraw": bnraw, "bnvar_inv": bnvar_inv,
             "hpreact": hpreact, "h": h, "logits": logits}
-    return loss, acts
+
+
+def forward(params, X, Y, bn_stats=None):
+    """The loss and the activations ``manual_backward`` needs, as ``(loss, acts)``.
+
+    Without ``bn_stats`` BatchNorm normalises with the batch's own mean and
+    (Bessel-corrected) variance, as in training; with ``bn_stats=(mean, var)`` it
+    uses those, as at inference. ``acts`` holds ``embcat``, ``hprebn``, ``bnraw``,
+    ``bnvar_inv``, ``hpreact``, ``h`` and ``logits`` (names as in lecture 06).
+    """
+    _check_batch(params, X, Y)
+    acts = _activations(params, X, bn_stats)
+    return F.cross_entropy(acts["logits"], Y), acts
 
 
 def manual_backward(params, X, Y, acts):
@@ -140,7 +149,7 @@ def manual_backward(params, X, Y, acts):
 def calibrate_batchnorm(params, X):
     """BatchNorm's mean and (Bessel-corrected) variance over all of ``X``, for inference."""
     _check_batch(params, X)
-    hprebn = params["C"][X].view(X.shape[0], -1) @ params["W1"] + params["b1"]
+    hprebn = _hprebn(params, X)
     return hprebn.mean(0, keepdim=True), hprebn.var(0, keepdim=True, correction=1)
 
 
@@ -155,16 +164,12 @@ def split_loss(params, X, Y, bn_stats):
 def sample_names(params, bn_stats, count, generator, block_size=3):
     """``count`` names drawn one character at a time until the model emits ``.``."""
     _positive_int("count", count)
-    p = params
     names = []
     for _ in range(count):
         context, out = [0] * block_size, []
         while True:
-            embcat = p["C"][torch.tensor([context])].view(1, -1)
-            hprebn = embcat @ p["W1"] + p["b1"]
-            bnraw = (hprebn - bn_stats[0]) * (bn_stats[1] + BN_EPS) ** -0.5
-            h = torch.tanh(p["bngain"] * bnraw + p["bnbias"])
-            probs = F.softmax(h @ p["W2"] + p["b2"], dim=1)
+            logits = _activations(params, torch.tensor([context]), bn_stats)["logits"]
+            probs = F.softmax(logits, dim=1)
             ix = torch.multinomial(probs, num_samples=1, generator=generator).item()
             if ix == 0:
                 break
