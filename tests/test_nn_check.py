@@ -1,0 +1,488 @@
+"""helpers.nn_check: correct answers written in other ways pass, planted mistakes get the
+diagnosis that fits them (and not one that does not)."""
+
+# The answers below are written as a learner might, zip() without strict= included.
+# ruff: noqa: B905
+
+import math
+import random
+
+import pytest
+import torch
+
+from helpers import nn as finished
+from helpers import nn_check
+from helpers.engine import Value
+
+
+def fails(check, *args, says, not_says=()):
+    """Run ``check(*args)``; it must raise an AssertionError whose message contains ``says``."""
+    with pytest.raises(AssertionError) as info:
+        check(*args)
+    message = str(info.value)
+    assert says in message, message
+    for text in not_says:
+        assert text not in message, message
+    return message
+
+
+# --- Neuron ------------------------------------------------------------------------------
+
+
+class BiasFirstNeuron:
+    """Correct, written differently: bias drawn first, sum() over a generator, Value inputs
+    welcome, parameters as [b] + w."""
+
+    def __init__(self, nin):
+        self.b = Value(random.uniform(-1, 1))
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+
+    def __call__(self, x):
+        return (sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)).tanh()
+
+    def parameters(self):
+        return [self.b, *self.w]
+
+
+class ExpTanhNeuron(BiasFirstNeuron):
+    """Correct: tanh from exponentials, the bias added last."""
+
+    def __call__(self, x):
+        z = sum(wi * xi for wi, xi in zip(self.w, x, strict=True)) + self.b
+        e = (2 * z).exp()
+        return (e - 1) / (e + 1)
+
+
+def neuron_with(call=None, parameters=None, init=None):
+    class Mistake(finished.TanhNeuron):
+        pass
+    if call:
+        Mistake.__call__ = call
+    if parameters:
+        Mistake.parameters = parameters
+    if init:
+        Mistake.__init__ = init
+    return Mistake
+
+
+def linear_sum(self, x):
+    return sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
+
+
+@pytest.mark.parametrize("neuron", [finished.TanhNeuron, BiasFirstNeuron, ExpTanhNeuron])
+def test_correct_neurons_pass(neuron, capsys):
+    state = random.getstate()
+    nn_check.check_neuron(neuron)
+    assert random.getstate() == state          # the notebook's seeded draws do not move
+    assert capsys.readouterr().out.startswith("Neuron: correct")
+
+
+@pytest.mark.parametrize("mistake, says", [
+    (neuron_with(call=linear_sum), "without tanh"),
+    (neuron_with(call=lambda self, x: sum(wi * xi for wi, xi in zip(self.w, x)).tanh()),
+     "without the bias"),
+    (neuron_with(call=lambda self, x: linear_sum(self, x).relu()), "relu(w · x + b)"),
+    (neuron_with(call=lambda self, x: Value(math.tanh(linear_sum(self, x).data))),
+     "not built from the weights"),
+    (neuron_with(call=lambda self, x: linear_sum(self, x).tanh().data), "returned a float"),
+    (neuron_with(parameters=lambda self: self.w), "leaves out the bias b"),
+    (neuron_with(parameters=lambda self: [self.w, self.b]), "a list inside the list"),
+    (neuron_with(parameters=lambda self: [p.data for p in self.w + [self.b]]),
+     "not their data"),
+    (neuron_with(parameters=lambda self: [Value(p.data) for p in self.w + [self.b]]),
+     "not the model's own"),
+])
+def test_neuron_mistakes_are_diagnosed(mistake, says):
+    fails(nn_check.check_neuron, mistake, says=says,
+          not_says=["without the bias"] if says != "without the bias" else [])
+
+
+def test_equal_starting_weights_are_refused():
+    def init(self, nin):
+        self.w = [Value(0.5) for _ in range(nin)]
+        self.b = Value(0.0)
+    fails(nn_check.check_neuron, neuron_with(init=init), says="every weight of Neuron")
+
+
+def test_a_wrong_output_that_fits_no_known_mistake_says_what_differs():
+    bad = neuron_with(call=lambda self, x: (linear_sum(self, x) * 2).tanh())
+    message = fails(nn_check.check_neuron, bad, says="differs from tanh(w_1 x_1")
+    assert "without" not in message
+
+
+# --- Layer and MLP ---------------------------------------------------------------------------
+
+
+class LoopLayer:
+    """Correct, written with loops and extend."""
+
+    def __init__(self, nin, nout):
+        self.neurons = []
+        for _ in range(nout):
+            self.neurons.append(finished.TanhNeuron(nin))
+
+    def __call__(self, x):
+        outs = []
+        for n in self.neurons:
+            outs.append(n(x))
+        if len(outs) == 1:
+            return outs[0]
+        return outs
+
+    def parameters(self):
+        params = []
+        for n in self.neurons:
+            params.extend(n.parameters())
+        return params
+
+
+def test_correct_layers_pass(capsys):
+    nn_check.check_layer(finished.TanhLayer)
+    nn_check.check_layer(LoopLayer)
+    assert capsys.readouterr().out.count("Layer: correct") == 2
+
+
+def test_layer_mistakes_are_diagnosed():
+    class ListOfOne(LoopLayer):
+        def __call__(self, x):
+            return [n(x) for n in self.neurons]
+    fails(nn_check.check_layer, ListOfOne, says="returned a list of one Value")
+
+    class SameNeuron(LoopLayer):
+        def __init__(self, nin, nout):
+            self.neurons = [finished.TanhNeuron(nin)] * nout
+    fails(nn_check.check_layer, SameNeuron, says="[Neuron(nin)] * nout")
+
+    class Nested(LoopLayer):
+        def parameters(self):
+            return [n.parameters() for n in self.neurons]
+    fails(nn_check.check_layer, Nested, says="a list inside the list")
+
+    class FirstNeuronOnly(LoopLayer):
+        def parameters(self):
+            return self.neurons[0].parameters()
+    fails(nn_check.check_layer, FirstNeuronOnly, says="leaves out neuron 1")
+
+
+class ZipMLP:
+    """Correct, written with zip over the sizes."""
+
+    def __init__(self, nin, nouts):
+        sizes = [nin, *nouts]
+        self.layers = [finished.TanhLayer(a, b) for a, b in zip(sizes, sizes[1:])]
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        return sum((layer.parameters() for layer in self.layers), [])
+
+
+def test_correct_mlps_pass(capsys):
+    nn_check.check_mlp(finished.TanhMLP)
+    nn_check.check_mlp(ZipMLP)
+    assert capsys.readouterr().out.count("MLP: correct") == 2
+
+
+def test_mlp_mistakes_are_diagnosed():
+    class NoLastLayer(ZipMLP):
+        def __init__(self, nin, nouts):
+            sizes = [nin, *nouts]
+            self.layers = [finished.TanhLayer(sizes[i], sizes[i + 1])
+                           for i in range(len(nouts) - 1)]
+    fails(nn_check.check_mlp, NoLastLayer, says="one Layer per entry of nouts")
+
+    class SameInputs(ZipMLP):
+        def __init__(self, nin, nouts):
+            self.layers = [finished.TanhLayer(nin, n) for n in nouts]
+    fails(nn_check.check_mlp, SameInputs, says="the size of the layer before")
+
+    class FirstLayerParameters(ZipMLP):
+        def parameters(self):
+            return self.layers[0].parameters()
+    fails(nn_check.check_mlp, FirstLayerParameters, says="leaves out layer 1")
+
+    class NotChained(ZipMLP):
+        def __call__(self, x):
+            return self.layers[-1]([1.0] * len(self.layers[-1].neurons[0].w))
+    fails(nn_check.check_mlp, NotChained, says="each to the output of the one before")
+
+
+# --- the loss, the step, the loop -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", [
+    finished.squared_error,
+    lambda ps, ys: sum([(y - p) ** 2 for p, y in zip(ps, ys)], Value(0.0)),
+    lambda ps, ys: sum((p - y) * (p - y) for p, y in zip(ps, ys)),
+])
+def test_correct_squared_errors_pass(answer, capsys):
+    nn_check.check_squared_error(answer)
+    assert capsys.readouterr().out.startswith("squared_error: correct")
+
+
+@pytest.mark.parametrize("mistake, says", [
+    (lambda ps, ys: sum((p - y) ** 2 for p, y in zip(ps, ys)) / len(ps), "divides by the number"),
+    (lambda ps, ys: sum(p - y for p, y in zip(ps, ys)), "without squaring"),
+    (lambda ps, ys: sum((p - y) ** 2 for p, y in zip(ps, ys)).data, "returned a float"),
+    (lambda ps, ys: Value(sum((p.data - y) ** 2 for p, y in zip(ps, ys))),
+     "no gradient reaches the predictions"),
+    (lambda ps, ys: sum((p - y) ** 2 for p, y in zip(ps[1:], ys[1:])) + 0 * ps[0],
+     "the sum of (p - y)² is"),
+])
+def test_squared_error_mistakes_are_diagnosed(mistake, says):
+    fails(nn_check.check_squared_error, mistake, says=says)
+
+
+def step_zero_at_the_end(model, loss_fn, lr):
+    """Correct too: the gradients are reset after the update (they start at 0)."""
+    loss = loss_fn(model)
+    loss.backward()
+    for p in model.parameters():
+        p.data += -lr * p.grad
+        p.grad = 0
+    return float(loss.data)
+
+
+def step(zero=True, sign=-1, scale=True, backward=True, zero_after_backward=False,
+         ret="data", only=None):
+    """A gradient step with one planted mistake."""
+    def gradient_step(model, loss_fn, lr):
+        loss = loss_fn(model)
+        if zero:
+            for p in model.parameters():
+                p.grad = 0.0
+        if backward:
+            loss.backward()
+        if zero_after_backward:
+            for p in model.parameters():
+                p.grad = 0.0
+        params = model.parameters() if only is None else only(model)
+        for p in params:
+            p.data += sign * (lr if scale else 1) * p.grad
+        return {"data": loss.data, "value": loss, "none": None,
+                "after": loss_fn(model).data}[ret]
+    return gradient_step
+
+
+@pytest.mark.parametrize("answer", [finished.gradient_step, step_zero_at_the_end])
+def test_correct_gradient_steps_pass(answer, capsys):
+    nn_check.check_gradient_step(answer)
+    assert capsys.readouterr().out.startswith("gradient_step: correct")
+
+
+@pytest.mark.parametrize("mistake, says, not_says", [
+    (step(zero=False), "reset every p.grad to 0 before loss.backward()", ["uphill"]),
+    (step(sign=+1), "uphill", ["reset every"]),
+    (step(scale=False), "multiply the gradient by lr", ["reset every"]),
+    (step(backward=False), "call loss.backward() before the update", ["reset every"]),
+    (step(zero_after_backward=True), "not between backward() and the update", []),
+    (step(ret="value"), "return loss.data, a float", []),
+    (step(ret="none"), "returned None", []),
+    (step(ret="after"), "returned the loss after the update", []),
+    (step(only=lambda m: [p for layer in m.layers for n in layer.neurons for p in n.w]),
+     "did not update the biases", ["reset every"]),
+])
+def test_gradient_step_mistakes_are_diagnosed(mistake, says, not_says):
+    fails(nn_check.check_gradient_step, mistake, says=says, not_says=not_says)
+
+
+def train_with_loop(model, loss_fn, steps, lr):
+    losses = []
+    for _ in range(steps):
+        losses.append(finished.gradient_step(model, loss_fn, lr))
+    return losses
+
+
+@pytest.mark.parametrize("answer", [finished.train, train_with_loop])
+def test_correct_trains_pass(answer, capsys):
+    nn_check.check_train(answer)
+    assert capsys.readouterr().out.startswith("train: correct")
+
+
+def test_train_mistakes_are_diagnosed():
+    def after_update(model, loss_fn, steps, lr):
+        losses = []
+        for _ in range(steps):
+            finished.gradient_step(model, loss_fn, lr)
+            losses.append(loss_fn(model).data)
+        return losses
+    fails(nn_check.check_train, after_update, says="recorded the loss after each update")
+
+    def values(model, loss_fn, steps, lr):
+        out = []
+        for _ in range(steps):
+            out.append(loss_fn(model))
+            finished.gradient_step(model, loss_fn, lr)
+        return out
+    fails(nn_check.check_train, values, says="collect loss.data")
+
+    def one_step_short(model, loss_fn, steps, lr):
+        return finished.train(model, loss_fn, steps - 1, lr)
+    fails(nn_check.check_train, one_step_short, says="losses; expected")
+
+
+def test_reached_is_recounted_with_the_learners_network(capsys):
+    class ChoiceMLP:
+        def __init__(self, nin, nouts, hidden):
+            self.mlp = finished.TanhMLP(nin, nouts)
+            self.layers, self.hidden = self.mlp.layers, hidden
+
+        def __call__(self, x):
+            for i, layer in enumerate(self.layers):
+                z = [sum((w * v for w, v in zip(n.w, x)), n.b) for n in layer.neurons]
+                last = i == len(self.layers) - 1
+                x = [v.tanh() if last or self.hidden == "tanh" else v.relu() for v in z]
+            return x[0]
+
+        def parameters(self):
+            return self.mlp.parameters()
+
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+
+    def loss_fn(model):
+        return finished.squared_error([model(x) for x in xs], ys)
+
+    seeds = range(2)
+    counts = {}
+    for hidden in ("tanh", "relu"):
+        counts[hidden] = 0
+        for seed in seeds:
+            random.seed(seed)
+            counts[hidden] += finished.train(ChoiceMLP(3, [4, 4, 1], hidden), loss_fn, 50,
+                                             0.1)[-1] < 0.05
+    nn_check.check_reached(counts, ChoiceMLP, loss_fn, finished.train, seeds=seeds)
+    assert capsys.readouterr().out.startswith("reached: correct")
+    wrong = dict(counts, relu=counts["relu"] + 1)
+    fails(nn_check.check_reached, wrong, ChoiceMLP, loss_fn, finished.train, seeds,
+          says="reached['relu'] is")
+
+    class AllTanh(ChoiceMLP):
+        def __init__(self, nin, nouts, hidden):
+            super().__init__(nin, nouts, "tanh")
+    fails(nn_check.check_reached, counts, AllTanh, loss_fn, finished.train, seeds,
+          says="is not relu in the hidden layers")
+    fails(nn_check.check_reached, [6, 4], ChoiceMLP, loss_fn, finished.train, seeds,
+          says="a dict with the keys")
+
+
+# --- lecture 05 -----------------------------------------------------------------------------------
+
+
+def margin_loss(mean=True, l2="square", relu_at=1, reg_data=False, sign=-1):
+    def max_margin_loss(scores, targets, parameters, alpha):
+        terms = [(relu_at + sign * t * s).relu() for s, t in zip(scores, targets)]
+        data = sum(terms) / len(terms) if mean else sum(terms)
+        if l2 is None:
+            return data
+        reg = {"square": lambda p: p * p, "abs": lambda p: p.relu() + (-p).relu(),
+               "plain": lambda p: p, "data": lambda p: p.data ** 2}[l2]
+        return data + alpha * sum((reg(p) for p in parameters), Value(0.0))
+    return max_margin_loss
+
+
+def hinge_with_loops(scores, targets, parameters, alpha):
+    """Correct, written differently: max() through a comparison, the L2 via **2."""
+    total = Value(0.0)
+    for s, t in zip(scores, targets):
+        m = 1 - s * t
+        total = total + (m if m.data > 0 else m * 0)
+    return total * (1 / len(scores)) + sum(p**2 for p in parameters) * alpha
+
+
+@pytest.mark.parametrize("answer", [finished.max_margin_loss, hinge_with_loops])
+def test_correct_margin_losses_pass(answer, capsys):
+    nn_check.check_max_margin_loss(answer)
+    assert capsys.readouterr().out.startswith("max_margin_loss: correct")
+
+
+@pytest.mark.parametrize("mistake, says", [
+    (margin_loss(mean=False), "sums the hinge terms"),
+    (margin_loss(l2=None), "leaves out the L2 term"),
+    (margin_loss(l2="abs"), "alpha * |p|"),
+    (margin_loss(l2="plain"), "square it"),
+    (margin_loss(l2="data"), "no gradient reaches the parameters"),
+    (margin_loss(relu_at=0), "a margin of 1"),
+    (margin_loss(sign=+1), "sign of the product is flipped"),
+])
+def test_margin_loss_mistakes_are_diagnosed(mistake, says):
+    fails(nn_check.check_max_margin_loss, mistake, says=says)
+
+
+def test_a_margin_loss_without_relu_is_diagnosed():
+    def no_relu(scores, targets, parameters, alpha):
+        return (sum(1 - t * s for s, t in zip(scores, targets)) / len(scores)
+                + alpha * sum(p * p for p in parameters))
+    fails(nn_check.check_max_margin_loss, no_relu, says="without relu")
+
+
+@pytest.mark.parametrize("answer", [
+    finished.accuracy,
+    lambda ss, ts: sum(1 for s, t in zip(ss, ts) if s.data * t > 0) / len(ts),
+])
+def test_correct_accuracies_pass(answer, capsys):
+    nn_check.check_accuracy(answer)
+    assert capsys.readouterr().out.startswith("accuracy: correct")
+
+
+@pytest.mark.parametrize("mistake, says", [
+    (lambda ss, ts: sum(s.data * t > 0 for s, t in zip(ss, ts)), "divide by the number"),
+    (lambda ss, ts: 100 * sum(s.data * t > 0 for s, t in zip(ss, ts)) / len(ts), "percentage"),
+    (lambda ss, ts: sum(s.data * t < 0 for s, t in zip(ss, ts)) / len(ts), "classified WRONG"),
+    (lambda ss, ts: Value(0.5), "returned a Value"),
+    (lambda ss, ts: sum(s.data > 0 for s in ss) / len(ts), "so the accuracy is"),
+])
+def test_accuracy_mistakes_are_diagnosed(mistake, says):
+    fails(nn_check.check_accuracy, mistake, says=says)
+
+
+def tanh_function(forward, backward):
+    class Tanh(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = forward(x)
+            ctx.save_for_backward(x, y)
+            return y
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, y = ctx.saved_tensors
+            return backward(x, y, grad_output)
+    return Tanh
+
+
+
+
+def test_correct_functions_pass(capsys):
+    nn_check.check_function(tanh_function(lambda x: 1 - 2 / (torch.exp(2 * x) + 1),
+                                          lambda x, y, g: g * (1 - y**2)), torch.tanh)
+    nn_check.check_function(tanh_function(torch.tanh, lambda x, y, g: g - g * y * y), torch.tanh)
+
+    class ReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x.clamp(min=0)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return torch.where(x > 0, grad_output, torch.zeros_like(grad_output))
+    nn_check.check_function(ReLU, torch.relu, away_from=0.0)
+    assert capsys.readouterr().out.count("correct") == 3
+
+
+@pytest.mark.parametrize("forward, backward, says", [
+    (lambda x: 1 - 2 / (torch.exp(2 * x) + 1), lambda x, y, g: 1 - y * y,
+     "local derivative alone"),
+    (lambda x: 1 - 2 / (torch.exp(2 * x) + 1), lambda x, y, g: g * (1 - x * x), "INPUT x"),
+    (lambda x: 1 - 2 / (torch.exp(2 * x) + 1), lambda x, y, g: g, "unchanged"),
+    (lambda x: (torch.exp(2 * x) - 1) / (torch.exp(2 * x) + 1), lambda x, y, g: g * (1 - y * y),
+     "stays finite"),
+    (lambda x: torch.tanh(x), lambda x, y, g: g * (1 + y * y), "differs from the reference"),
+])
+def test_function_mistakes_are_diagnosed(forward, backward, says):
+    fails(nn_check.check_function, tanh_function(forward, backward), torch.tanh, says=says)
