@@ -7,15 +7,17 @@ uses Bessel's correction, ``n - 1``), ``tanh``, and a linear layer to 27 logits
 lecture 07: one expression for the cross-entropy, one for BatchNorm, and an
 ``index_add_`` for the embedding table. Parameters live in a plain dict, so
 ``params.values()`` is the list an optimiser step loops over.
+``check_forward_backward`` is exercise 4's check (lecture 08) of a learner's training step.
 """
 
 import torch
 import torch.nn.functional as F
 
+from helpers.check import compare
 from helpers.data import itos
 
 __all__ = ["PARAM_NAMES", "BN_EPS", "init_params", "forward", "manual_backward",
-           "calibrate_batchnorm", "split_loss", "sample_names"]
+           "calibrate_batchnorm", "split_loss", "sample_names", "check_forward_backward"]
 
 PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
 BN_EPS = 1e-5
@@ -118,29 +120,40 @@ def manual_backward(params, X, Y, acts):
     missing = [k for k in ("embcat", "bnraw", "bnvar_inv", "h", "logits") if k not in acts]
     if missing:
         raise KeyError(f"acts lacks {missing}; pass the acts returned by forward()")
-    p = params
+    return _backward(params, X, Y, acts)
+
+
+def _backward(p, X, Y, acts, mistake=None):
+    """:func:`manual_backward`'s arithmetic; ``mistake`` (a key of ``MISTAKES``) plants one."""
     n = X.shape[0]
     embcat, bnraw, bnvar_inv, h = acts["embcat"], acts["bnraw"], acts["bnvar_inv"], acts["h"]
     # cross-entropy: (softmax - one-hot) / n
-    dlogits = F.softmax(acts["logits"], 1)
-    dlogits[torch.arange(n), Y] -= 1
-    dlogits /= n
+    dlogits = F.softmax(acts["logits"], 0 if mistake == "softmax_dim0" else 1)
+    if mistake != "no_onehot":
+        dlogits[torch.arange(n), Y] -= 1
+    if mistake != "not_mean":
+        dlogits /= n
     # second linear layer and tanh
     dh = dlogits @ p["W2"].T
     dW2 = h.T @ dlogits
     db2 = dlogits.sum(0)
-    dhpreact = (1.0 - h**2) * dh
+    dhpreact = (1.0 - (acts["hpreact"] if mistake == "tanh_at_input" else h) ** 2) * dh
     # BatchNorm, with Bessel's correction in the variance
     dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
     dbnbias = dhpreact.sum(0, keepdim=True)
-    dhprebn = p["bngain"] * bnvar_inv / n * (
-        n * dhpreact - dbnbias - n / (n - 1) * bnraw * dbngain)
+    gain = 1.0 if mistake == "no_bngain" else p["bngain"]
+    bessel = 1.0 if mistake == "no_bessel" else n / (n - 1)
+    dhprebn = gain * bnvar_inv / n * (n * dhpreact - dbnbias - bessel * bnraw * dbngain)
     # first linear layer and the embedding lookup
     dembcat = dhprebn @ p["W1"].T
     dW1 = embcat.T @ dhprebn
     db1 = dhprebn.sum(0)
     dC = torch.zeros_like(p["C"])
-    dC.index_add_(0, X.view(-1), dembcat.view(-1, p["C"].shape[1]))
+    rows = dembcat.view(-1, p["C"].shape[1])
+    if mistake == "indexed_add":
+        dC[X.view(-1)] += rows
+    else:
+        dC.index_add_(0, X.view(-1), rows)
     return {"C": dC, "W1": dW1, "b1": db1, "W2": dW2, "b2": db2,
             "bngain": dbngain, "bnbias": dbnbias}
 
@@ -177,3 +190,218 @@ def sample_names(params, bn_stats, count, generator, block_size=3):
             context = context[1:] + [ix]
         names.append("".join(out))
     return names
+
+
+# ---- exercise 4 (lecture 08): a whole training step, checked --------------------------------
+
+# The parameters in the order their gradients appear on the way back from the loss.
+BACKWARD_ORDER = ("W2", "b2", "bngain", "bnbias", "W1", "b1", "C")
+
+# Planted into _backward to recognise a learner's gradient; named only when one matches.
+MISTAKES = {
+    "not_mean": "dlogits is not divided by n: the loss is the mean over the batch, so "
+                "dlogits = (softmax(logits) - onehot(Y)) / n",
+    "no_onehot": "dlogits lacks the one-hot: subtract 1 at each row's target, "
+                 "dlogits[rows, Yb] -= 1, before dividing by n",
+    "softmax_dim0": "the softmax is taken over dimension 0 (across the batch); each row of "
+                    "logits gets its own softmax: dim=1 (logprobs.exp() from log_softmax(1))",
+    "tanh_at_input": "tanh's derivative is taken at its input hpreact; it is 1 - h**2 with "
+                     "h = tanh(hpreact), the output: dhpreact = (1 - h**2) * dh",
+    "no_bngain": "the BatchNorm backward lacks bngain: dhprebn = bngain * bnvar_inv / n * (...)",
+    "no_bessel": "the BatchNorm backward lacks the factor n/(n-1) in front of "
+                 "bnraw * dbngain: the forward pass divides the variance by n - 1 (Bessel's "
+                 "correction), and the backward pass keeps that factor (lecture 07, exercise 3)",
+    "indexed_add": "dC[Xb] += ... writes a row that occurs several times in the batch only "
+                   "once, instead of adding every occurrence; use dC.index_add_(0, "
+                   "Xb.view(-1), dembcat.view(-1, n_embd)), which adds repeats up",
+}
+
+# Where to look when the nearest wrong gradient is `first` (and `also` is wrong too).
+_STEPS = {
+    ("W2", "b2"): "dlogits, the first step back from the loss (the cross-entropy: "
+                  "softmax(logits) minus the one-hot targets, divided by n): dW2 and db2 both "
+                  "come from it",
+    ("W2",): "dW2 = h.T @ dlogits (the second linear layer): db2, from the same dlogits, is right",
+    ("b2",): "db2 = dlogits.sum(0) (the second linear layer): dW2, from the same dlogits, is right",
+    ("bnbias",): "dhpreact, the gradient through the second layer (dh = dlogits @ W2.T) and "
+                 "tanh ((1 - h**2) * dh): dbnbias is its sum over the batch",
+    ("bngain",): "dbngain = (bnraw * dhpreact).sum(0, keepdim=True): dbnbias, from the same "
+                 "dhpreact, is right",
+    ("W1", "C"): "dhprebn, the BatchNorm backward in one line (lecture 07, exercise 3): the "
+                 "gradients of W1, b1 and C all come from it",
+    ("W1",): "dW1 = embcat.T @ dhprebn (the first linear layer): dC, from the same dhprebn, "
+             "is right",
+    ("b1",): "db1 = dhprebn.sum(0), whose true value is about zero (BatchNorm subtracts "
+             "each column's mean, so b1 does not change the loss)",
+    ("C",): "the embedding step: dembcat = dhprebn @ W1.T, then each of its n * block_size "
+            "rows goes back to the row of C it was looked up from (index_add_, repeats add up)",
+}
+
+
+def _where(wrong):
+    """The backward step to look at, from the set of parameters whose gradient is wrong."""
+    first = next(name for name in BACKWARD_ORDER if name in wrong)
+    if first in ("bngain", "bnbias"):
+        return _STEPS[("bnbias",) if "bnbias" in wrong else ("bngain",)]
+    if first == "W2" and "b2" in wrong:
+        return _STEPS[("W2", "b2")]
+    if first == "W1" and "C" in wrong:
+        return _STEPS[("W1", "C")]
+    return _STEPS[(first,)]
+
+
+def _nearest(wrong):
+    """The wrong gradients of the backward step nearest the loss (W2/b2, bngain/bnbias, ...)."""
+    for level in (("W2", "b2"), ("bngain", "bnbias"), ("W1", "b1"), ("C",)):
+        found = [name for name in level if name in wrong]
+        if found:
+            return found
+    raise ValueError("no wrong gradient")
+
+
+def _unpack(result, params):
+    """``(loss, grads)`` from what the learner's function returned, or a clear error."""
+    order = ", ".join(f"d{name}" for name in params)
+    contract = f"return loss, [{order}] (one gradient per parameter, in the order of params)"
+    if isinstance(result, tuple | list) and all(isinstance(g, torch.Tensor) for g in result) \
+            and len(result) == len(params):
+        raise AssertionError(f"forward_backward returned {len(result)} tensors, the gradients "
+                             f"alone it seems; {contract}, the loss first")
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        got = f"a {type(result).__name__}" + (f" of length {len(result)}"
+                                               if isinstance(result, tuple | list) else "")
+        raise AssertionError(f"forward_backward returned {got}; {contract}")
+    loss, grads = result
+    if isinstance(grads, dict):
+        raise AssertionError(
+            f"forward_backward returned the gradients as a dict; the training loop zips them "
+            f"with params.values(), so {contract}: a list, e.g. [grads[name] for name in params]")
+    if not isinstance(grads, tuple | list) or len(grads) != len(params):
+        got = f"{len(grads)} gradients" if isinstance(grads, tuple | list) \
+            else f"a {type(grads).__name__}"
+        raise AssertionError(f"forward_backward returned {got} for {len(params)} parameters; "
+                             f"{contract}")
+    for name, grad in zip(params, grads, strict=True):
+        if not isinstance(grad, torch.Tensor):
+            raise AssertionError(f"the gradient in the place of {name} is a "
+                                 f"{type(grad).__name__}, not a tensor; {contract}")
+    if isinstance(loss, torch.Tensor) and loss.numel() == 1:
+        loss = loss.item()
+    if isinstance(loss, bool) or not isinstance(loss, int | float):
+        what = f"a tensor of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) \
+            else f"a {type(loss).__name__}"
+        raise AssertionError(f"the loss forward_backward returned is {what}; it must be the "
+                             f"batch's mean cross-entropy, one number; {contract}")
+    return float(loss), list(grads)
+
+
+def _loss_message(loss, params64, Xb, Yb, reference):
+    """Why the learner's loss differs from the model's, as far as it can be told."""
+    said = f"the loss is {loss:.6f}, the model's forward pass gives {reference:.6f}"
+    with torch.no_grad():
+        hprebn = _hprebn(params64, Xb)
+        biased = (hprebn.mean(0, keepdim=True), hprebn.var(0, keepdim=True, correction=0))
+        biased_loss = F.cross_entropy(_activations(params64, Xb, biased)["logits"], Yb).item()
+    if abs(loss - biased_loss) <= 1e-5 * abs(biased_loss):
+        return (f"{said}: your forward pass divides BatchNorm's variance by n (the biased "
+                "variance); this model uses n - 1, Bessel's correction (lecture 07): "
+                "hprebn.var(0, keepdim=True)")
+    if abs(loss - Xb.shape[0] * reference) <= 1e-5 * abs(loss):
+        return f"{said}: yours is n times larger, the sum over the batch instead of the mean"
+    return (f"{said}. Your forward pass computes something different from the model's "
+            "(embedding, linear layer, BatchNorm with the n - 1 variance, tanh, linear layer, "
+            "mean cross-entropy): compare it with forward() in helpers/ninja.py, step by step")
+
+
+def _diagnose(comparisons, grads, params64, Xb, Yb, acts):
+    """The message for gradients that do not all agree: where to look, and what fits."""
+    wrong = [name for name in BACKWARD_ORDER if not comparisons[name]]
+    right = [name for name in BACKWARD_ORDER if comparisons[name]]
+    said = (f"the loss agrees; {_listed(wrong)} differ{'s' if len(wrong) == 1 else ''} from "
+            f"autograd's" + (f" ({_listed(right)} agree{'s' if len(right) == 1 else ''})"
+                             if right else ""))
+    references = {name: p.grad for name, p in params64.items()}
+    # every value right, the order wrong
+    shapes_match = {name: [other for other, ref in references.items()
+                           if grads[name].shape == ref.shape
+                           and torch.allclose(grads[name].double(), ref, rtol=1e-4, atol=1e-7)]
+                    for name in wrong}
+    if all(shapes_match[name] and name not in shapes_match[name] for name in wrong):
+        placed = ", ".join(f"{name} holds d{shapes_match[name][0]}" for name in wrong)
+        return (f"{said}. They are right but in the wrong places ({placed}): return them in "
+                f"the order of params, [{', '.join('d' + n for n in params64)}]")
+    nearest = _nearest(wrong)
+    shapes = [f"d{name} has shape {tuple(grads[name].shape)}, {name} "
+              f"{tuple(references[name].shape)}" for name in nearest
+              if grads[name].shape != references[name].shape]
+    message = (f"{said}. Nearest the loss: {' and '.join('d' + name for name in nearest)}"
+               + (f" ({'; '.join(shapes)})" if shapes else "")
+               + f"; look at {_where(set(wrong))}.")
+    with torch.no_grad():
+        for mistake, explanation in MISTAKES.items():
+            planted = _backward(params64, Xb, Yb, acts, mistake)
+            if all(_matches(grads[name], planted[name], references[name]) for name in nearest):
+                return f"{message} It looks like this mistake: {explanation}."
+    return message
+
+
+def _listed(names):
+    """``dW1``, ``dW1 and dC``, ``dW2, db2 and dC``."""
+    names = [f"d{name}" for name in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _matches(grad, planted, reference):
+    """Whether ``grad`` is the planted mistake's gradient (and that differs from the right one)."""
+    if planted.shape != grad.shape or torch.allclose(planted, reference, rtol=1e-4, atol=1e-9):
+        return False
+    return torch.allclose(grad.double(), planted, rtol=1e-3, atol=1e-4 * float(planted.abs().max()))
+
+
+def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, batch_size=32,
+                           lr=0.1, seed=0):
+    """Exercise 4's check: a learner's ``forward_backward`` against autograd along a short run.
+
+    ``forward_backward(params, Xb, Yb)`` must return ``(loss, grads)``: the batch's mean
+    cross-entropy and a list with one gradient per parameter, in the order of ``params``.
+    For ``steps`` random batches of ``X``, ``Y`` (seeded by ``seed``) it compares the loss
+    and every gradient with a float64 autograd reference at the same point, then updates
+    the parameters with the learner's gradients, as training would. On success it prints
+    one line; on the first disagreement it prints ``compare``'s line for every parameter
+    (nearest the loss first) and raises ``AssertionError`` saying which step of the
+    backward pass to look at, and the likely mistake where a known one fits.
+    """
+    if not callable(forward_backward):
+        raise TypeError(f"check_forward_backward needs your function forward_backward; got "
+                        f"{type(forward_backward).__name__}")
+    _positive_int("steps", steps)
+    params = init_params(n_hidden=n_hidden, block_size=X.shape[1])
+    gen = torch.Generator().manual_seed(seed)
+    for step in range(steps):
+        ix = torch.randint(0, X.shape[0], (batch_size,), generator=gen)
+        Xb, Yb = X[ix], Y[ix]
+        params64 = {name: p.detach().double().requires_grad_() for name, p in params.items()}
+        reference, acts = forward(params64, Xb, Yb)
+        reference.backward()
+        acts = {name: a.detach() for name, a in acts.items()}
+        with torch.no_grad():
+            loss, grads = _unpack(forward_backward(params, Xb, Yb), params)
+        where = f"step {step} of {steps}" + (" (after updates with your gradients)" if step
+                                              else "")
+        if abs(loss - reference.item()) > 1e-5 * max(1.0, abs(reference.item())):
+            why = _loss_message(loss, params64, Xb, Yb, reference.item())
+            raise AssertionError(f"{where}: {why}")
+        grads = dict(zip(params, grads, strict=True))
+        comparisons = {name: compare(name, grads[name], params64[name], quiet=True)
+                       for name in BACKWARD_ORDER}
+        if not all(comparisons.values()):
+            print(f"{where}: your gradients against autograd's, from the loss backwards")
+            for name in BACKWARD_ORDER:
+                print(comparisons[name].line)
+            why = _diagnose(comparisons, grads, params64, Xb, Yb, acts)
+            raise AssertionError(f"{where}: {why}")
+        with torch.no_grad():
+            for name, p in params.items():
+                p -= lr * grads[name]
+    print(f"{steps} steps x {len(params)} parameters: the loss and every gradient agree with "
+          "autograd")

@@ -145,3 +145,39 @@ def test_manual_backward_rejects_missing_activations():
     del acts["bnraw"]
     with pytest.raises(KeyError, match="bnraw"):
         ninja.manual_backward(params, X, Y, acts)
+
+
+def test_check_forward_backward_passes_the_modules_own_training_step(capsys):
+    X, Y = random_batch(500, seed=5)
+
+    def forward_backward(params, Xb, Yb):
+        loss, acts = ninja.forward(params, Xb, Yb)
+        grads = ninja.manual_backward(params, Xb, Yb, acts)
+        return loss, [grads[name] for name in params]
+
+    ninja.check_forward_backward(forward_backward, X, Y, steps=3, n_hidden=32)
+    assert capsys.readouterr().out == (
+        "3 steps x 7 parameters: the loss and every gradient agree with autograd\n")
+
+
+def test_check_forward_backward_names_the_step_and_shows_every_parameter(capsys):
+    X, Y = random_batch(500, seed=5)
+
+    def no_bessel(params, Xb, Yb):   # right at step 0, wrong afterwards
+        loss, acts = ninja.forward(params, Xb, Yb)
+        grads = ninja._backward(params, Xb, Yb, acts, "no_bessel" if calls else None)
+        calls.append(1)
+        return loss, [grads[name] for name in params]
+
+    calls = []
+    with pytest.raises(AssertionError, match=r"step 1 of 3 \(after updates with your gradients\)"
+                       r".*n/\(n-1\)"):
+        ninja.check_forward_backward(no_bessel, X, Y, steps=3, n_hidden=32)
+    printed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in printed[1:]] == list(ninja.BACKWARD_ORDER)
+
+
+def test_check_forward_backward_refuses_what_is_not_a_function():
+    X, Y = random_batch(50)
+    with pytest.raises(TypeError, match="your function forward_backward"):
+        ninja.check_forward_backward(None, X, Y)
