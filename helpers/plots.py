@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 __all__ = ["STYLE", "COLORS", "new_axes", "plot_function", "plot_loss", "plot_histograms",
-           "plot_heatmap", "plot_decision_boundary"]
+           "plot_heatmap", "plot_decision_boundary", "plot_network"]
 
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf"]
 # The house style as rcParams, for readers who want it in their own figures. The helpers
@@ -152,11 +152,14 @@ def plot_heatmap(matrix, ax=None, title=None, cmap="RdBu_r", center=True, colorb
     return fig, ax
 
 
-def plot_decision_boundary(predict, X, y, ax=None, steps=200, margin=0.5, title=None):
+def plot_decision_boundary(predict, X, y, ax=None, steps=200, margin=0.5, title=None,
+                           margins=False, legend=True):
     """Colour the plane by the sign of ``predict`` and scatter the labelled points.
 
     ``predict`` takes an (M, 2) numpy array of points and returns M scores; the
     boundary is where the score changes sign. ``y`` holds two classes ({0, 1} or {-1, +1}).
+    ``margins=True`` also draws the boundary (score 0) as a line and the margins (score
+    -1 and +1) as dashed lines, the levels a hinge loss cares about.
     """
     X, y = _numpy(X), _numpy(y).ravel()
     if X.ndim != 2 or X.shape[1] != 2:
@@ -169,12 +172,61 @@ def plot_decision_boundary(predict, X, y, ax=None, steps=200, margin=0.5, title=
     scores = _numpy(predict(grid)).reshape(gx.shape)
     ax.contourf(gx, gy, scores > 0, levels=[-0.5, 0.5, 1.5], colors=[COLORS[0], COLORS[1]],
                 alpha=0.25)
+    if margins:
+        ax.contour(gx, gy, scores, levels=[-1, 0, 1], colors=["k", "k", "k"],
+                   linestyles=["--", "-", "--"], linewidths=[0.8, 1.3, 0.8])
+        ax.plot([], [], color="k", lw=1.3, label="boundary (score 0)")
+        ax.plot([], [], color="k", ls="--", lw=0.8, label="margins (score ±1)")
+    negative_label, positive_label = ("y = −1", "y = +1") if y.min() < 0 else ("y = 0", "y = 1")
     positive = y > (0 if y.min() < 0 else 0.5)
-    ax.scatter(X[~positive, 0], X[~positive, 1], s=18, color=COLORS[0], edgecolor="k", lw=0.4)
-    ax.scatter(X[positive, 0], X[positive, 1], s=18, color=COLORS[1], edgecolor="k", lw=0.4)
+    ax.scatter(X[~positive, 0], X[~positive, 1], s=18, color=COLORS[0], edgecolor="k", lw=0.4,
+               label=negative_label)
+    ax.scatter(X[positive, 0], X[positive, 1], s=18, color=COLORS[1], edgecolor="k", lw=0.4,
+               label=positive_label)
     ax.set_xlim(x_min, x_max)
     ax.set_ylim(y_min, y_max)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
     ax.grid(False)
+    if legend:
+        ax.legend(loc="lower left", fontsize=8, frameon=True, framealpha=0.8)
+    if title:
+        ax.set_title(title)
+    return fig, ax
+
+
+def plot_network(sizes, ax=None, title=None, activation="tanh"):
+    """A fully connected network as a diagram: ``sizes = [nin, n1, n2, ...]``.
+
+    Inputs are squares, neurons circles (each with its own bias), and every line is one
+    weight. Under each layer: how many neurons and how many parameters it adds.
+    """
+    if len(sizes) < 2 or any(not isinstance(n, int) or n < 1 for n in sizes):
+        raise ValueError(f"sizes must be [nin, n1, ...] with positive integers; got {sizes!r}")
+    fig, ax = _axes(ax, figsize=(2.3 * len(sizes) + 0.5, 0.7 * max(sizes) + 1.8))
+    tallest = max(sizes)
+    ys = [np.linspace(-(n - 1) / 2, (n - 1) / 2, n)[::-1] if n > 1 else np.zeros(1)
+          for n in sizes]
+    for i in range(len(sizes) - 1):
+        for y0 in ys[i]:
+            for y1 in ys[i + 1]:
+                ax.plot([i, i + 1], [y0, y1], color="0.6", lw=0.7, zorder=1)
+    for i, (n, y) in enumerate(zip(sizes, ys, strict=True)):
+        if i == 0:
+            ax.scatter(np.full(n, i), y, s=260, marker="s", color="white", edgecolor="k",
+                       zorder=2)
+            text = f"{n} inputs"
+        else:
+            color = COLORS[1] if i == len(sizes) - 1 else COLORS[0]
+            ax.scatter(np.full(n, i), y, s=420, color=color, edgecolor="k", zorder=2)
+            kind = "output" if i == len(sizes) - 1 else f"hidden layer {i}"
+            biases = f"{n} bias" + ("es" if n > 1 else "")
+            text = (f"{kind}: {n} {activation}\n{sizes[i - 1]}·{n} weights + {biases}\n"
+                    f"= {sizes[i - 1] * n + n} parameters")
+        ax.text(i, -(tallest - 1) / 2 - 0.45, text, ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.6, len(sizes) - 0.4)
+    ax.set_ylim(-(tallest - 1) / 2 - 1.6, (tallest - 1) / 2 + 0.4)
+    ax.set_axis_off()
     if title:
         ax.set_title(title)
     return fig, ax
