@@ -6,7 +6,13 @@
 It rewrites, in every ``lectures/NN_slug.ipynb``: the "Open in Colab" badge of the
 title cell (generated from the repository URL in ``pyproject.toml``, the one place
 it is defined), the shared set-up cell, and the per-cell run timestamps that
-nbconvert leaves in cell metadata (noise in every diff). Outputs are not touched.
+nbconvert leaves in cell metadata (noise in every diff), and saved widget state: the
+``metadata.widgets`` that nbconvert stores (random model ids, a progress bar's timings) and
+the ``application/vnd.jupyter.widget-view+json`` entries of outputs, which point into it.
+Without them an output falls back to its ``text/plain`` (which nbval compares), and a live
+widget is rebuilt when the learner runs the cell; before that, a notebook shows the static
+picture that the widget's cell displays beside it (see ``helpers.widgets``). Other outputs
+are not touched.
 In README.md it rewrites the badges and the lecture table between the
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` markers, from each
 notebook's title and its ``metadata.lecture`` (``learn``, ``study``, ``runs``).
@@ -24,6 +30,7 @@ LECTURES = ROOT / "lectures"
 NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def repository_url():
@@ -85,8 +92,11 @@ def normalized(path):
     if not setup:
         raise ValueError(f"{relative}: no set-up cell (a code cell starting '# Set-up')")
     setup[0].source = setup_cell_source()
+    nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
     return nbformat.writes(nb) + "\n"
 
 
