@@ -15,12 +15,25 @@ cell that needs an answer, directly or through a cell that needed one, runs unde
 (``helpers.exercises.filled_in``), which prints "not implemented yet: dlogits" while
 the TODO is open. So an unfinished edition runs top to bottom, and the checks run as
 soon as their answers are written. Everything else is the lecture, outputs cleared.
+
+A solution cell whose functions or classes later cells build on names their finished
+versions in its metadata, ``"finished": {"add": "helpers.micrograd.add"}``. Its check (the
+next cell, when that cell reads an answer or the class it is attached to) is guarded as
+above; then comes a generated cell, tagged ``fallback``,
+
+    add = fall_back("add", add, "helpers.micrograd.add")
+    Value.__add__ = add
+
+(``helpers.exercises.fall_back``): while ``add`` is a TODO the finished one stands in and
+a line says so, and the cells after it are not guarded on ``add``.
+
+The analysis uses ``ast`` only (not ``symtable``, whose scopes differ between Python
+versions), so every supported Python writes the same editions.
 """
 
 import ast
 import importlib.util
 import re
-import symtable
 import sys
 from pathlib import Path
 
@@ -36,6 +49,10 @@ _spec.loader.exec_module(notebooks)
 SOLUTION_TAG = "solution"
 TODO_TAG = "todo"
 IMPORT_LINE = "from helpers.exercises import filled_in  # the exercise edition's guard"
+FALLBACK_IMPORT_LINE = ("from helpers.exercises import fall_back, filled_in  "
+                        "# the exercise edition's guard and stand-ins")
+FALLBACK_TAG = "fallback"
+FINISHED_KEY = "finished"   # a solution cell's metadata: {name: dotted path of the finished one}
 GUARD = re.compile(r"^if filled_in\((?P<args>[^)]*)\):\n")
 STUB_BODY = "raise NotImplementedError  # TODO"
 MAX_LINE = 100
@@ -66,10 +83,9 @@ class Uses:
     def __init__(self, source):
         code = _parsable(source)
         tree = ast.parse(code)
-        table = symtable.symtable(code, "<cell>", "exec")
-        self.reads = _global_reads(table) - _written_before_read(tree)
-        self.sets = {s.get_name() for s in table.get_symbols()
-                     if s.is_assigned() or s.is_imported()}
+        module = _ScopeWalker(tree).module
+        self.reads = _global_reads(module) - _written_before_read(tree)
+        self.sets = set(module.bound)
         self.changes = self.sets | _changed_objects(tree)
         self.attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
         self.operators = []   # (operator class, whether the left operand is a number)
@@ -88,13 +104,156 @@ class Uses:
                    for op, left_is_number in self.operators)
 
 
-def _global_reads(table, top=True):
+class _Scope:
+    """One scope of a cell: the module, a function or lambda, a class or a comprehension."""
+
+    def __init__(self, kind, parent):
+        self.kind, self.parent = kind, parent
+        self.bound, self.loads, self.declared_global = set(), set(), set()
+        self.children = []
+        if parent is not None:
+            parent.children.append(self)
+
+
+class _ScopeWalker(ast.NodeVisitor):
+    """Python's scoping rules, written out with ``ast`` so that the result does not depend on
+    the interpreter (``symtable`` in Python 3.12 inlines comprehensions into their scope)."""
+
+    def __init__(self, tree):
+        self.module = self.scope = _Scope("module", None)
+        self.visit(tree)
+
+    def _in(self, kind, visit_body):
+        outer = self.scope
+        self.scope = _Scope(kind, outer)
+        visit_body()
+        self.scope = outer
+
+    def visit_Name(self, node):
+        (self.scope.loads if isinstance(node.ctx, ast.Load) else self.scope.bound).add(node.id)
+
+    def visit_Global(self, node):
+        self.scope.declared_global.update(node.names)
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self.scope.bound.add(alias.asname or alias.name.split(".")[0])
+
+    def visit_ImportFrom(self, node):
+        self.scope.bound.update(a.asname or a.name for a in node.names if a.name != "*")
+
+    def visit_ExceptHandler(self, node):
+        if node.name:
+            self.scope.bound.add(node.name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node):
+        if node.name:
+            self.scope.bound.add(node.name)
+        self.generic_visit(node)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node):
+        if node.rest:
+            self.scope.bound.add(node.rest)
+        self.generic_visit(node)
+
+    def visit_NamedExpr(self, node):   # binds in the nearest function or the module
+        self.visit(node.value)
+        scope = self.scope
+        while scope.kind == "comprehension":
+            scope = scope.parent
+        scope.bound.add(node.target.id)
+
+    def _arguments(self, args):
+        """Defaults and annotations run outside the function; returns the parameter names."""
+        for default in args.defaults + [d for d in args.kw_defaults if d is not None]:
+            self.visit(default)
+        params = args.posonlyargs + args.args + args.kwonlyargs + [
+            a for a in (args.vararg, args.kwarg) if a is not None]
+        for param in params:
+            if param.annotation is not None:
+                self.visit(param.annotation)
+        return {param.arg for param in params}
+
+    def visit_FunctionDef(self, node):
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        params = self._arguments(node.args)
+        if node.returns is not None:
+            self.visit(node.returns)
+        self.scope.bound.add(node.name)
+
+        def body():
+            self.scope.bound.update(params)
+            for statement in node.body:
+                self.visit(statement)
+
+        self._in("function", body)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Lambda(self, node):
+        params = self._arguments(node.args)
+
+        def body():
+            self.scope.bound.update(params)
+            self.visit(node.body)
+
+        self._in("function", body)
+
+    def visit_ClassDef(self, node):
+        for expression in node.decorator_list + node.bases + [k.value for k in node.keywords]:
+            self.visit(expression)
+        self.scope.bound.add(node.name)
+        self._in("class", lambda: [self.visit(statement) for statement in node.body])
+
+    def _comprehension(self, node, *results):
+        first, *rest = node.generators
+        self.visit(first.iter)   # the outermost iterable runs in the enclosing scope
+
+        def body():
+            self.visit(first.target)
+            for condition in first.ifs:
+                self.visit(condition)
+            for generator in rest:
+                self.visit(generator)
+            for result in results:
+                self.visit(result)
+
+        self._in("comprehension", body)
+
+    def visit_ListComp(self, node):
+        self._comprehension(node, node.elt)
+
+    visit_SetComp = visit_GeneratorExp = visit_ListComp
+
+    def visit_DictComp(self, node):
+        self._comprehension(node, node.key, node.value)
+
+
+def _global_reads(scope):
     """The global names a cell reads, in its own code or in the functions it defines."""
-    names = {s.get_name() for s in table.get_symbols()
-             if s.is_referenced() and (top or s.is_global())}
-    for child in table.get_children():
-        names |= _global_reads(child, top=False)
+    names = set(scope.loads) if scope.kind == "module" else {
+        name for name in scope.loads if _is_global(scope, name)}
+    for child in scope.children:
+        names |= _global_reads(child)
     return names
+
+
+def _is_global(scope, name):
+    """Whether ``name``, read in the nested ``scope``, is the module's name."""
+    if name in scope.declared_global:
+        return True
+    if name in scope.bound:
+        return False
+    scope = scope.parent
+    while scope.kind != "module":
+        if scope.kind != "class" and name in scope.bound:
+            return False
+        scope = scope.parent
+    return True
 
 
 def _changed_objects(tree):
@@ -322,7 +481,7 @@ def guarded_answers(source):
 # --- the whole edition ---------------------------------------------------------------------
 
 
-def _title(cell, lecture_rel, edition_rel):
+def _title(cell, lecture_rel, edition_rel, fallbacks):
     lines = cell.source.split("\n")
     heading = lines[0] + " (exercise edition)"
     source = "\n".join([heading] + lines[1:])
@@ -330,19 +489,91 @@ def _title(cell, lecture_rel, edition_rel):
     note = (
         f"> **Exercise edition** of [`{lecture_rel}`](../{lecture_rel}): every answer is "
         "replaced by a `# TODO` cell. Fill each one in and run the cells after it: a check "
-        "whose answer is still missing prints *not implemented yet* and is skipped. Where "
-        "the text mentions a hidden solution, look it up in the lecture. Written by "
+        "whose answer is still missing prints *not implemented yet* and is skipped. "
+        + ("A piece that later cells build on has a finished version: while its TODO is "
+           "open, the cell after its check puts that version in its place and says so in "
+           "one line; once you have written yours, yours is used. " if fallbacks else "")
+        + "Where the text mentions a hidden solution, look it up in the lecture. Written by "
         "`scripts/editions.py`: do not edit this file by hand (see `exercises/README.md`)."
     )
     badge_end = notebooks.BADGE.search(source).end()
     return source[:badge_end] + "\n\n" + note + source[badge_end:]
 
 
+def finished_names(cell, where="a solution cell"):
+    """The ``finished`` metadata of a solution cell, ``{name: dotted path}``, checked: the
+    functions and classes that get a stand-in when the learner leaves them blank."""
+    finished = cell.metadata.get(FINISHED_KEY, {})
+    example = '{"add": "helpers.micrograd.add"}'
+    if not isinstance(finished, dict) or not all(
+            isinstance(k, str) and k.isidentifier() and isinstance(v, str)
+            and re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+", v) for k, v in finished.items()):
+        raise ValueError(f"{where}: metadata {FINISHED_KEY!r} must map each name to the dotted "
+                         f"path of its finished version, e.g. {example}; got {finished!r}")
+    defined = {node.name for node in ast.parse(_parsable(cell.source)).body
+               if isinstance(node, ast.FunctionDef | ast.ClassDef)}
+    unknown = sorted(set(finished) - defined)
+    if unknown:
+        raise ValueError(f"{where}: metadata {FINISHED_KEY!r} names {', '.join(unknown)}, which "
+                         "the cell does not define with def or class at its top level")
+    return finished
+
+
+def fallback_cell(todo_source, finished, cell_id=None):
+    """The generated cell after a TODO's check: each name in ``finished`` (in the order of
+    the TODO cell) falls back to its finished version while it is a TODO, then the TODO
+    cell's lines that attach those names to a class (``Value.__add__ = add``) run again."""
+    tree = ast.parse(todo_source)
+    names = [n for n in _assigned_in_order(tree) if n in finished]
+    lines = ["# Generated for the exercise edition: a finished version stands in for an open TODO."]
+    for name in names:
+        line = f'{name} = fall_back("{name}", {name}, "{finished[name]}")'
+        if len(line) > MAX_LINE:
+            line = f'{name} = fall_back(\n    "{name}", {name}, "{finished[name]}"\n)'
+        lines.append(line)
+    for node in tree.body:
+        if _attaches(node, names):
+            lines.append(ast.get_source_segment(todo_source, node))
+    cell = nbformat.v4.new_code_cell("\n".join(lines), metadata={"tags": [FALLBACK_TAG]})
+    if cell_id is None:
+        del cell["id"]
+    else:
+        cell.id = f"{cell_id}-fallback"[:64]
+    return cell
+
+
+def _attaches(node, names):
+    """Whether ``node`` is ``Class.attribute = name`` for one of ``names``."""
+    return (isinstance(node, ast.Assign) and isinstance(node.value, ast.Name)
+            and node.value.id in names
+            and all(isinstance(t, ast.Attribute) for t in node.targets))
+
+
+class _Pending:
+    """A fallback cell waiting for its place: after the TODO's check cell, if there is one."""
+
+    def __init__(self, cell, names, bases, attributes):
+        self.cell, self.names, self.bases, self.attributes = cell, names, bases, attributes
+
+    def is_read_by(self, use):
+        """Whether a cell reads the answers, the classes they are attached to, or the
+        attributes and operators they provide: then it is the TODO's check."""
+        return bool(use.reads & (set(self.names) | self.bases)) or any(
+            attribute in use.attributes
+            or (DUNDER.match(attribute) and use.calls_operator(attribute))
+            for attribute in self.attributes)
+
+
 def edition(lecture):
     """The exercise edition of ``lecture``, as the text of a notebook."""
     nb = nbformat.read(lecture, as_version=4)
     lecture_rel = lecture.relative_to(ROOT).as_posix()
-    edition_rel = f"exercises/{lecture.name}"   # where it lives in the repository
+    return edition_of(nb, lecture_rel, f"exercises/{lecture.name}")
+
+
+def edition_of(nb, lecture_rel, edition_rel):
+    """The exercise edition of the lecture notebook ``nb`` (at ``lecture_rel`` in the
+    repository; the edition goes to ``edition_rel``), as the text of a notebook."""
     cells = nb.cells
     uses = [Uses(c.source) if c.cell_type == "code" else None for c in cells]
     original_outputs = [c.get("outputs", []) for c in cells]
@@ -352,31 +583,58 @@ def edition(lecture):
     missing = {}      # name -> the answers it waits for
     order = []        # every answer, in the order of the notebook
     methods = {}      # attribute (e.g. "relu", "__rsub__") -> the stub that provides it
+    result = []       # the edition's cells
+    pending = None    # the fallback cell of the solution cell just before
+    fallbacks = 0
     for i, cell in enumerate(cells):
         cell.metadata.pop("execution", None)
+        if cell.cell_type != "code" or is_solution(cell):
+            if pending is not None:   # not a check: the fallback right after the TODO
+                result.append(pending.cell)
+                pending = None
+        result.append(cell)
         if cell.cell_type != "code":
             continue
         cell.outputs = []
         cell.execution_count = None
-        if notebooks.is_setup_cell(cell):
-            cell.source = cell.source + "\n" + IMPORT_LINE
-            continue
         if is_solution(cell):
+            where = f"{lecture_rel}, cell {i}"
+            finished = finished_names(cell, where)
             later_reads = set().union(*(u.reads for c, u in zip(cells[i + 1:], uses[i + 1:],
                                                                  strict=True)
                                         if u is not None and not is_solution(c)))
-            cell.source, answers = todo_cell(cell.source, later_reads)
+            cell.source, answers = todo_cell(cell.source, later_reads | finished.keys())
+            if not set(finished) <= set(answers):
+                raise ValueError(f"{where}: {', '.join(sorted(set(finished) - set(answers)))} "
+                                 f"has no method to leave blank; drop it from {FINISHED_KEY!r}")
             for name in answers:
-                missing[name] = [name]
+                if name in finished:
+                    missing.pop(name, None)
+                else:
+                    missing[name] = [name]
                 order.append(name)
+            bases, attributes = set(), set()
             for node in ast.parse(cell.source).body:
                 if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name):
                     for target in node.targets:
-                        if isinstance(target, ast.Attribute):
+                        if not isinstance(target, ast.Attribute):
+                            continue
+                        if node.value.id in finished:
+                            methods.pop(target.attr, None)
+                            bases |= _loads(target)
+                            attributes.add(target.attr)
+                        else:
                             methods[target.attr] = node.value.id
+            if finished:
+                fallbacks += 1
+                pending = _Pending(fallback_cell(cell.source, finished, cell.get("id")),
+                                   [a for a in answers if a in finished], bases, attributes)
             tags = [t for t in cell.metadata["tags"] if t != SOLUTION_TAG] + [TODO_TAG]
             cell.metadata["tags"] = tags
             cell.metadata.pop("jupyter", None)
+            cell.metadata.pop(FINISHED_KEY, None)
+            continue
+        if notebooks.is_setup_cell(cell):
             continue
         use = uses[i]
         needs = []
@@ -386,6 +644,11 @@ def edition(lecture):
             if attribute in use.attributes or (DUNDER.match(attribute)
                                                and use.calls_operator(attribute)):
                 needs.append(stub)
+        if pending is not None and not pending.is_read_by(use):
+            result.insert(-1, pending.cell)   # not a check: the fallback right after the TODO
+            pending = None
+        if pending is not None:               # the check: it waits for the answers
+            needs += pending.names
         needs = [a for a in dict.fromkeys(order) if a in needs]
         if needs:   # what this cell sets or changes waits for the same answers
             if any(o.output_type == "execute_result" for o in original_outputs[i]):
@@ -397,8 +660,17 @@ def edition(lecture):
         else:       # a name set afresh no longer waits for anything
             for name in use.sets:
                 missing.pop(name, None)
-    _keep_imports_for_answers(cells)
-    cells[0].source = _title(cells[0], lecture_rel, edition_rel)
+        if pending is not None:
+            result.append(pending.cell)
+            pending = None
+    if pending is not None:
+        result.append(pending.cell)
+    for cell in result:
+        if notebooks.is_setup_cell(cell):
+            cell.source = cell.source + "\n" + (FALLBACK_IMPORT_LINE if fallbacks else IMPORT_LINE)
+    nb.cells = result
+    _keep_imports_for_answers(result)
+    result[0].source = _title(result[0], lecture_rel, edition_rel, fallbacks)
     return nbformat.writes(nb) + "\n"
 
 
