@@ -1,0 +1,810 @@
+"""Checks for the scalar engine the learner writes in lectures 02 and 03.
+
+Each check runs the learner's code on fresh random inputs and random expression graphs
+(values used twice included, unless asked not to) and compares every value and gradient
+with float64 PyTorch. It prints one line and returns True when all agree. Otherwise it
+raises ``AssertionError`` saying what differs, on which small expression, and adds a
+"Likely mistake:" only when the learner's numbers match that mistake on every input
+tried. A function still left as a stub (it raises ``NotImplementedError``) prints
+"not implemented yet: <name>" and returns False.
+
+- ``check_forward(Value, "add" | "mul")``: the forward pass of lecture 02 (data, _prev, _op);
+- ``check_operation(Value, name, reuse=True)``: one operation and its ``_backward``; names
+  in ``OPERATIONS``. ``reuse=False`` leaves out every test where a gradient adds to one
+  already there (a value used twice), for the section before the ``+=`` fix;
+- ``check_topological_sort(topological_order)``: any valid order (depth-first, Kahn, ...);
+- ``check_backward(Value)``: ``Value.backward`` on graphs made by the finished operations.
+
+The random generator is private and seeded by the check's name, so the printed lines do
+not change from run to run, and the notebook's own random state is left alone.
+"""
+
+import math
+import numbers
+import random
+
+import torch
+
+from helpers import micrograd
+
+__all__ = ["OPERATIONS", "check_forward", "check_operation", "check_topological_sort",
+           "check_backward"]
+
+INPUTS, GRAPHS = 200, 50
+LIKELY = "Likely mistake:"
+
+
+# --- running the learner's code -----------------------------------------------------------
+
+
+class _NotYet(Exception):
+    """The learner's code raised NotImplementedError: a TODO still open (args: who raised)."""
+
+
+def _run(what, fn, *args):
+    """``fn(*args)``; any exception in it becomes an AssertionError naming ``what``."""
+    try:
+        return fn(*args)
+    except NotImplementedError as error:
+        tb = error.__traceback__
+        while tb.tb_next is not None:
+            tb = tb.tb_next
+        raise _NotYet(tb.tb_frame.f_code.co_name) from None
+    except Exception as error:  # noqa: BLE001 (the learner's code may raise anything)
+        raise AssertionError(f"{what} raised {type(error).__name__}: {error}") from error
+
+
+def _report(name, own, test):
+    """Run ``test`` (it returns the success line); a stub prints 'not implemented yet'."""
+    try:
+        line = test()
+    except _NotYet as stub:
+        raiser = stub.args[0]
+        also = "" if raiser in {name, own, "_backward", "<lambda>"} else (
+            f" (it uses `{raiser}`, which is not written yet)")
+        print(f"not implemented yet: {name}{also}")
+        return False
+    print(line)
+    return True
+
+
+def _close(a, b):
+    return math.isclose(a, b, rel_tol=1e-7, abs_tol=1e-9)
+
+
+def _is_value(x):
+    return all(hasattr(x, attr) for attr in ("data", "grad", "_prev"))
+
+
+def _kind(x):
+    if isinstance(x, numbers.Number):
+        return f"a {type(x).__name__} ({x!r:.12})"
+    return "None" if x is None else f"a {type(x).__name__}"
+
+
+def _number(rng, low=0.2, high=3.0):
+    """A random number of either sign, two decimals, |x| in [low, high]."""
+    return rng.choice((-1, 1)) * round(rng.uniform(low, high), 2)
+
+
+def _fmt(x):
+    return f"{x:.6g}"
+
+
+def _class_function(Value, attr, name):
+    """The function the class uses for ``attr``, or a clear error when it has none."""
+    fn = getattr(Value, attr, None)
+    if fn is None:
+        attach = f"Value.{attr} = {_FUNCTION.get(name, name)}"
+        raise AssertionError(f"{Value.__name__} has no `{attr}`: attach your function, "
+                             f"`{attach}`")
+    return fn
+
+
+# --- the operations -----------------------------------------------------------------------
+
+
+class _Op:
+    """How an operation is called, written, and computed by PyTorch.
+
+    ``operands``: "vv" two Values, "v" one, "vc" a Value and a plain number, "vv vc" either.
+    ``ops``: the accepted ``_op`` of an operation with its own ``_backward`` (None for one
+    made of others: any composition is fine, only values and gradients are compared).
+    """
+
+    def __init__(self, attr, form, operands, reference, ops=None, domain=None, constant=None):
+        self.attr, self.form, self.operands = attr, form, operands
+        self.reference, self.ops = reference, ops
+        self.domain = domain or (lambda *args: True)  # are these operands allowed?
+        self.constant = constant or _number  # draws the plain number of a "vc" operation
+
+    def write(self, *names):
+        return self.form.format(*names)
+
+
+def _exponent(rng):
+    return rng.choice((2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5, 4, 1))
+
+
+def _power_domain(x, k):
+    if k != int(k):
+        return 0.1 < x < 6
+    return 0.3 < abs(x) < 6 if k < 0 else abs(x) < 6
+
+
+OPERATIONS = {
+    "add": _Op("__add__", "{0} + {1}", "vv", lambda a, b: a + b, ("+",)),
+    "mul": _Op("__mul__", "{0} * {1}", "vv", lambda a, b: a * b, ("*",)),
+    "tanh": _Op("tanh", "tanh({0})", "v", torch.tanh, ("tanh",)),
+    "exp": _Op("exp", "exp({0})", "v", torch.exp, ("exp",), lambda x: x < 4),
+    "log": _Op("log", "log({0})", "v", torch.log, ("log",), lambda x: x > 0.1),
+    "pow": _Op("__pow__", "{0}**{1}", "vc", lambda a, k: a**k, ("**",), _power_domain,
+               _exponent),
+    "relu": _Op("relu", "relu({0})", "v", torch.relu, ("relu",), lambda x: abs(x) > 1e-6),
+    "radd": _Op("__radd__", "{1} + {0}", "vc", lambda a, c: c + a),
+    "rmul": _Op("__rmul__", "{1} * {0}", "vc", lambda a, c: c * a),
+    "neg": _Op("__neg__", "-{0}", "v", lambda a: -a),
+    "sub": _Op("__sub__", "{0} - {1}", "vv vc", lambda a, b: a - b),
+    "truediv": _Op("__truediv__", "{0} / {1}", "vv vc", lambda a, b: a / b, None,
+                   lambda x, y: abs(y) > 0.3),
+    "rsub": _Op("__rsub__", "{1} - {0}", "vc", lambda a, c: c - a),
+    "rtruediv": _Op("__rtruediv__", "{1} / {0}", "vc", lambda a, c: c / a, None,
+                    lambda x, c: abs(x) > 0.3),
+}
+_FUNCTION = {"pow": "power"}  # the lecture's name of the function, where it differs
+_HELPERS = {"add": micrograd.add, "mul": micrograd.mul, "tanh": micrograd.tanh}
+_WHO = ("self", "other")
+
+# Classic mistakes in a local derivative: (operand, what it computed from the operands'
+# data and the output's, the diagnosis). One fits when it matches on every input tried.
+_MISTAKES = {
+    "tanh": [(0, lambda x, out: 1 - x * x,
+              "tanh's local derivative was computed from the input: 1 - tanh(x)**2 needs "
+              "t = tanh(x), the OUTPUT (t = out.data or math.tanh(self.data)), not "
+              "1 - self.data**2")],
+    "exp": [(0, lambda x, out: x,
+             "exp's local derivative is e**x, the OUTPUT (out.data), not the input self.data")],
+    "log": [(0, lambda x, out: x, "log's local derivative is 1 / x, not x"),
+            (0, lambda x, out: 1 / out, "log's local derivative is 1 / self.data (the input), "
+                                        "not 1 / out.data")],
+    "pow": [(0, lambda x, k, out: k * x**k, "the power rule lowers the exponent: "
+                                            "k * x**(k - 1), not k * x**k"),
+            (0, lambda x, k, out: x ** (k - 1), "the power rule keeps the factor k: "
+                                                "k * x**(k - 1), not x**(k - 1)")],
+    "relu": [(0, lambda x, out: out, "relu's local derivative is 1 where the input is "
+                                     "positive (0 elsewhere), not the output's value")],
+}
+
+
+# --- one operation on fresh inputs --------------------------------------------------------
+
+
+def _draw(op, rng):
+    """Operands for one trial: the Value data, and the plain number if any (or None)."""
+    while True:
+        if _with_number(op, rng):
+            data, const = [_number(rng)], op.constant(rng)
+        else:
+            data, const = [_number(rng) for _ in range(_arity(op))], None
+        if op.domain(*data, *([] if const is None else [const])):
+            return data, const
+
+
+def _arity(op):
+    """How many Value operands the operation takes when both may be Values."""
+    return 2 if op.operands.startswith("vv") else 1
+
+
+def _with_number(op, rng):
+    """Whether this use of the operation gets a plain number as its second operand."""
+    return op.operands == "vc" or (op.operands == "vv vc" and rng.random() < 0.4)
+
+
+def _torch_result(op, data, const, g, grads=None):
+    """PyTorch's out.data and each Value operand's gradient, for out.grad = g."""
+    ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in data]
+    out = op.reference(*ts, *([] if const is None else [const]))
+    out.backward(torch.tensor(g, dtype=torch.float64))
+    return out.item(), [t.grad.item() for t in ts]
+
+
+def _backprop(root, name):
+    """Run every node's _backward, outputs first (root.grad must be set already)."""
+    for node in reversed(micrograd.topological_order(root)):
+        step = getattr(node, "_backward", None)
+        if step is None:
+            raise AssertionError(f"{name}: a value in its result has no `_backward`: set "
+                                 "`out._backward = _backward` before returning out")
+        if not callable(step):
+            raise AssertionError(f"{name}: out._backward is {_kind(step)}, not a function: "
+                                 "attach the function itself, `out._backward = _backward` "
+                                 "(no parentheses)")
+        _run(f"{name}'s _backward", step)
+
+
+def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
+    """Apply the learner's operation once and backpropagate ``g`` through it.
+
+    Returns (expression text, inputs, out, grads received). ``priors`` are gradients the
+    inputs hold beforehand; ``same`` passes one Value as both operands.
+    """
+    xs = [Value(x) for x in data]
+    if same:
+        xs = [xs[0], xs[0]]
+    for x, p in zip(xs, priors or [0.0] * len(xs), strict=True):
+        x.grad = p
+    args = xs + ([] if const is None else [const])
+    before = [x.data for x in xs]
+    text = _expression(op, data, const, same)
+    out = _run(f"{name} on {text}", fn, *args)
+    problem = _structure(name, op, text, xs, out, before)
+    if problem:
+        raise AssertionError(problem)
+    out.grad = g
+    _backprop(out, name)
+    return text, xs, out
+
+
+def _expression(op, data, const, same=False):
+    names = ["x", "x"] if same else list(_WHO[:len(data)])
+    if const is not None:
+        names.append(repr(const))
+    given = ", ".join(f"{n} = {x!r}" for n, x in zip(names, data, strict=False))
+    return f"out = {op.write(*names)} with {given}"
+
+
+def _structure(name, op, text, xs, out, before):
+    """What is wrong with the output's type, inputs or forward value, or None."""
+    if any(x.data != b for x, b in zip(xs, before, strict=True)):
+        return (f"{name} changed its input's data on {text}: leave the inputs alone and "
+                "return a new Value")
+    if not _is_value(out):
+        fix = "return out, the new Value" if out is None or isinstance(out, numbers.Number) \
+            else "return a Value"
+        return f"{name} returned {_kind(out)} on {text}: {fix}"
+    if any(out is x for x in xs):
+        return f"{name} returned its input itself on {text}: return a new Value"
+    if not op.ops:
+        return None
+    prev = list(out._prev) if hasattr(out._prev, "__iter__") else None
+    inputs = "(self, other)" if len(xs) == 2 else "(self,)"
+    if not prev:
+        return (f"{name}: out._prev is {out._prev!r} on {text}: give the new Value its inputs "
+                f"as children, Value(..., {inputs}, ...)")
+    if any(not _is_value(p) for p in prev):
+        return (f"{name}: out._prev holds {', '.join(_kind(p) for p in prev)} on {text}: the "
+                f"children are the input Values themselves, {inputs}, not their data")
+    missing = [w for w, x in zip(_WHO, xs, strict=False) if all(p is not x for p in prev)]
+    if missing:
+        return (f"{name}: out._prev on {text} leaves out {' and '.join(missing)}: the children "
+                f"are {inputs}")
+    opname = out._op if isinstance(getattr(out, "_op", None), str) else None
+    if opname is None or not any(opname == o or (o == "**" and opname.startswith(o))
+                                 for o in op.ops):
+        want = "f\"**{k}\" (e.g. '**3')" if op.ops == ("**",) else repr(op.ops[0])
+        return f"{name}: out._op is {getattr(out, '_op', None)!r}; expected {want}"
+    return None
+
+
+def _forward_problem(name, text, got, expected):
+    if not isinstance(got, numbers.Real) or isinstance(got, bool):
+        return f"{name}: out.data is {_kind(got)} on {text}; expected a float ({_fmt(expected)})"
+    if not _close(got, expected):
+        return (f"{name}: the forward value differs on {text}: out.data is {_fmt(got)}, "
+                f"expected {_fmt(expected)}")
+    return None
+
+
+def _fresh_inputs(Value, name, op, fn, rng):
+    """INPUTS trials with fresh gradients; raise on the first difference, with a diagnosis."""
+    trials = []
+    for _ in range(INPUTS):
+        data, const = _draw(op, rng)
+        g = rng.choice((-1, 1)) * round(rng.uniform(0.5, 2.0), 2)
+        g = 1.5 if g == 1.0 else g
+        text, xs, out = _trial(Value, name, op, fn, data, const, g)
+        want, grads = _torch_result(op, data, const, g)
+        problem = _forward_problem(name, text, out.data, want)
+        if problem:
+            raise AssertionError(problem)
+        got = [x.grad for x in xs]
+        trials.append((text, data, const, g, out, grads, got))
+    wrong = [t for t in trials if not all(map(_close, t[6], t[5]))]
+    if wrong:
+        raise AssertionError(_gradient_problem(name, op, trials, wrong[0]))
+
+
+def _gradient_problem(name, op, trials, first):
+    text, data, const, g, out, grads, got = first
+    i = next(i for i, (a, b) in enumerate(zip(got, grads, strict=True)) if not _close(a, b))
+    who = _WHO[i] if len(grads) == 2 else "self"
+    message = (f"{name}: the gradient of {who} differs on {text} and out.grad = {g}: "
+               f"expected {_fmt(grads[i])} (float64 PyTorch), got {_fmt(got[i])}")
+    return message + _diagnosis(name, op, trials)
+
+
+def _diagnosis(name, op, trials):
+    """The classic mistake that explains every trial, as ' Likely mistake: ...', or ''."""
+    if all(x == 0 for t in trials for x in t[6]):
+        out = trials[0][4]
+        default = type(out)(0.0)
+        step, blank = getattr(out, "_backward", None), getattr(default, "_backward", None)
+        if getattr(step, "__code__", 0) is getattr(blank, "__code__", 1):
+            return (f" {LIKELY} the `_backward` was never attached to the output: write "
+                    "`out._backward = _backward` before `return out` (on out, not on self)")
+        return (f" {LIKELY} the `_backward` never changes self.grad or other.grad: it must "
+                "add local derivative * out.grad to each input's grad")
+    n = len(trials[0][5])
+
+    def fits(i, predict):
+        """Operand i got predict(trial) on every trial, and that differs somewhere."""
+        hits = [_close(t[6][i], predict(t)) for t in trials]
+        return all(hits) and any(not _close(t[5][i], predict(t)) for t in trials)
+
+    def right(i):
+        return all(_close(t[6][i], t[5][i]) for t in trials)
+
+    if name == "mul" and n == 2:
+        own = [fits(i, lambda t, i=i: t[1][i] * t[3]) for i in range(2)]
+        if all(own):
+            return (f" {LIKELY} the two local derivatives are swapped: self gets "
+                    "other.data * out.grad and other gets self.data * out.grad")
+        for i in range(2):
+            if own[i] and right(1 - i):
+                return (f" {LIKELY} the same operand is used twice: {_WHO[i]} gets its own "
+                        f"data times out.grad; it must get {_WHO[1 - i]}.data * out.grad")
+    wrong = [i for i in range(n) if not right(i)]
+    if all(fits(i, lambda t, i=i: t[5][i] / t[3]) for i in wrong):
+        return (f" {LIKELY} the incoming gradient is missing: each input gets its local "
+                "derivative TIMES out.grad (the chain rule), not the local derivative alone")
+    for i, predict, text in _MISTAKES.get(name, []):
+        if wrong == [i] and fits(i, lambda t, p=predict: p(*t[1], *_const(t), t[4].data) * t[3]):
+            return f" {LIKELY} {text}"
+    if all(fits(i, lambda t, i=i: -t[5][i]) for i in wrong):
+        return " (its sign is the opposite of the right one on every input tried)"
+    return ""
+
+
+def _const(trial):
+    return [] if trial[2] is None else [trial[2]]
+
+
+def _where(op):
+    return "" if op.ops else " in an operation it is made of"
+
+
+def _reused(Value, name, op, fn, rng):
+    """Gradients already present, and one Value as both operands: they must add up."""
+    for _ in range(INPUTS // 4):
+        data, const = _draw(op, rng)
+        g = round(rng.uniform(0.5, 2.0), 2)
+        priors = [_number(rng) for _ in data]
+        text, xs, out = _trial(Value, name, op, fn, data, const, g, priors)
+        _, grads = _torch_result(op, data, const, g)
+        for i, (x, p, d) in enumerate(zip(xs, priors, grads, strict=True)):
+            if not _close(x.grad, p + d):
+                who = _WHO[i] if len(xs) == 2 else "self"
+                message = (f"{name}: {who} already had grad = {p} (from another use of that "
+                           f"value) before {text} and out.grad = {g}; after the backward step "
+                           f"it should be {p} + {_fmt(d)} = {_fmt(p + d)}, got {_fmt(x.grad)}")
+                if _close(x.grad, d):
+                    message += (f". {LIKELY} `=` instead of `+=`{_where(op)}: the gradient is "
+                                f"set, so what {who} had before is lost; add to it, "
+                                f"{who}.grad += ...")
+                raise AssertionError(message)
+    if not op.operands.startswith("vv"):
+        return
+    for _ in range(INPUTS // 4):
+        x = _number(rng)
+        if not op.domain(x, x):
+            continue
+        g = round(rng.uniform(0.5, 2.0), 2)
+        text, xs, out = _trial(Value, name, op, fn, [x], None, g, same=True)
+        t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
+        op.reference(t, t).backward(torch.tensor(g, dtype=torch.float64))
+        if not _close(xs[0].grad, t.grad.item()):
+            message = (f"{name}: the gradient of x differs on {text} (the same Value as both "
+                       f"operands) and out.grad = {g}: expected {_fmt(t.grad.item())} (both "
+                       f"uses added up), got {_fmt(xs[0].grad)}")
+            _, each_use = _torch_result(op, [x, x], None, g)  # as if they were two Values
+            if any(_close(xs[0].grad, u) for u in each_use):
+                message += (f". {LIKELY} `=` instead of `+=`{_where(op)}: the second "
+                            "operand's gradient replaces the first one's; add to it, "
+                            "self.grad += ...")
+            raise AssertionError(message)
+
+
+def check_operation(Value, name, reuse=True):
+    """Check one operation of the learner's ``Value`` (name in ``OPERATIONS``) and its
+    ``_backward``, called through the class (``Value.__mul__``, ``Value.tanh``, ...).
+
+    ``reuse=False``: no value used twice, no gradient already present (before the ``+=``).
+    """
+    if name not in OPERATIONS:
+        raise ValueError(f"check_operation: unknown operation {name!r}; use one of "
+                         f"{', '.join(OPERATIONS)}")
+    op = OPERATIONS[name]
+    fn = _class_function(Value, op.attr, name)
+    rng = random.Random(f"check_operation {name} {reuse}")
+
+    def test():
+        _fresh_inputs(Value, name, op, fn, rng)
+        if reuse:
+            _reused(Value, name, op, fn, rng)
+        for size in range(GRAPHS):
+            _graph_test(Value, name, op, fn, rng, size, reuse)
+        kind = "values used twice included" if reuse else "no value used twice"
+        return (f"{name}: right on {INPUTS} random inputs and {GRAPHS} random graphs "
+                f"({kind}; vs float64 PyTorch)")
+
+    return _report(name, getattr(fn, "__name__", name), test)
+
+
+# --- random graphs --------------------------------------------------------------------------
+
+
+def _random_graph(rng, ops, size, reuse, share=False, most=6):
+    """A random expression graph as steps: ('leaf', x) or (name, [operand indices], const).
+
+    ``ops``: the names of the operations that may appear; the first appears at least
+    once; ``size`` sets how many operations, 1 to ``most``. With ``reuse``, operands may
+    be used by several nodes (and twice by one); without it, every node is used once.
+    All nodes end up in the root (a sum).
+    """
+    while True:
+        steps = [("leaf", _number(rng, 0.2, 2.5)) for _ in range(rng.randint(2, 4))]
+        values = [s[1] for s in steps]
+        unused = list(range(len(steps)))
+        for _ in range(1 + size % most):
+            name = rng.choice(ops + [ops[0]] * 2)
+            op = OPERATIONS[name]
+            pool = list(range(len(values))) if reuse else unused
+            step = _pick(rng, op, name, values, pool, tree=not reuse)
+            if step is None:
+                continue
+            args, const = step[1], step[2]
+            if not reuse:
+                for a in args:
+                    unused.remove(a)
+            unused.append(len(steps))
+            steps.append(step)
+            values.append(_evaluate(op, [values[a] for a in args], const))
+        if not any(s[0] == ops[0] for s in steps):
+            continue
+        while len(unused) > 1:  # every node reaches the root: add them up
+            a, b = unused.pop(0), unused.pop(0)
+            steps.append(("add", [a, b], None))
+            values.append(values[a] + values[b])
+            unused.append(len(steps) - 1)
+        if all(abs(v) < 1e4 for v in values) and (_shares(steps) or not share):
+            return steps
+
+
+def _pick(rng, op, name, values, pool, tree):
+    """A step applying ``op`` to operands from ``pool`` that are in its domain, or None.
+
+    In a ``tree`` no operand is taken twice; otherwise ``x op x`` may come up.
+    """
+    for _ in range(20):
+        const = op.constant(rng) if _with_number(op, rng) else None
+        n = 1 if const is not None else _arity(op)
+        if len(pool) < n or (not tree and not pool):
+            return None
+        args = rng.sample(pool, n) if tree else [rng.choice(pool) for _ in range(n)]
+        operands = [values[a] for a in args] + ([] if const is None else [const])
+        if op.domain(*operands) and abs(_evaluate(op, operands[:n], const)) < 1e4:
+            return (name, args, const)
+    return None
+
+
+def _evaluate(op, xs, const):
+    t = [torch.tensor(x, dtype=torch.float64) for x in xs]
+    return op.reference(*t, *([] if const is None else [const])).item()
+
+
+def _shares(steps):
+    uses = [a for s in steps[1:] if s[0] != "leaf" for a in s[1]]
+    return len(uses) != len(set(uses))
+
+
+def _build(Value, steps, own=None):
+    """The graph's nodes in the learner's engine: ``own`` (name, fn) is the learner's
+    operation, the others are the finished ones from helpers.micrograd."""
+    nodes = []
+    for step in steps:
+        if step[0] == "leaf":
+            nodes.append(Value(step[1]))
+            continue
+        name, args, const = step
+        fn = own[1] if own and name == own[0] else _HELPERS[name]
+        extra = [] if const is None else [const]
+        nodes.append(_run(name, fn, *[nodes[a] for a in args], *extra))
+    return nodes
+
+
+def _torch_graph(steps):
+    """The leaves' gradients and the root's value in float64 PyTorch."""
+    nodes = []
+    for step in steps:
+        if step[0] == "leaf":
+            nodes.append(torch.tensor(step[1], dtype=torch.float64, requires_grad=True))
+        else:
+            name, args, const = step
+            extra = [] if const is None else [const]
+            nodes.append(OPERATIONS[name].reference(*[nodes[a] for a in args], *extra))
+    nodes[-1].backward()
+    return [n.item() for n in nodes], [n.grad.item() if s[0] == "leaf" else None
+                                       for n, s in zip(nodes, steps, strict=True)]
+
+
+def _listing(steps, marked=None):
+    """The graph as lines 'c = a * b', leaves first, the root marked."""
+    names = [chr(ord("a") + i) if i < 26 else f"v{i}" for i in range(len(steps))]
+    leaves = ", ".join(f"{names[i]} = {s[1]!r}" for i, s in enumerate(steps) if s[0] == "leaf")
+    lines = [leaves]
+    for i, step in enumerate(steps):
+        if step[0] != "leaf":
+            name, args, const = step
+            operands = [names[a] for a in args] + ([] if const is None else [repr(const)])
+            mark = "   <- yours" if name == marked else ""
+            lines.append(f"{names[i]} = {OPERATIONS[name].write(*operands)}{mark}")
+    lines[-1] += "   (output)"
+    return names, "\n    ".join(lines)
+
+
+def _graph_test(Value, name, op, fn, rng, size, reuse):
+    ops = [name] + [h for h in _HELPERS if h != name]
+    steps = _random_graph(rng, ops, size, reuse, share=reuse and size % 2 == 0)
+    nodes = _build(Value, steps, (name, fn))
+    values, grads = _torch_graph(steps)
+    names, listing = _listing(steps, name)
+    for i, node in enumerate(nodes):
+        if not isinstance(node.data, numbers.Real) or not _close(node.data, values[i]):
+            raise AssertionError(f"{name}: the forward value of {names[i]} differs on this "
+                                 f"graph:\n    {listing}\n  {names[i]}.data is "
+                                 f"{node.data!r:.12}, expected {_fmt(values[i])}")
+    nodes[-1].grad = 1.0
+    _backprop(nodes[-1], name)
+    for i, step in enumerate(steps):
+        if step[0] == "leaf" and not _close(nodes[i].grad, grads[i]):
+            shared = " (values used more than once)" if _shares(steps) else ""
+            raise AssertionError(
+                f"{name}: the gradient of {names[i]} differs on this graph{shared}, "
+                f"backpropagated from its output with grad 1:\n    {listing}\n  expected "
+                f"{_fmt(grads[i])} (float64 PyTorch), got {_fmt(nodes[i].grad)}")
+
+
+# --- lecture 02: the forward pass ---------------------------------------------------------
+
+
+def check_forward(Value, name):
+    """The forward pass of ``Value``'s add or mul (lecture 02): out.data, out._prev (the
+    two input Values) and out._op, on fresh inputs and random expressions of that operation.
+    """
+    if name not in ("add", "mul"):
+        raise ValueError(f"check_forward: unknown operation {name!r}; use 'add' or 'mul'")
+    op = OPERATIONS[name]
+    fn = _class_function(Value, op.attr, name)
+    other = {"add": ("mul", "multiplies"), "mul": ("add", "adds")}[name]
+    rng = random.Random(f"check_forward {name}")
+
+    def test():
+        fits_other, wrong = [], []
+        for _ in range(INPUTS):
+            data = [_number(rng) for _ in range(2)]
+            xs = [Value(x) for x in data]
+            text = _expression(op, data, None)
+            out = _run(f"{name} on {text}", fn, *xs)
+            problem = _structure(name, op, text, xs, out, data)
+            if problem:
+                raise AssertionError(problem)
+            want = _evaluate(op, data, None)
+            problem = _forward_problem(name, text, out.data, want)
+            if problem and not isinstance(out.data, numbers.Real):
+                raise AssertionError(problem)
+            wrong += [problem] if problem else []
+            fits_other.append(_close(out.data, _evaluate(OPERATIONS[other[0]], data, None)))
+        if wrong and all(fits_other):
+            symbol = OPERATIONS[other[0]].write("self", "other")
+            raise AssertionError(f"{wrong[0]}. {LIKELY} the forward pass {other[1]}: out.data "
+                                 f"is {symbol} on every input tried")
+        if wrong:
+            raise AssertionError(wrong[0])
+        for size in range(GRAPHS):
+            steps = _random_graph(rng, [name], size, True, share=size % 2 == 0)
+            nodes = _build(Value, steps, (name, fn))
+            values, _ = _torch_graph(steps)
+            names, listing = _listing(steps)
+            for i, node in enumerate(nodes):
+                if not _close(node.data, values[i]):
+                    raise AssertionError(f"{name}: the value of {names[i]} differs on\n    "
+                                         f"{listing}\n  got {_fmt(node.data)}, expected "
+                                         f"{_fmt(values[i])}")
+        return (f"{name}: forward pass right (data, _prev, _op) on {INPUTS} random inputs and "
+                f"{GRAPHS} random expressions")
+
+    return _report(name, getattr(fn, "__name__", name), test)
+
+
+# --- the topological sort ------------------------------------------------------------------
+
+
+def _sort_graphs(rng):
+    """Random graphs of finished Values (many share values), a lone leaf, a long chain."""
+    ops = list(_HELPERS)
+    graphs = [[micrograd.Value(0.5)]]
+    chain = [micrograd.Value(0.1)]
+    for _ in range(150):
+        chain.append(micrograd.add(chain[-1], chain[0]))
+    graphs.append(chain)
+    for size in range(GRAPHS - 2):
+        steps = _random_graph(rng, ops, size + 3, True, share=size % 3 != 2, most=14)
+        graphs.append(_build(micrograd.Value, steps))
+    return graphs
+
+
+def _reachable(root):
+    return micrograd.topological_order(root)
+
+
+def _order_problem(order, root, listing):
+    """What is wrong with ``order`` as a topological order of ``root``'s graph, or None."""
+    nodes = _reachable(root)
+    label = {id(n): f"v{i}" for i, n in enumerate(nodes)}
+    ids = [id(n) for n in order]
+    want = {id(n) for n in nodes}
+    where = f" on the graph\n    {listing}"
+    duplicates = sorted({label.get(i, "?") for i in ids if ids.count(i) > 1})
+    if duplicates:
+        shared = any(sum(any(c is n for c in m._prev) for m in nodes) > 1 for n in nodes)
+        why = (f". {LIKELY} no record of the values already placed: a value reached along "
+               "two paths is placed twice; keep a `visited` set and skip what is in it"
+               if shared else "")
+        return f"the order lists {', '.join(duplicates)} more than once{where}{why}"
+    missing = [n for n in nodes if id(n) not in set(ids)]
+    if any(i not in want for i in ids):
+        return f"the order holds values that are not in the graph{where}"
+    if missing:
+        if missing == [root]:
+            return f"the order leaves out the root itself (it must come last){where}"
+        return (f"the order leaves out {', '.join(label[id(n)] for n in missing)}{where}: every "
+                "value the root depends on must be in it, inputs (leaves) included")
+    position = {i: k for k, i in enumerate(ids)}
+    late = [(n, c) for n in nodes for c in n._prev if position[id(c)] > position[id(n)]]
+    if late:
+        if all(position[id(c)] > position[id(n)] for n in nodes for c in n._prev):
+            return (f"the order is reversed: every value comes BEFORE its inputs{where}. "
+                    f"{LIKELY} the node is added before its inputs are visited; append it "
+                    "after them (the root comes last)")
+        n, c = late[0]
+        return (f"{label[id(n)]} comes before its input {label[id(c)]}{where}: every value must "
+                "come after all of its inputs")
+    return None
+
+
+def check_topological_sort(topological_order):
+    """``topological_order(root)``: a list of every value in the graph of ``root``, root
+    included, each once and after all of its inputs. Any valid order passes."""
+    rng = random.Random("check_topological_sort")
+
+    def test():
+        for nodes in _sort_graphs(rng):
+            root = nodes[-1]
+            before = [(n.data, n.grad) for n in nodes]
+            result = _run("topological_order(root)", topological_order, root)
+            if result is None or isinstance(result, numbers.Number) or _is_value(result):
+                raise AssertionError(f"topological_order(root) returned {_kind(result)}: "
+                                     "return the list of values")
+            try:
+                order = list(result)
+            except TypeError:
+                raise AssertionError(f"topological_order(root) returned {_kind(result)}: "
+                                     "return a list of values") from None
+            if [(n.data, n.grad) for n in nodes] != before:
+                raise AssertionError("topological_order(root) changed the data or grad of "
+                                     "values: it should only read the graph")
+            problem = _order_problem(order, root, _describe(root))
+            if problem:
+                raise AssertionError(f"topological_order: {problem}")
+        return (f"topological_order: a valid order on {GRAPHS} random graphs (values shared "
+                "between nodes included)")
+
+    return _report("topological_order", getattr(topological_order, "__name__", ""), test)
+
+
+def _describe(root):
+    """The graph of ``root`` as 'v2 = v0 * v1' lines (names as in the sort check's messages)."""
+    nodes = _reachable(root)
+    if len(nodes) > 12:
+        return f"({len(nodes)} values; the output is {root!r})"
+    label = {id(n): f"v{i}" for i, n in enumerate(nodes)}
+    lines = []
+    for n in nodes:
+        inputs = [label[id(c)] for c in n._prev]
+        if not inputs:
+            lines.append(f"{label[id(n)]} = {n.data!r}")
+        elif len(inputs) == 2:
+            lines.append(f"{label[id(n)]} = {inputs[0]} {n._op} {inputs[1]}")
+        else:
+            lines.append(f"{label[id(n)]} = {n._op}({inputs[0]})")
+    return "\n    ".join(lines) + "   (output)"
+
+
+# --- backward() ------------------------------------------------------------------------------
+
+
+def check_backward(Value, reuse=True):
+    """``Value.backward()``: seed the output with 1, then every node's ``_backward``, each
+    after all the nodes that use it. Tried on random graphs built on the learner's class
+    with the finished operations of helpers.micrograd, so the learner's own operations do
+    not matter (``reuse`` is accepted for symmetry with check_operation and changes
+    nothing: values used twice are always included, since they are what a wrong order
+    gets wrong)."""
+    del reuse
+    fn = _class_function(Value, "backward", "backward")
+    ops = list(_HELPERS)
+    rng = random.Random("check_backward")
+
+    def test():
+        for size in range(GRAPHS):
+            steps = _random_graph(rng, ops, size + 2, True, share=size % 3 != 2)
+            nodes = _build(Value, steps)
+            values, grads = _torch_graph(steps)
+            calls = _record_calls(nodes)
+            _run("backward()", fn, nodes[-1])
+            wrong = [i for i, s in enumerate(steps)
+                     if s[0] == "leaf" and not _close(nodes[i].grad, grads[i])]
+            if wrong:
+                names, listing = _listing(steps)
+                i = wrong[0]
+                raise AssertionError(
+                    f"backward: after root.backward() the gradient of {names[i]} differs on\n"
+                    f"    {listing}\n  expected {_fmt(grads[i])} (float64 PyTorch), got "
+                    f"{_fmt(nodes[i].grad)}" + _order_diagnosis(nodes, names, calls))
+        return f"backward: right on {GRAPHS} random graphs (values used twice included; vs " \
+               "float64 PyTorch)"
+
+    return _report("backward", getattr(fn, "__name__", ""), test)
+
+
+def _record_calls(nodes):
+    """Wrap each node's _backward so that ``calls`` lists (node index, its grad) per call."""
+    calls = []
+    for i, node in enumerate(nodes):
+        def recorded(i=i, node=node, step=node._backward):
+            calls.append((i, node.grad))
+            step()
+        node._backward = recorded
+    return calls
+
+
+def _order_diagnosis(nodes, names, calls):
+    """The mistake in the order of the _backward calls that explains the result, or ''."""
+    inner = [i for i, n in enumerate(nodes) if n._prev]
+    root = len(nodes) - 1
+    done = [i for i, _ in calls if i in inner]
+    if not done:
+        return f". {LIKELY} no node's `_backward` was called: call it on every node"
+    if any(done.count(i) > 1 for i in inner):
+        twice = next(names[i] for i in inner if done.count(i) > 1)
+        return (f". The `_backward` of {twice} was called more than once: each node's once "
+                "(does the order list it twice?)")
+    seed = next((g for i, g in calls if i == root), None)
+    if seed is not None and seed != 1:
+        return (f". {LIKELY} the root's gradient was not seeded with 1: its `_backward` ran with "
+                f"grad = {seed!r}; set self.grad = 1.0 before the loop")
+    users = {i: [j for j in inner if any(c is nodes[i] for c in nodes[j]._prev)] for i in inner}
+    position = {i: k for k, i in enumerate(done)}
+    missing = [names[i] for i in inner if i not in position]
+    if missing:
+        return f". The `_backward` of {', '.join(missing)} was never called"
+    early = [(i, j) for i in inner for j in users[i] if position[j] > position[i]]
+    if early:
+        if all(position[j] > position[i] for i in inner for j in users[i]) and len(inner) > 1:
+            return (f". {LIKELY} the nodes were processed inputs first: walk the topological "
+                    "order reversed (outputs first), `for node in reversed(order)`")
+        i, j = early[0]
+        return (f". {LIKELY} a node was processed before all the nodes that use it: "
+                f"{names[i]} passed its gradient on before {names[j]}, which uses it, had "
+                "added its share (use the reversed topological order)")
+    return ""
