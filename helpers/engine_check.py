@@ -78,7 +78,7 @@ def _is_value(x):
 
 def _kind(x):
     if isinstance(x, numbers.Number):
-        return f"a {type(x).__name__} ({x!r:.12})"
+        return f"a {type(x).__name__} ({x:.6g})"
     return "None" if x is None else f"a {type(x).__name__}"
 
 
@@ -140,7 +140,7 @@ OPERATIONS = {
     "log": _Op("log", "log({0})", "v", torch.log, ("log",), lambda x: x > 0.1),
     "pow": _Op("__pow__", "{0}**{1}", "vc", lambda a, k: a**k, ("**",), _power_domain,
                _exponent),
-    "relu": _Op("relu", "relu({0})", "v", torch.relu, ("relu",), lambda x: abs(x) > 1e-6),
+    "relu": _Op("relu", "relu({0})", "v", torch.relu, ("relu", "ReLU"), lambda x: abs(x) > 1e-6),
     "radd": _Op("__radd__", "{1} + {0}", "vc", lambda a, c: c + a),
     "rmul": _Op("__rmul__", "{1} * {0}", "vc", lambda a, c: c * a),
     "neg": _Op("__neg__", "-{0}", "v", lambda a: -a),
@@ -208,18 +208,18 @@ def _torch_result(op, data, const, g, grads=None):
     return out.item(), [t.grad.item() for t in ts]
 
 
-def _backprop(root, name):
+def _backprop(root, name, where=""):
     """Run every node's _backward, outputs first (root.grad must be set already)."""
     for node in reversed(micrograd.topological_order(root)):
-        step = getattr(node, "_backward", None)
-        if step is None:
+        if not hasattr(node, "_backward"):
             raise AssertionError(f"{name}: a value in its result has no `_backward`: set "
                                  "`out._backward = _backward` before returning out")
+        step = node._backward
         if not callable(step):
             raise AssertionError(f"{name}: out._backward is {_kind(step)}, not a function: "
                                  "attach the function itself, `out._backward = _backward` "
                                  "(no parentheses)")
-        _run(f"{name}'s _backward", step)
+        _run(f"{name}'s _backward{where}", step)
 
 
 def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
@@ -235,13 +235,18 @@ def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
         x.grad = p
     args = xs + ([] if const is None else [const])
     before = [x.data for x in xs]
+    steps = [getattr(x, "_backward", None) for x in xs]
     text = _expression(op, data, const, same)
     out = _run(f"{name} on {text}", fn, *args)
     problem = _structure(name, op, text, xs, out, before)
     if problem:
         raise AssertionError(problem)
+    if any(getattr(x, "_backward", None) is not s for x, s in zip(xs, steps, strict=True)):
+        raise AssertionError(f"{name} replaced the `_backward` of its input on {text} "
+                             "(self._backward = ...): attach the function to the new Value, "
+                             "`out._backward = _backward`")
     out.grad = g
-    _backprop(out, name)
+    _backprop(out, name, f" on {text} and out.grad = {g}")
     return text, xs, out
 
 
@@ -324,15 +329,15 @@ def _gradient_problem(name, op, trials, first):
 
 
 def _diagnosis(name, op, trials):
-    """The classic mistake that explains every trial, as ' Likely mistake: ...', or ''."""
+    """The classic mistake that explains every trial, as '. Likely mistake: ...', or ''."""
     if all(x == 0 for t in trials for x in t[6]):
         out = trials[0][4]
         default = type(out)(0.0)
         step, blank = getattr(out, "_backward", None), getattr(default, "_backward", None)
         if getattr(step, "__code__", 0) is getattr(blank, "__code__", 1):
-            return (f" {LIKELY} the `_backward` was never attached to the output: write "
+            return (f". {LIKELY} the `_backward` was never attached to the output: write "
                     "`out._backward = _backward` before `return out` (on out, not on self)")
-        return (f" {LIKELY} the `_backward` never changes self.grad or other.grad: it must "
+        return (f". {LIKELY} the `_backward` never changes self.grad or other.grad: it must "
                 "add local derivative * out.grad to each input's grad")
     n = len(trials[0][5])
 
@@ -347,21 +352,21 @@ def _diagnosis(name, op, trials):
     if name == "mul" and n == 2:
         own = [fits(i, lambda t, i=i: t[1][i] * t[3]) for i in range(2)]
         if all(own):
-            return (f" {LIKELY} the two local derivatives are swapped: self gets "
+            return (f". {LIKELY} the two local derivatives are swapped: self gets "
                     "other.data * out.grad and other gets self.data * out.grad")
         for i in range(2):
             if own[i] and right(1 - i):
-                return (f" {LIKELY} the same operand is used twice: {_WHO[i]} gets its own "
+                return (f". {LIKELY} the same operand is used twice: {_WHO[i]} gets its own "
                         f"data times out.grad; it must get {_WHO[1 - i]}.data * out.grad")
     wrong = [i for i in range(n) if not right(i)]
     if all(fits(i, lambda t, i=i: t[5][i] / t[3]) for i in wrong):
-        return (f" {LIKELY} the incoming gradient is missing: each input gets its local "
+        return (f". {LIKELY} the incoming gradient is missing: each input gets its local "
                 "derivative TIMES out.grad (the chain rule), not the local derivative alone")
     for i, predict, text in _MISTAKES.get(name, []):
         if wrong == [i] and fits(i, lambda t, p=predict: p(*t[1], *_const(t), t[4].data) * t[3]):
-            return f" {LIKELY} {text}"
+            return f". {LIKELY} {text}"
     if all(fits(i, lambda t, i=i: -t[5][i]) for i in wrong):
-        return " (its sign is the opposite of the right one on every input tried)"
+        return " (the opposite sign of the right one, on every input tried)"
     return ""
 
 
@@ -369,8 +374,11 @@ def _const(trial):
     return [] if trial[2] is None else [trial[2]]
 
 
-def _where(op):
-    return "" if op.ops else " in an operation it is made of"
+def _where(op, fn, out):
+    """Where the `=` is: in the operation's own _backward, or in one it is made of."""
+    own = getattr(getattr(out, "_backward", None), "__qualname__", "")
+    mine = own.startswith(getattr(fn, "__qualname__", "?") + ".")
+    return "" if op.ops or mine else " in an operation it is made of"
 
 
 def _reused(Value, name, op, fn, rng):
@@ -388,9 +396,9 @@ def _reused(Value, name, op, fn, rng):
                            f"value) before {text} and out.grad = {g}; after the backward step "
                            f"it should be {p} + {_fmt(d)} = {_fmt(p + d)}, got {_fmt(x.grad)}")
                 if _close(x.grad, d):
-                    message += (f". {LIKELY} `=` instead of `+=`{_where(op)}: the gradient is "
-                                f"set, so what {who} had before is lost; add to it, "
-                                f"{who}.grad += ...")
+                    message += (f". {LIKELY} `=` instead of `+=`{_where(op, fn, out)}: the "
+                                f"gradient is set, so what {who} had before is lost; add to "
+                                f"it, {who}.grad += ...")
                 raise AssertionError(message)
     if not op.operands.startswith("vv"):
         return
@@ -408,7 +416,7 @@ def _reused(Value, name, op, fn, rng):
                        f"uses added up), got {_fmt(xs[0].grad)}")
             _, each_use = _torch_result(op, [x, x], None, g)  # as if they were two Values
             if any(_close(xs[0].grad, u) for u in each_use):
-                message += (f". {LIKELY} `=` instead of `+=`{_where(op)}: the second "
+                message += (f". {LIKELY} `=` instead of `+=`{_where(op, fn, out)}: the second "
                             "operand's gradient replaces the first one's; add to it, "
                             "self.grad += ...")
             raise AssertionError(message)
@@ -564,7 +572,7 @@ def _graph_test(Value, name, op, fn, rng, size, reuse):
                                  f"graph:\n    {listing}\n  {names[i]}.data is "
                                  f"{node.data!r:.12}, expected {_fmt(values[i])}")
     nodes[-1].grad = 1.0
-    _backprop(nodes[-1], name)
+    _backprop(nodes[-1], name, f" on this graph:\n    {listing}\n ")
     for i, step in enumerate(steps):
         if step[0] == "leaf" and not _close(nodes[i].grad, grads[i]):
             shared = " (values used more than once)" if _shares(steps) else ""
@@ -631,54 +639,53 @@ def check_forward(Value, name):
 
 def _sort_graphs(rng):
     """Random graphs of finished Values (many share values), a lone leaf, a long chain."""
-    ops = list(_HELPERS)
-    graphs = [[micrograd.Value(0.5)]]
+    graphs = []
+    for size in range(GRAPHS - 2):
+        steps = _random_graph(rng, list(_HELPERS), size, True, share=size % 3 != 2, most=14)
+        graphs.append(_build(micrograd.Value, steps))
     chain = [micrograd.Value(0.1)]
     for _ in range(150):
         chain.append(micrograd.add(chain[-1], chain[0]))
-    graphs.append(chain)
-    for size in range(GRAPHS - 2):
-        steps = _random_graph(rng, ops, size + 3, True, share=size % 3 != 2, most=14)
-        graphs.append(_build(micrograd.Value, steps))
-    return graphs
+    return graphs + [[micrograd.Value(0.5)], chain]
 
 
 def _reachable(root):
     return micrograd.topological_order(root)
 
 
-def _order_problem(order, root, listing):
-    """What is wrong with ``order`` as a topological order of ``root``'s graph, or None."""
+def _order_problem(order, root):
+    """What is wrong with ``order`` as a topological order of ``root``'s graph, and the
+    likely mistake when one fits: (problem, mistake), or None."""
     nodes = _reachable(root)
     label = {id(n): f"v{i}" for i, n in enumerate(nodes)}
     ids = [id(n) for n in order]
-    want = {id(n) for n in nodes}
-    where = f" on the graph\n    {listing}"
     duplicates = sorted({label.get(i, "?") for i in ids if ids.count(i) > 1})
     if duplicates:
         shared = any(sum(any(c is n for c in m._prev) for m in nodes) > 1 for n in nodes)
-        why = (f". {LIKELY} no record of the values already placed: a value reached along "
-               "two paths is placed twice; keep a `visited` set and skip what is in it"
-               if shared else "")
-        return f"the order lists {', '.join(duplicates)} more than once{where}{why}"
-    missing = [n for n in nodes if id(n) not in set(ids)]
-    if any(i not in want for i in ids):
-        return f"the order holds values that are not in the graph{where}"
+        return (f"the order lists {', '.join(duplicates)} more than once (each value must "
+                "appear once)",
+                "no record of the values already placed: a value reached along two paths is "
+                "placed twice; keep a `visited` set and skip what is in it" if shared else None)
+    if not set(ids) <= {id(n) for n in nodes}:
+        return "the order holds values that are not in the graph", None
+    missing = [label[id(n)] for n in nodes if id(n) not in set(ids)]
+    if missing == [label[id(root)]]:
+        return "the order leaves out the root itself (it must come last)", None
     if missing:
-        if missing == [root]:
-            return f"the order leaves out the root itself (it must come last){where}"
-        return (f"the order leaves out {', '.join(label[id(n)] for n in missing)}{where}: every "
-                "value the root depends on must be in it, inputs (leaves) included")
+        return (f"the order leaves out {', '.join(missing)} (every value the root depends on "
+                "must be in it, inputs included)", None)
     position = {i: k for k, i in enumerate(ids)}
     late = [(n, c) for n in nodes for c in n._prev if position[id(c)] > position[id(n)]]
-    if late:
-        if all(position[id(c)] > position[id(n)] for n in nodes for c in n._prev):
-            return (f"the order is reversed: every value comes BEFORE its inputs{where}. "
-                    f"{LIKELY} the node is added before its inputs are visited; append it "
-                    "after them (the root comes last)")
-        n, c = late[0]
-        return (f"{label[id(n)]} comes before its input {label[id(c)]}{where}: every value must "
-                "come after all of its inputs")
+    if not late:
+        return None
+    mistake = ("values are placed before their inputs, the root first (in a depth-first "
+               "search, append a node AFTER visiting its inputs): the root must come last, "
+               "backward() reverses the order itself") if position[id(root)] == 0 else None
+    if all(position[id(c)] > position[id(n)] for n in nodes for c in n._prev):
+        return "the order is reversed: every value comes BEFORE its inputs", mistake
+    n, c = late[0]
+    return (f"{label[id(n)]} comes before its input {label[id(c)]} (every value must come "
+            "after all of its inputs)", mistake)
     return None
 
 
@@ -703,9 +710,12 @@ def check_topological_sort(topological_order):
             if [(n.data, n.grad) for n in nodes] != before:
                 raise AssertionError("topological_order(root) changed the data or grad of "
                                      "values: it should only read the graph")
-            problem = _order_problem(order, root, _describe(root))
+            problem = _order_problem(order, root)
             if problem:
-                raise AssertionError(f"topological_order: {problem}")
+                what, mistake = problem
+                raise AssertionError(f"topological_order: {what}, on this graph:\n    "
+                                     f"{_describe(root)}" + (f"\n  {LIKELY} {mistake}"
+                                                            if mistake else ""))
         return (f"topological_order: a valid order on {GRAPHS} random graphs (values shared "
                 "between nodes included)")
 
@@ -747,7 +757,7 @@ def check_backward(Value, reuse=True):
 
     def test():
         for size in range(GRAPHS):
-            steps = _random_graph(rng, ops, size + 2, True, share=size % 3 != 2)
+            steps = _random_graph(rng, ops, size, True, share=size % 3 != 2)
             nodes = _build(Value, steps)
             values, grads = _torch_graph(steps)
             calls = _record_calls(nodes)
