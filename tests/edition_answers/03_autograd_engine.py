@@ -1,0 +1,669 @@
+"""Answers for the four-way tests of exercises/03_autograd_engine.ipynb.
+
+For each TODO cell: alternative correct answers, written differently from the lecture's, and
+planted classic mistakes with the text the check must print (and texts it must not).
+"""
+
+# --- section 1: add, mul, tanh (checked on graphs where no value is used twice) -----------
+
+ADD_PLUS_EQUALS = '''\
+def add(self, other):
+    out = type(self)(self.data + other.data, (self, other), "+")
+
+    def _backward():
+        self.grad += out.grad
+        other.grad += out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.__add__ = add
+'''
+
+ADD_FORGETS_OUT_GRAD = '''\
+def add(self, other):
+    out = Value(self.data + other.data, (self, other), "+")
+
+    def _backward():
+        self.grad = 1.0
+        other.grad = 1.0
+
+    out._backward = _backward
+    return out
+
+
+Value.__add__ = add
+'''
+
+ADD_NOT_ATTACHED = '''\
+def add(self, other):
+    out = Value(self.data + other.data, (self, other), "+")
+
+    def _backward():
+        self.grad = 1.0 * out.grad
+        other.grad = 1.0 * out.grad
+
+    return out
+
+
+Value.__add__ = add
+'''
+
+MUL_ALTERNATIVE = '''\
+def mul(self, other):
+    a, b = self, other
+    out = Value(a.data * b.data, children=(a, b), op="*")
+
+    def _backward():
+        a.grad = out.grad * b.data
+        b.grad = out.grad * a.data
+
+    out._backward = _backward
+    return out
+
+
+Value.__mul__ = mul
+'''
+
+MUL_SWAPPED = '''\
+def mul(self, other):
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def _backward():
+        self.grad = self.data * out.grad
+        other.grad = other.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.__mul__ = mul
+'''
+
+MUL_SAME_OPERAND = '''\
+def mul(self, other):
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def _backward():
+        self.grad = other.data * out.grad
+        other.grad = other.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.__mul__ = mul
+'''
+
+TANH_ALTERNATIVE = '''\
+def tanh(self):
+    out = Value((math.exp(2 * self.data) - 1) / (math.exp(2 * self.data) + 1), (self,), "tanh")
+
+    def _backward():
+        self.grad = (1 - out.data * out.data) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.tanh = tanh
+'''
+
+TANH_OF_INPUT = '''\
+def tanh(self):
+    out = Value(math.tanh(self.data), (self,), "tanh")
+
+    def _backward():
+        self.grad = (1 - self.data**2) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.tanh = tanh
+'''
+
+# --- section 2: topological_order, backward --------------------------------------------
+
+TOPO_KAHN = '''\
+def topological_order(root):
+    """Kahn's algorithm: repeatedly place a value whose inputs are all placed."""
+    nodes, stack = {}, [root]
+    while stack:
+        node = stack.pop()
+        if id(node) not in nodes:
+            nodes[id(node)] = node
+            stack.extend(node._prev)
+    waiting = {key: len({id(c) for c in node._prev}) for key, node in nodes.items()}
+    users = {key: [] for key in nodes}
+    for key, node in nodes.items():
+        for child_key in {id(c) for c in node._prev}:
+            users[child_key].append(node)
+    ready = [node for key, node in nodes.items() if waiting[key] == 0]
+    order = []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for user in users[id(node)]:
+            waiting[id(user)] -= 1
+            if waiting[id(user)] == 0:
+                ready.append(user)
+    return order
+'''
+
+TOPO_ITERATIVE = '''\
+def topological_order(root):
+    order, done, stack = [], set(), [(root, False)]
+    while stack:
+        node, inputs_placed = stack.pop()
+        if node in done:
+            continue
+        if inputs_placed:
+            done.add(node)
+            order.append(node)
+        else:
+            stack.append((node, True))
+            stack.extend((child, False) for child in node._prev if child not in done)
+    return order
+'''
+
+TOPO_REVERSED = '''\
+def topological_order(root):
+    order, visited = [], set()
+
+    def visit(node):
+        if node not in visited:
+            visited.add(node)
+            for child in node._prev:
+                visit(child)
+            order.append(node)
+
+    visit(root)
+    return order[::-1]
+'''
+
+TOPO_PREORDER = '''\
+def topological_order(root):
+    order, visited = [], set()
+
+    def visit(node):
+        if node not in visited:
+            visited.add(node)
+            order.append(node)
+            for child in node._prev:
+                visit(child)
+
+    visit(root)
+    return order
+'''
+
+TOPO_NO_VISITED = '''\
+def topological_order(root):
+    order = []
+
+    def visit(node):
+        for child in node._prev:
+            visit(child)
+        order.append(node)
+
+    visit(root)
+    return order
+'''
+
+BACKWARD_ALTERNATIVE = '''\
+def backward(self):
+    nodes = topological_order(self)
+    nodes.reverse()
+    self.grad = 1
+    for node in nodes:
+        node._backward()
+
+
+Value.backward = backward
+'''
+
+BACKWARD_NO_SEED = '''\
+def backward(self):
+    for node in reversed(topological_order(self)):
+        node._backward()
+
+
+Value.backward = backward
+'''
+
+BACKWARD_WRONG_ORDER = '''\
+def backward(self):
+    self.grad = 1.0
+    for node in topological_order(self):
+        node._backward()
+
+
+Value.backward = backward
+'''
+
+# --- section 4: the += fix -------------------------------------------------------------
+
+FIX_ALTERNATIVE = '''\
+def add(self, other):
+    out = Value(self.data + other.data, (self, other), "+")
+
+    def _backward():
+        self.grad = self.grad + out.grad
+        other.grad = other.grad + out.grad
+
+    out._backward = _backward
+    return out
+
+
+def mul(self, other):
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def _backward():
+        self.grad = self.grad + other.data * out.grad
+        other.grad = other.grad + self.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def tanh(self):
+    out = Value(math.tanh(self.data), (self,), "tanh")
+
+    def _backward():
+        self.grad += (1 - out.data**2) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.__add__ = add
+Value.__mul__ = mul
+Value.tanh = tanh
+'''
+
+FIX_KEEPS_EQUALS_IN_ADD = FIX_ALTERNATIVE.replace(
+    "self.grad = self.grad + out.grad\n        other.grad = other.grad + out.grad",
+    "self.grad = out.grad\n        other.grad = out.grad")
+assert FIX_KEEPS_EQUALS_IN_ADD != FIX_ALTERNATIVE
+
+FIX_KEEPS_EQUALS_IN_MUL = FIX_ALTERNATIVE.replace(
+    "self.grad = self.grad + other.data * out.grad\n"
+    "        other.grad = other.grad + self.data * out.grad",
+    "self.grad = other.data * out.grad\n        other.grad = self.data * out.grad")
+assert FIX_KEEPS_EQUALS_IN_MUL != FIX_ALTERNATIVE
+
+# --- section 5: more operations ----------------------------------------------------------
+
+RADD_ALTERNATIVE = '''\
+def radd(self, other):
+    return as_value(other) + self
+
+
+def rmul(self, other):
+    return self.__mul__(other)
+
+
+Value.__radd__ = radd
+Value.__rmul__ = rmul
+'''
+
+RMUL_ADDS = '''\
+def radd(self, other):
+    return self + other
+
+
+def rmul(self, other):
+    return self + other
+
+
+Value.__radd__ = radd
+Value.__rmul__ = rmul
+'''
+
+EXP_ALTERNATIVE = '''\
+def exp(self):
+    out = Value(math.e**self.data, (self,), "exp")
+
+    def _backward():
+        self.grad += math.exp(self.data) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.exp = exp
+'''
+
+EXP_OVERWRITES = '''\
+def exp(self):
+    out = Value(math.exp(self.data), (self,), "exp")
+
+    def _backward():
+        self.grad = out.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.exp = exp
+'''
+
+EXP_FORGETS_OUT_GRAD = '''\
+def exp(self):
+    out = Value(math.exp(self.data), (self,), "exp")
+
+    def _backward():
+        self.grad += out.data
+
+    out._backward = _backward
+    return out
+
+
+Value.exp = exp
+'''
+
+POWER_ALTERNATIVE = '''\
+def power(self, k):
+    out = Value(self.data**k, (self,), f"**{k}")
+
+    def _backward():
+        local = k * self.data ** (k - 1)
+        self.grad += local * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.__pow__ = power
+'''
+
+POWER_WRONG_EXPONENT = '''\
+def power(self, k):
+    out = Value(self.data**k, (self,), f"**{k}")
+
+    def _backward():
+        self.grad += k * self.data**k * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.__pow__ = power
+'''
+
+DIV_ALTERNATIVE = '''\
+def truediv(self, other):
+    other = as_value(other)
+    out = Value(self.data / other.data, (self, other), "/")
+
+    def _backward():
+        self.grad += out.grad / other.data
+        other.grad += -self.data / other.data**2 * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def neg(self):
+    return -1 * self
+
+
+def sub(self, other):
+    return self + other * -1
+
+
+Value.__truediv__ = truediv
+Value.__neg__ = neg
+Value.__sub__ = sub
+'''
+
+SUB_ADDS = '''\
+def truediv(self, other):
+    return self * other**-1
+
+
+def neg(self):
+    return self * -1
+
+
+def sub(self, other):
+    return self + other
+
+
+Value.__truediv__ = truediv
+Value.__neg__ = neg
+Value.__sub__ = sub
+'''
+
+# --- section 7: log, softmax -------------------------------------------------------------
+
+LOG_ALTERNATIVE = '''\
+def log(self):
+    out = Value(math.log(self.data), (self,), "log")
+
+    def _backward():
+        self.grad += out.grad / self.data
+
+    out._backward = _backward
+    return out
+
+
+Value.log = log
+'''
+
+LOG_FORGETS_OUT_GRAD = '''\
+def log(self):
+    out = Value(math.log(self.data), (self,), "log")
+
+    def _backward():
+        self.grad += 1 / self.data
+
+    out._backward = _backward
+    return out
+
+
+Value.log = log
+'''
+
+SOFTMAX_ALTERNATIVE = '''\
+def softmax(logits):
+    biggest = max(z.data for z in logits)  # a constant: softmax does not change
+    counts = [(z - biggest).exp() for z in logits]
+    total = counts[0]
+    for count in counts[1:]:
+        total = total + count
+    return [count * total**-1 for count in counts]
+
+
+def nll(probs, target):
+    return probs[target].log() * -1
+'''
+
+SOFTMAX_WRONG_SIGN = '''\
+def softmax(logits):
+    counts = [z.exp() for z in logits]
+    total = sum(counts)
+    return [count / total for count in counts]
+
+
+def nll(probs, target):
+    return probs[target].log()
+'''
+
+SOFTMAX_DETACHED = '''\
+def softmax(logits):
+    counts = [Value(math.exp(z.data)) for z in logits]
+    total = sum(counts)
+    return [count / total for count in counts]
+
+
+def nll(probs, target):
+    return -probs[target].log()
+'''
+
+# --- exercises ----------------------------------------------------------------------------
+
+RELU_ALTERNATIVE = '''\
+def relu(self):
+    out = Value(self.data if self.data > 0 else 0.0, (self,), "relu")
+
+    def _backward():
+        self.grad += (out.data > 0) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.relu = relu
+'''
+
+RELU_OVERWRITES = '''\
+def relu(self):
+    out = Value(max(0.0, self.data), (self,), "relu")
+
+    def _backward():
+        self.grad = (1.0 if self.data > 0 else 0.0) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+Value.relu = relu
+'''
+
+RSUB_ALTERNATIVE = '''\
+def rsub(self, other):
+    return -self + other
+
+
+def rtruediv(self, other):
+    return self**-1 * other
+
+
+Value.__rsub__ = rsub
+Value.__rtruediv__ = rtruediv
+'''
+
+RSUB_WRONG_WAY_ROUND = '''\
+def rsub(self, other):
+    return self - other
+
+
+def rtruediv(self, other):
+    return as_value(other) / self
+
+
+Value.__rsub__ = rsub
+Value.__rtruediv__ = rtruediv
+'''
+
+MUL_FIXED_ALTERNATIVE = '''\
+def mul_fixed(self, other):
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def _backward():
+        x, y = self.data, other.data
+        self.grad += y * out.grad
+        other.grad += x * out.grad
+
+    out._backward = _backward
+    return out
+'''
+
+MUL_FIXED_STILL_WRONG = '''\
+def mul_fixed(self, other):
+    out = Value(self.data * other.data, (self, other), "*")
+
+    def _backward():
+        self.grad += self.data * out.grad
+        other.grad += self.data * out.grad
+
+    out._backward = _backward
+    return out
+'''
+
+ANSWERS = {
+    "add": {
+        "alternatives": [ADD_PLUS_EQUALS],
+        "mistakes": [
+            (ADD_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
+            (ADD_NOT_ATTACHED, "never attached", ["+=", "incoming gradient"]),
+        ],
+    },
+    "mul": {
+        "alternatives": [MUL_ALTERNATIVE],
+        "mistakes": [
+            (MUL_SWAPPED, "swapped", ["same operand", "+="]),
+            (MUL_SAME_OPERAND, "same operand", ["swapped", "+="]),
+        ],
+    },
+    "tanh": {
+        "alternatives": [TANH_ALTERNATIVE],
+        "mistakes": [(TANH_OF_INPUT, "from the input", ["+=", "incoming gradient"])],
+    },
+    "topological_order": {
+        "alternatives": [TOPO_KAHN, TOPO_ITERATIVE],
+        "mistakes": [
+            (TOPO_REVERSED, "reversed", ["visited"]),
+            (TOPO_PREORDER, "before its input", ["visited"]),
+            (TOPO_NO_VISITED, "no record of the values already placed", ["reversed"]),
+        ],
+    },
+    "backward": {
+        "alternatives": [BACKWARD_ALTERNATIVE],
+        "mistakes": [
+            (BACKWARD_NO_SEED, "not seeded with 1", ["inputs first", "+="]),
+            (BACKWARD_WRONG_ORDER, "inputs first", ["seeded", "+="]),
+        ],
+    },
+    "add#2": {
+        "alternatives": [FIX_ALTERNATIVE],
+        "mistakes": [
+            (FIX_KEEPS_EQUALS_IN_ADD, "`=` instead of `+=`", ["incoming gradient", "swapped"]),
+            (FIX_KEEPS_EQUALS_IN_MUL, "`=` instead of `+=`", ["incoming gradient", "swapped"]),
+        ],
+    },
+    "radd": {
+        "alternatives": [RADD_ALTERNATIVE],
+        "mistakes": [(RMUL_ADDS, "rmul", ["+=", "swapped"])],
+    },
+    "exp": {
+        "alternatives": [EXP_ALTERNATIVE],
+        "mistakes": [
+            (EXP_OVERWRITES, "`=` instead of `+=`", ["incoming gradient"]),
+            (EXP_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
+        ],
+    },
+    "power": {
+        "alternatives": [POWER_ALTERNATIVE],
+        "mistakes": [(POWER_WRONG_EXPONENT, "pow", ["+=", "incoming gradient"])],
+    },
+    "truediv": {
+        "alternatives": [DIV_ALTERNATIVE],
+        "mistakes": [(SUB_ADDS, "sub", ["+=", "incoming gradient"])],
+    },
+    "log": {
+        "alternatives": [LOG_ALTERNATIVE],
+        "mistakes": [(LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="])],
+    },
+    "softmax": {
+        "alternatives": [SOFTMAX_ALTERNATIVE],
+        "mistakes": [
+            (SOFTMAX_WRONG_SIGN, "the sign is wrong", ["no gradient reached"]),
+            (SOFTMAX_DETACHED, "no gradient reached the logits", ["sign"]),
+        ],
+    },
+    "relu": {
+        "alternatives": [RELU_ALTERNATIVE],
+        "mistakes": [(RELU_OVERWRITES, "`=` instead of `+=`", ["incoming gradient"])],
+    },
+    "rsub": {
+        "alternatives": [RSUB_ALTERNATIVE],
+        "mistakes": [(RSUB_WRONG_WAY_ROUND, "rsub", ["+=", "incoming gradient"])],
+    },
+    "mul_fixed": {
+        "alternatives": [MUL_FIXED_ALTERNATIVE],
+        "mistakes": [(MUL_FIXED_STILL_WRONG, "same operand", ["swapped", "+="])],
+    },
+}
