@@ -1,6 +1,7 @@
 """Where learners open the notebooks: Colab (a notebook alone) and Binder (repo2docker)."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,6 +19,14 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 PIN = re.compile(r"^([A-Za-z0-9_.-]+)==(\S+)$")
+# Variables that would let the Colab-like Python import from elsewhere (PYTHONPATH pointing
+# at this checkout would make `helpers` importable without the install under test).
+PATH_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE")
+
+
+def clean_environment():
+    """This process's environment without the variables that change Python's import path."""
+    return {k: v for k, v in os.environ.items() if k not in PATH_VARIABLES}
 
 
 def pins(lines):
@@ -65,10 +74,10 @@ def colab_like(tmp_path_factory):
     python = env_dir / "bin" / "python"
     where = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
     site = subprocess.run([python, "-c", where], check=True, capture_output=True,
-                          text=True).stdout.strip()
+                          text=True, env=clean_environment()).stdout.strip()
     Path(site, "project_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     probe = subprocess.run([python, "-c", "import torch, ipykernel; import helpers"],
-                           capture_output=True, text=True, cwd=base)
+                           capture_output=True, text=True, cwd=base, env=clean_environment())
     assert "No module named 'helpers'" in probe.stderr, probe.stderr
     kernels = base / "kernels" / "colab-like"
     kernels.mkdir(parents=True)
@@ -86,6 +95,8 @@ def test_a_lecture_runs_alone_as_on_colab(colab_like, monkeypatch, names_cache_b
     cache.write_bytes(names_cache_bytes)  # what load_words() would download on Colab
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("BACKPROP_DATA_DIR", raising=False)
+    for variable in PATH_VARIABLES:   # the kernel (and its %pip) inherit the environment
+        monkeypatch.delenv(variable, raising=False)
     workdir = base / "content"
     workdir.mkdir()
     notebook = workdir / "07_analytic_backward.ipynb"
