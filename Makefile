@@ -1,5 +1,5 @@
 # The two commands of the README. Both run the same idempotent set-up first.
-.PHONY: setup lab exercises test lint test-single-thread
+.PHONY: setup lab exercises test lint test-single-thread check-editions-3.12
 
 setup:
 	@bash scripts/setup.sh
@@ -25,3 +25,8 @@ lint:
 ## The notebooks again with one thread, as on a machine with another BLAS set-up.
 test-single-thread: setup
 	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 .venv/bin/python -m pytest lectures
+
+## The editions written once more under Python 3.12 (Colab's): they must not differ.
+## Skipped, with a message, where no Python 3.12 is installed.
+check-editions-3.12: setup
+	@bash scripts/editions-under.sh 3.12
