@@ -325,7 +325,8 @@ def _gradient_problem(name, op, trials, first):
     who = _WHO[i] if len(grads) == 2 else "self"
     message = (f"{name}: the gradient of {who} differs on {text} and out.grad = {g}: "
                f"expected {_fmt(grads[i])} (float64 PyTorch), got {_fmt(got[i])}")
-    return message + _diagnosis(name, op, trials)
+    alike = [t for t in trials if len(t[5]) == len(grads)]  # as many Value operands
+    return message + _diagnosis(name, op, alike)
 
 
 def _diagnosis(name, op, trials):
@@ -661,11 +662,17 @@ def _order_problem(order, root):
     ids = [id(n) for n in order]
     duplicates = sorted({label.get(i, "?") for i in ids if ids.count(i) > 1})
     if duplicates:
-        shared = any(sum(any(c is n for c in m._prev) for m in nodes) > 1 for n in nodes)
+        paths = {id(root): 1}  # how many paths lead from the root to each value
+        for n in reversed(nodes):
+            for c in n._prev:
+                paths[id(c)] = paths.get(id(c), 0) + paths[id(n)]
+        twice = [i for i in set(ids) if ids.count(i) > 1]
+        revisited = all(paths[i] == ids.count(i) for i in twice)
         return (f"the order lists {', '.join(duplicates)} more than once (each value must "
                 "appear once)",
                 "no record of the values already placed: a value reached along two paths is "
-                "placed twice; keep a `visited` set and skip what is in it" if shared else None)
+                "placed twice; keep a `visited` set and skip what is in it" if revisited
+                else None)
     if not set(ids) <= {id(n) for n in nodes}:
         return "the order holds values that are not in the graph", None
     missing = [label[id(n)] for n in nodes if id(n) not in set(ids)]
