@@ -13,7 +13,8 @@ tried. A function still left as a stub (it raises ``NotImplementedError``) print
   in ``OPERATIONS``. ``reuse=False`` leaves out every test where a gradient adds to one
   already there (a value used twice), for the section before the ``+=`` fix;
 - ``check_topological_sort(topological_order)``: any valid order (depth-first, Kahn, ...);
-- ``check_backward(Value)``: ``Value.backward`` on graphs made by the finished operations.
+- ``check_backward(Value)``: ``Value.backward`` on graphs made by the finished operations;
+- ``check_softmax_nll(softmax, nll, Value)``: the softmax and its loss, with their gradients.
 
 The random generator is private and seeded by the check's name, so the printed lines do
 not change from run to run, and the notebook's own random state is left alone.
@@ -28,7 +29,7 @@ import torch
 from helpers import micrograd
 
 __all__ = ["OPERATIONS", "check_forward", "check_operation", "check_topological_sort",
-           "check_backward"]
+           "check_backward", "check_softmax_nll"]
 
 INPUTS, GRAPHS = 200, 50
 LIKELY = "Likely mistake:"
@@ -54,13 +55,19 @@ def _run(what, fn, *args):
         raise AssertionError(f"{what} raised {type(error).__name__}: {error}") from error
 
 
-def _report(name, own, test):
-    """Run ``test`` (it returns the success line); a stub prints 'not implemented yet'."""
+def _report(name, own, test, parts=()):
+    """Run ``test`` (it returns the success line); a stub prints 'not implemented yet'.
+
+    ``own``: the learner's name for the function; ``parts``: names of the functions checked
+    together, each reported by its own name.
+    """
     try:
         line = test()
     except _NotYet as stub:
         raiser = stub.args[0]
-        also = "" if raiser in {name, own, "_backward", "<lambda>"} else (
+        if raiser in parts:
+            name = raiser
+        also = "" if raiser in {name, own, "_backward"} or raiser.startswith("<") else (
             f" (it uses `{raiser}`, which is not written yet)")
         print(f"not implemented yet: {name}{also}")
         return False
@@ -825,3 +832,80 @@ def _order_diagnosis(nodes, names, calls):
                 f"{names[i]} passed its gradient on before {names[j]}, which uses it, had "
                 "added its share (use the reversed topological order)")
     return ""
+
+
+# --- softmax and its negative log-likelihood (lecture 03, section 7) ---------------------
+
+
+def check_softmax_nll(softmax, nll, Value):
+    """``softmax(logits)``: the list of probabilities e^z_i / sum_j e^z_j, as Values built
+    from the logit Values; ``nll(probs, target)``: the Value -log probs[target]. Tried on
+    random logits (2 to 6 classes, every target) against float64 PyTorch."""
+    rng = random.Random("check_softmax_nll")
+
+    def test():
+        for trial in range(GRAPHS):
+            data = [_number(rng, 0.0, 3.0) for _ in range(2 + trial % 5)]
+            target = trial % len(data)
+            text = f"logits {data}, target {target}"
+            logits = [Value(z) for z in data]
+            probs = _run(f"softmax({data})", softmax, logits)
+            probs = _softmax_result(probs, data)
+            t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+            want = torch.softmax(t, dim=0).tolist()
+            got = [p.data for p in probs]
+            if not all(map(_close, got, want)):
+                total = sum(got)
+                hint = (f". {LIKELY} the exps are not divided by their sum (they add up to "
+                        f"{_fmt(total)}, not 1)" if all(
+                            _close(g, math.exp(z)) for g, z in zip(got, data, strict=True))
+                        else "")
+                raise AssertionError(f"softmax: the probabilities differ for logits {data}: "
+                                     f"got {[round(g, 6) for g in got]}, expected (float64 "
+                                     f"PyTorch) {[round(w, 6) for w in want]}{hint}")
+            loss = _run(f"nll(probs, {target})", nll, probs, target)
+            if not _is_value(loss):
+                raise AssertionError(f"nll(probs, {target}) returned {_kind(loss)}: return a "
+                                     "Value made from probs[target] (its .log(), negated)")
+            (-torch.log_softmax(t, dim=0)[target]).backward()
+            expected = -math.log(want[target])
+            if _close(loss.data, -expected):
+                raise AssertionError(f"nll: the loss is {_fmt(loss.data)} for {text}, expected "
+                                     f"{_fmt(expected)}. {LIKELY} the sign: the loss is MINUS "
+                                     "the log of the target's probability")
+            if not _close(loss.data, expected):
+                raise AssertionError(f"nll: the loss is {_fmt(loss.data)} for {text}, expected "
+                                     f"-log(probs[target]) = {_fmt(expected)}")
+            loss.grad = 1.0
+            _backprop(loss, "softmax and nll", f" on {text}")
+            grads, want = [z.grad for z in logits], t.grad.tolist()
+            if all(g == 0 for g in grads):
+                raise AssertionError(f"softmax/nll: no gradient reached the logits on {text}: "
+                                     "build the probabilities and the loss from the Values "
+                                     "themselves (no .data, no math.exp / math.log)")
+            if not all(map(_close, grads, want)):
+                raise AssertionError(f"softmax/nll: the logits' gradients differ on {text}: "
+                                     f"got {[round(g, 6) for g in grads]}, expected (float64 "
+                                     f"PyTorch) {[round(w, 6) for w in want]}, softmax minus "
+                                     "one-hot: check the operations they use (exp, log, /, -)")
+        return (f"softmax and nll: right on {GRAPHS} random sets of logits (2 to 6 classes; "
+                "probabilities, loss and the logits' gradients vs float64 PyTorch)")
+
+    return _report("softmax", "", test, parts=(getattr(softmax, "__name__", "softmax"),
+                                             getattr(nll, "__name__", "nll")))
+
+
+def _softmax_result(probs, data):
+    """The learner's softmax output as a list of Values, or a clear error."""
+    what = f"softmax({data})"
+    if _is_value(probs) or probs is None or isinstance(probs, numbers.Number):
+        raise AssertionError(f"{what} returned {_kind(probs)}: return a list, one probability "
+                             "per logit")
+    probs = list(probs)
+    if len(probs) != len(data):
+        raise AssertionError(f"{what} returned {len(probs)} values for {len(data)} logits")
+    if not all(_is_value(p) for p in probs):
+        raise AssertionError(f"{what} returned {', '.join(_kind(p) for p in probs[:2])}, ...: "
+                             "keep each probability a Value (no .data), so that the gradient "
+                             "can reach the logits")
+    return probs

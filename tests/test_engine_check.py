@@ -13,6 +13,7 @@ from helpers.engine_check import (
     check_backward,
     check_forward,
     check_operation,
+    check_softmax_nll,
     check_topological_sort,
 )
 
@@ -740,3 +741,68 @@ def test_finished_pieces_pass_every_check(capsys):
     passes(capsys, check_forward, micrograd.Value, "add")
     passes(capsys, check_topological_sort, micrograd.topological_order)
     passes(capsys, check_backward, micrograd.Value)
+
+
+# --- softmax and nll -------------------------------------------------------------------------
+
+SOFTMAX = """
+def softmax(logits):
+    counts = [z.exp() for z in logits]
+    total = sum(counts)
+    return [count / total for count in counts]
+
+
+def nll(probs, target):
+    return -probs[target].log()
+"""
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("", ""),
+    ("    counts = [z.exp() for z in logits]", "    top = max(z.data for z in logits)\n"
+                                               "    counts = [(z - top).exp() for z in logits]"),
+    ("    total = sum(counts)\n    return [count / total for count in counts]",
+     "    total = counts[0]\n    for c in counts[1:]:\n        total = total + c\n"
+     "    return [c * total**-1 for c in counts]"),
+    ("    return -probs[target].log()", "    return probs[target].log() * -1"),
+])
+def test_softmax_and_nll_written_differently_pass(capsys, old, new):
+    ns = learner(SOFTMAX.replace(old, new))
+    line = passes(capsys, check_softmax_nll, ns["softmax"], ns["nll"], ns["Value"])
+    assert line.startswith("softmax and nll: right on 50 random sets of logits")
+
+
+@pytest.mark.parametrize(("old", "new", "must", "must_not"), [
+    ("    return [count / total for count in counts]", "    return counts",
+     ["probabilities differ", "not divided by their sum"], []),
+    ("    return [count / total for count in counts]", "    return [c / 2 for c in counts]",
+     ["probabilities differ"], [LIKELY]),
+    ("    return -probs[target].log()", "    return probs[target].log()", ["MINUS the log"], []),
+    ("    return -probs[target].log()", "    return -probs[target - 1].log()",
+     ["the loss is", "-log(probs[target])"], [LIKELY]),
+    ("    return [count / total for count in counts]",
+     "    return [Value(c.data / total.data) for c in counts]", ["no gradient reached"], []),
+    ("    return -probs[target].log()", "    return -math.log(probs[target].data)",
+     ["returned a float"], []),
+    ("    return [count / total for count in counts]",
+     "    return [c.data / total.data for c in counts]", ["keep each probability a Value"], []),
+])
+def test_softmax_and_nll_mistakes(old, new, must, must_not):
+    ns = learner(SOFTMAX.replace(old, new))
+    refused(check_softmax_nll, ns["softmax"], ns["nll"], ns["Value"], must=must,
+            must_not=must_not)
+
+
+def test_softmax_gradients_through_a_wrong_operation_are_refused():
+    ns = learner(SOFTMAX + unary_source("log", "math.log(self.data)",
+                                        "self.grad += self.data * out.grad"))
+    refused(check_softmax_nll, ns["softmax"], ns["nll"], ns["Value"],
+            must=["logits' gradients differ", "float64 PyTorch"])
+
+
+@pytest.mark.parametrize("which", ["softmax", "nll"])
+def test_softmax_or_nll_stub(capsys, which):
+    ns = learner(SOFTMAX.replace(f"def {which}(", f"def {which}(*args):\n    raise "
+                                 f"NotImplementedError\n\n\ndef unused_{which}("))
+    assert check_softmax_nll(ns["softmax"], ns["nll"], ns["Value"]) is False
+    assert capsys.readouterr().out == f"not implemented yet: {which}\n"
