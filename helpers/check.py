@@ -1,13 +1,23 @@
 """Check gradients: a hand-derived one against PyTorch's, or against central differences.
 
-``compare`` prints one aligned line per tensor, in the spirit of the lecture's ``cmp``,
-with two differences that matter to a learner:
+``compare`` prints one aligned line per tensor, in the spirit of the lecture's ``cmp``.
+What it promises a learner:
 
-- a shape mismatch is a failure that names both shapes. ``torch.allclose`` would
-  broadcast a ``(64,)`` gradient against a ``(1, 64)`` tensor and say "close";
-- the printed line is portable: when the match is not exact it shows the tolerance
-  that the largest difference stayed under, not digits that change with the BLAS
-  library, the thread count or the torch version. The exact figure is in the result.
+- **every right answer passes**: values are judged against float rounding, relative to the
+  size of the gradient (or to ``scale``, the size of the numbers it is computed from), so an
+  answer written differently from PyTorch's passes; whether it matches PyTorch bit for bit
+  is shown (``exact``) but never decides;
+- **every wrong answer fails**: the tolerance is 32 units of the float's rounding (about
+  4e-6 of the scale in float32), so a relative error of 1e-5 is caught. Pass the exact
+  float64 gradient as ``reference`` where you have one;
+- **a diagnosis only where it fits**: shapes (a missing or an extra dimension, a sum over
+  the wrong dimension, a transpose), a wrong sign, a constant factor (named ``n``, ``n-1``
+  or ``n/(n-1)`` when ``n`` is given), a missed use of a tensor used more than once
+  (counted in the autograd graph ``graph``), a local derivative taken at the input instead
+  of the output, an indexed ``+=`` that drops repeated rows, or a mistake the caller
+  describes in ``mistakes``. Otherwise it says where the values differ most.
+- the printed line is portable: it shows no digits that change with the BLAS library,
+  the thread count or the torch version when the check passes.
 """
 
 from dataclasses import dataclass
@@ -16,6 +26,8 @@ import numpy as np
 import torch
 
 __all__ = ["Comparison", "compare", "numerical_grad"]
+
+ROUNDING_UNITS = 32   # the tolerance, in units of the float's rounding (machine epsilon)
 
 
 @dataclass(frozen=True)
@@ -28,6 +40,9 @@ class Comparison:
     maxdiff: float
     shape_ok: bool
     line: str
+    tolerance: float = 0.0
+    hint: str = ""        # the diagnosis and where the values differ, on a failure
+    diagnosis: str = ""   # the likely mistake alone, without numbers ("" if none fits)
 
     @property
     def ok(self):
@@ -46,18 +61,35 @@ def _as_tensor(value, what):
                     f"got {type(value).__name__}")
 
 
-def compare(name, manual, tensor, *, atol=1e-5, rtol=1e-5, quiet=False):
+def _size(value):
+    """The largest |entry| of a tensor (or a number's absolute value), as a float."""
+    if isinstance(value, torch.Tensor):
+        return float(value.detach().abs().max()) if value.numel() else 0.0
+    return abs(float(value))
+
+
+def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=None,
+            index=None, mistakes=None, atol=None, rtol=None, show_exact=True, quiet=False):
     """Compare a hand-computed gradient ``manual`` with ``tensor.grad``; print one line.
 
-    ``exact`` means every element is bit-for-bit equal, ``approximate`` that
-    ``torch.allclose(manual, tensor.grad, rtol, atol)`` holds with identical shapes.
+    ``exact``: every element equals ``tensor.grad`` bit for bit (information only).
+    ``approximate``: the shapes are identical and every element is within
+    ``32 * eps * scale`` of ``reference`` (default ``tensor.grad``), where ``eps`` is the
+    rounding unit of the less precise dtype and ``scale`` defaults to the reference's
+    largest |entry|. Give ``scale`` (a number or a tensor) for a gradient that cancels to
+    about zero, such as a bias before BatchNorm: the size of the terms it sums.
+    ``atol``/``rtol`` instead: ``torch.allclose`` with them.
+    ``n``: the batch size, to name factors n, n-1, n/(n-1). ``graph``: the loss (or any
+    result computed from ``tensor``), to count how often ``tensor`` is used and to find an
+    indexing's indices; ``index``: those indices directly. ``mistakes``: {what the mistake
+    is: the gradient it would give}. ``show_exact=False`` leaves ``exact`` out of the line.
     ``manual=None`` (an exercise not done yet) prints "not implemented yet".
     Returns a :class:`Comparison` (truthy when the check passed).
     """
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"compare: the third argument must be the torch.Tensor whose .grad "
                         f"is the reference; got {type(tensor).__name__}")
-    if tensor.grad is None:
+    if tensor.grad is None and reference is None:
         raise ValueError(
             f"compare({name!r}): the tensor has no .grad. Call .retain_grad() on it "
             "before loss.backward() (leaf tensors need requires_grad=True)."
@@ -69,42 +101,117 @@ def compare(name, manual, tensor, *, atol=1e-5, rtol=1e-5, quiet=False):
             print(result.line)
         return result
     manual = _as_tensor(manual, f"the manual gradient for {name!r}")
-    reference = tensor.grad.detach()
-    if manual.shape != reference.shape:
+    pytorch = tensor.grad.detach() if tensor.grad is not None else None
+    truth = _as_tensor(reference, "reference") if reference is not None else pytorch
+    if manual.shape != truth.shape:
+        hint = _shape_hint(manual, truth, name)
         line = (f"{name:<15s} | FAIL: shape {tuple(manual.shape)} does not match "
-                f"{tuple(reference.shape)}{_shape_hint(manual, reference)}")
-        result = Comparison(name, False, False, float("inf"), False, line)
+                f"{tuple(truth.shape)}{': ' + hint if hint else ''}")
+        result = Comparison(name, False, False, float("inf"), False, line, hint=hint,
+                            diagnosis=hint)
+        if not quiet:
+            print(result.line)
+        return result
+    if not (manual.is_floating_point() or manual.is_complex()):
+        manual = manual.to(truth.dtype)
+    exact = pytorch is not None and bool(
+        torch.equal(manual.to(device=pytorch.device, dtype=pytorch.dtype), pytorch))
+    m = manual.to(device=truth.device, dtype=torch.float64)
+    r = truth.to(torch.float64)
+    diff = (m - r).abs()
+    maxdiff = float(diff.max()) if diff.numel() else 0.0
+    if not torch.isfinite(m).all():
+        maxdiff = float("inf")
+    if atol is not None or rtol is not None:
+        atol = 1e-8 if atol is None else atol
+        rtol = 1e-5 if rtol is None else rtol
+        tol = atol + rtol * r.abs()
+        shown_ok = f"< {atol:.0e}" if maxdiff < atol else f"within rtol {rtol:.0e}"
     else:
-        manual = manual.to(device=reference.device, dtype=reference.dtype)
-        exact = bool(torch.equal(manual, reference))
-        diff = (manual - reference).abs()
-        maxdiff = float(diff.max()) if diff.numel() else 0.0
-        approx = bool(torch.allclose(manual, reference, rtol=rtol, atol=atol))
-        if exact:
-            shown = "0"
-        elif approx:
-            shown = f"< {atol:.0e}" if maxdiff < atol else f"within rtol {rtol:.0e}"
-        else:
-            shown = f"{maxdiff:.2e}  <-- FAIL{_value_hint(manual, reference, rtol, atol)}"
-        line = f"{name:<15s} | exact: {exact!s:<5} | approximate: {approx!s:<5} | maxdiff: {shown}"
-        result = Comparison(name, exact, approx, maxdiff, True, line)
+        eps = max(torch.finfo(t.dtype).eps for t in (manual, truth)
+                  if t.is_floating_point()) if (manual.is_floating_point()
+                                               or truth.is_floating_point()) else 0.0
+        size = _size(r) if scale is None else max(_size(r), _size(scale))
+        tol = torch.full_like(r, ROUNDING_UNITS * eps * size)
+        precision = "float32" if eps >= torch.finfo(torch.float32).eps else "float64"
+        shown_ok = f"{precision} rounding"
+    approx = bool(torch.isfinite(m).all() and (diff <= tol).all())
+    tolerance = float(tol.max()) if tol.numel() else 0.0
+    exact_part = f"exact: {exact!s:<5} | " if show_exact else ""
+    if approx:
+        # "0" only where the exact column is shown: elsewhere a zero could be luck of the BLAS
+        shown = "0" if maxdiff == 0 and show_exact else shown_ok
+        hint = diagnosis = ""
+    else:
+        diagnosis, where = _value_hint(name, m, r, tol, n, _uses(graph, tensor),
+                                       _lookup(graph, tensor, index),
+                                       _derivative_at_input(graph, tensor, m, r, tol), mistakes)
+        hint = f"{diagnosis}. {where}" if diagnosis and where else diagnosis or where
+        allows = f"{tolerance:.1e}"
+        shown = f"{maxdiff:.2e} (rounding allows {allows})  <-- FAIL: {hint}"
+    line = f"{name:<15s} | {exact_part}approximate: {approx!s:<5} | maxdiff: {shown}"
+    result = Comparison(name, exact, approx, maxdiff, True, line, tolerance, hint, diagnosis)
     if not quiet:
         print(result.line)
     return result
 
 
-def _shape_hint(manual, reference):
-    """Why the shapes may differ, judged from the shapes alone."""
-    if manual.dim() == 2 and manual.shape == reference.shape[::-1] and manual.shape[0] != 1:
-        return ": a transposed matrix?"
-    if manual.numel() == reference.numel():
-        return ": a missing keepdim=True (or a reshape) would give the right shape"
-    try:
-        torch.broadcast_shapes(manual.shape, reference.shape)
-    except RuntimeError:
-        return ""
-    return ": a sum over the broadcast dimension missing, or over the wrong one?"
+# ---- shapes ---------------------------------------------------------------------------------
 
+def _shape_hint(manual, reference, name):
+    """Why the shapes may differ, judged from the shapes alone."""
+    mine, want = tuple(manual.shape), tuple(reference.shape)
+    squeeze = tuple(s for s in want if s != 1)
+    if manual.numel() == reference.numel():
+        if len(mine) == 2 and mine == want[::-1] and 1 not in mine:
+            return "a transposed matrix?"
+        if len(mine) < len(want) and tuple(s for s in mine if s != 1) == squeeze:
+            return f"keepdim=True would give {want}"
+        if len(mine) > len(want) and tuple(s for s in mine if s != 1) == squeeze:
+            return f"drop keepdim (or the extra dimension): {name} has shape {want}"
+        if len(mine) == len(want) == 2 and sorted(mine) == sorted(want):
+            return f"the dimensions are in the wrong order: {name} has shape {want} (a transpose?)"
+        return f"the same numbers in another shape: reshape or view it to {want}"
+    if len(mine) == 2 and mine[0] == mine[1] and want in ((mine[0], 1), (1, mine[0])):
+        return (f"{mine} is what a ({mine[0]}, 1) tensor times a ({mine[0]},) one broadcasts "
+                "to: look for a keepdim=True missing in this step or an earlier one")
+    try:
+        broadcast = torch.broadcast_shapes(mine, want)
+    except RuntimeError:
+        broadcast = None
+    if broadcast == mine and manual.numel() > reference.numel():
+        # ``want`` is ``mine`` summed over some dimensions
+        padded = (1,) * (len(mine) - len(want)) + want
+        dims = tuple(d for d, (a, b) in enumerate(zip(mine, padded, strict=True)) if a != b)
+        keep = len(want) == len(mine)
+        dims_text = dims[0] if len(dims) == 1 else dims
+        how = f".sum({dims_text}{', keepdim=True' if keep else ''})"
+        return (f"a dimension that was broadcast in the forward pass is summed in the backward "
+                f"pass: {how} gives {want}")
+    if manual.dim() == 0 and reference.numel() > 1:
+        return (f"summed over every dimension; {name} keeps the shape {want}: sum only "
+                "over the dimension it was broadcast along")
+    if broadcast == want and manual.numel() < reference.numel():
+        return (f"a sum (or mean) in the forward pass hands its gradient to every entry it "
+                f"summed: spread yours over {want}, e.g. with .expand({', '.join(map(str, want))}) "
+                "or by multiplying with a tensor of ones of that shape")
+    if manual.numel() < reference.numel() and len(mine) <= 2 and len(want) <= 2:
+        # both are reductions of a bigger tensor, over different dimensions
+        summed_mine = [d for d, s in enumerate(mine) if s == 1] if len(mine) == 2 else None
+        summed_want = [d for d, s in enumerate(want) if s == 1] or [0]
+        if summed_mine is not None and summed_mine and summed_mine != summed_want:
+            return (f"a sum over dimension {summed_mine[0]}; {name} needs the sum over "
+                    f"dimension {summed_want[0]}{', keepdim=True' if len(want) == 2 else ''}")
+        return (f"a sum over the wrong dimension? {name} needs the sum over dimension "
+                f"{summed_want[0]}{', keepdim=True' if len(want) == 2 else ''}, giving {want}")
+    if len(mine) == len(want) == 1:
+        # a 1-D tensor broadcasts along the leading dimension: its gradient sums over dim 0
+        return (f"a sum over the wrong dimension? {name} has shape {want}: a vector added to "
+                "every row needs the sum over dimension 0 (the rows)")
+    return f"{name} has the shape {want}, as every gradient has its tensor's shape"
+
+
+# ---- values ---------------------------------------------------------------------------------
 
 def _bessel_n(ratio):
     """The n for which ``ratio`` is n/(n-1) or (n-1)/n, when there is such a whole n."""
@@ -114,26 +221,191 @@ def _bessel_n(ratio):
     return round(n) if 3 <= n <= 1e6 and abs(n - round(n)) < 1e-3 * n else None
 
 
-def _value_hint(manual, reference, rtol, atol):
-    """What is probably wrong with a gradient of the right shape and the wrong values."""
-    if torch.allclose(-manual, reference, rtol=rtol, atol=atol):
-        return ": the sign is wrong"
-    if manual.dim() == 2 and manual.shape[0] == manual.shape[1] and torch.allclose(
-            manual.T, reference, rtol=rtol, atol=atol):
-        return ": this is the transpose of the right matrix"
-    mask = reference.abs() > max(atol, 1e-12)
-    if mask.any():
-        ratios = (manual[mask] / reference[mask]).double()
-        ratio = float(ratios.median())
-        if ratio != 0 and torch.allclose(ratios, torch.full_like(ratios, ratio), rtol=1e-4):
-            hint = f": off by a constant factor {ratio:.4g}"
-            n = _bessel_n(ratio)
-            if n:
-                fraction = f"{n}/{n - 1}" if ratio > 1 else f"{n - 1}/{n}"
-                hint += f" = {fraction} (n versus n-1: Bessel's correction?)"
-            return hint
-    return (": if this tensor is used more than once in the forward pass, its gradient is "
-            "the sum (+=) of the gradients from every use")
+def _factor_name(c, n):
+    """A name for the constant factor ``c`` (yours = c * right), or ``""``."""
+    named = []
+    if n:
+        named = [(n, "n"), (n - 1, "n-1"), (1 / n, "1/n"), (1 / (n - 1), "1/(n-1)"),
+                 (n / (n - 1), "n/(n-1)"), ((n - 1) / n, "(n-1)/n"),
+                 (n * n, "n²"), (1 / (n * n), "1/n²")]
+    for value, text in named:
+        if abs(c - value) <= 1e-4 * abs(value):
+            fractions = {"n/(n-1)": (n, n - 1), "(n-1)/n": (n - 1, n), "1/n": (1, n),
+                         "1/(n-1)": (1, n - 1)}
+            shown = text
+            if text in fractions:
+                shown = f"{text} = {fractions[text][0]}/{fractions[text][1]}"
+            if text in ("n/(n-1)", "(n-1)/n"):
+                extra = " (n versus n-1: Bessel's correction?)"
+            elif text in ("n", "n-1", "n²"):
+                extra = f" (n = {n}, the batch size: a division by {text} missing?)"
+            else:
+                extra = f" (n = {n}, the batch size: divided by {text[2:]} once too often?)"
+            return f" = {shown}{extra}"
+    k = _bessel_n(c)
+    if k:
+        return f" = {k}/{k - 1} (n versus n-1: Bessel's correction?)" if c > 1 else \
+            f" = {k - 1}/{k} (n versus n-1: Bessel's correction?)"
+    return ""
+
+
+def _fits(candidate, m, tol):
+    return bool(((m - candidate).abs() <= tol).all())
+
+
+def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes):
+    """(the likely mistake or "", where the values differ or "") for a gradient of the right
+    shape and the wrong values."""
+    if not torch.isfinite(m).all():
+        return "your gradient contains nan or inf", ""
+    if (m == 0).all():
+        return "your gradient is all zeros", ""
+    for message, wrong in (mistakes or {}).items():
+        wrong = torch.as_tensor(wrong).detach().to(torch.float64)
+        if wrong.shape == m.shape and _fits(wrong, m, tol) and not _fits(wrong, r, tol):
+            return message, ""
+    rr = float((r * r).sum())
+    # a factor is only meaningful where the reference stands clear of rounding
+    if rr > 0 and float(r.abs().max()) > 100 * float(tol.max()):
+        c = float((m * r).sum()) / rr
+        if c != 0 and _fits(c * r, m, tol * max(1.0, abs(c))):
+            if abs(c + 1) < 1e-4:
+                return "the sign is wrong", ""
+            sign = "the sign is wrong and it is " if c < 0 else ""
+            return f"{sign}off by a constant factor {abs(c):.4g}{_factor_name(abs(c), n)}", ""
+    if m.dim() == 2 and m.shape[0] == m.shape[1] and _fits(r.T, m, tol):
+        return "this is the transpose of the right matrix", ""
+    if at_input:
+        return at_input, ""
+    if lookup is not None:
+        message = _repeated_rows(name, m, r, tol, lookup)
+        if message:
+            return message, ""
+    where = _where(m, r, tol)
+    if uses and uses[0] >= 2:
+        count, ops = uses
+        return (f"{name} is used {count} times in the forward pass ({ops}), so its gradient "
+                f"is the sum of {count} contributions: check that each one is there (+=, "
+                "not =) and that each is right"), where
+    return "", f"the values differ: {where}"
+
+
+def _where(m, r, tol):
+    """Which entries, rows or columns hold the difference, in words."""
+    bad = (m - r).abs() > tol
+    count, total = int(bad.sum()), bad.numel()
+    excess = ((m - r).abs() - tol).clamp(min=0)
+    flat = int(excess.argmax())
+    position = np.unravel_index(flat, tuple(m.shape)) if m.dim() else ()
+    at = "[" + ", ".join(str(int(i)) for i in position) + "]"
+    text = (f"{count} of {total} entries differ; the largest difference is at {at} "
+            f"(yours {float(m.reshape(-1)[flat]):.4g}, expected {float(r.reshape(-1)[flat]):.4g})")
+    if m.dim() == 2 and count:
+        for dim, label in ((1, "row"), (0, "column")):
+            share = excess.sum(dim)
+            order = torch.argsort(share, descending=True)
+            k = int((share > 0).sum())
+            cutoff = max(1, share.shape[0] // 4)
+            if 0 < k <= cutoff:
+                names = ", ".join(str(int(i)) for i in order[:min(k, 5)])
+                more = ", ..." if k > 5 else ""
+                text += f"; only in {label}{'s' if k > 1 else ''} {names}{more} of {share.shape[0]}"
+    return text
+
+
+# ---- what the autograd graph knows ----------------------------------------------------------
+
+def _consumers(graph, tensor):
+    """The nodes of ``graph`` (a result's autograd graph) that take ``tensor`` as an input."""
+    if not isinstance(graph, torch.Tensor) or graph.grad_fn is None:
+        return None
+    target = tensor.grad_fn
+    found, seen, stack = [], set(), [graph.grad_fn]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        for child, slot in node.next_functions:
+            if child is None:
+                continue
+            if target is not None:
+                hit = child is target and slot == tensor.output_nr
+            else:
+                hit = type(child).__name__ == "AccumulateGrad" and child.variable is tensor
+            if hit:
+                found.append(node)
+            stack.append(child)
+    return found
+
+
+def _op(node):
+    return type(node).__name__.removesuffix("Backward0").removesuffix("Backward1").lower()
+
+
+def _uses(graph, tensor):
+    """(how many times ``tensor`` is used, the operations) or None if unknown."""
+    nodes = _consumers(graph, tensor)
+    if not nodes:
+        return None
+    ops = sorted({_op(node) for node in nodes})
+    return len(nodes), " and ".join(ops)
+
+
+def _lookup(graph, tensor, index):
+    """The indices with which rows of ``tensor`` were looked up, or None."""
+    if index is not None:
+        return torch.as_tensor(index)
+    for node in _consumers(graph, tensor) or []:
+        if type(node).__name__ in ("IndexBackward0", "EmbeddingBackward0"):
+            try:   # saved tensors are freed by backward() unless retain_graph=True
+                saved = node._saved_indices
+            except RuntimeError:
+                return None
+            if isinstance(saved, list | tuple):
+                saved = saved[0] if len(saved) == 1 else None
+            if isinstance(saved, torch.Tensor) and not saved.is_floating_point():
+                return saved
+    return None
+
+
+def _repeated_rows(name, m, r, tol, index):
+    """The diagnosis of ``d[index] += rows``, which adds a repeated row only once."""
+    if m.dim() < 1 or index.numel() == 0 or int(index.max()) >= m.shape[0]:
+        return ""
+    counts = torch.bincount(index.reshape(-1), minlength=m.shape[0])
+    rows_bad = ((m - r).abs() > tol).reshape(m.shape[0], -1).any(1)
+    repeated = counts >= 2
+    if rows_bad.any() and not (rows_bad & ~repeated).any() and rows_bad.sum() >= repeated.sum() / 2:
+        return (f"only the rows of {name} that the batch looks up more than once are wrong. "
+                f"An indexed += such as d{name}[Xb] += demb writes each repeated row once "
+                "(the last copy wins) instead of adding every copy; add them all with "
+                f"index_add_(0, Xb.view(-1), demb.view(-1, {m.shape[-1]})) or a loop over "
+                "the positions")
+    return ""
+
+
+def _derivative_at_input(graph, tensor, m, r, tol):
+    """The diagnosis of tanh's or exp's derivative evaluated at its input, not its output."""
+    for node in _consumers(graph, tensor) or []:
+        kind = type(node).__name__
+        if kind not in ("TanhBackward0", "ExpBackward0"):
+            continue
+        x = tensor.detach().to(torch.float64)
+        out = torch.tanh(x) if kind == "TanhBackward0" else torch.exp(x)
+        if kind == "TanhBackward0":
+            local, wrong = 1 - out**2, 1 - x**2
+            text = ("tanh's derivative is taken at its input; it is 1 - tanh(x)**2, "
+                    "with tanh(x) the output h: (1 - h**2)")
+        else:
+            local, wrong = out, x
+            text = "exp's derivative is exp(x), the output (counts), not the input x"
+        if (local == 0).any():
+            continue
+        candidate = r / local * wrong
+        if _fits(candidate, m, tol * max(1.0, float(wrong.abs().max() / local.abs().min()))):
+            return text
+    return None
 
 
 def _scalar(value):
