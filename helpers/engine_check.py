@@ -23,6 +23,7 @@ not change from run to run, and the notebook's own random state is left alone.
 import math
 import numbers
 import random
+from typing import NamedTuple
 
 import torch
 
@@ -207,7 +208,7 @@ def _with_number(op, rng):
     return op.operands == "vc" or (op.operands == "vv vc" and rng.random() < 0.4)
 
 
-def _torch_result(op, data, const, g, grads=None):
+def _torch_result(op, data, const, g):
     """PyTorch's out.data and each Value operand's gradient, for out.grad = g."""
     ts = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in data]
     out = op.reference(*ts, *([] if const is None else [const]))
@@ -230,10 +231,10 @@ def _backprop(root, name, where=""):
 
 
 def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
-    """Apply the learner's operation once and backpropagate ``g`` through it.
+    """Apply the learner's operation once, check its output, backpropagate ``g`` through it.
 
-    Returns (expression text, inputs, out, grads received). ``priors`` are gradients the
-    inputs hold beforehand; ``same`` passes one Value as both operands.
+    Returns (expression text, the input Values, out). ``priors`` are gradients the inputs
+    hold beforehand; ``same`` passes one Value as both operands.
     """
     xs = [Value(x) for x in data]
     if same:
@@ -245,7 +246,8 @@ def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
     steps = [getattr(x, "_backward", None) for x in xs]
     text = _expression(op, data, const, same)
     out = _run(f"{name} on {text}", fn, *args)
-    problem = _structure(name, op, text, xs, out, before)
+    problem = _structure(name, op, text, xs, out, before) or _forward_problem(
+        name, text, out.data, _evaluate(op, [x.data for x in xs], const))
     if problem:
         raise AssertionError(problem)
     if any(getattr(x, "_backward", None) is not s for x, s in zip(xs, steps, strict=True)):
@@ -307,6 +309,18 @@ def _forward_problem(name, text, got, expected):
     return None
 
 
+class _Trial(NamedTuple):
+    """One use of the operation: its inputs, PyTorch's gradients and the learner's."""
+
+    text: str
+    data: list
+    const: object
+    g: float
+    out: object
+    want: list
+    got: list
+
+
 def _fresh_inputs(Value, name, op, fn, rng):
     """INPUTS trials with fresh gradients; raise on the first difference, with a diagnosis."""
     trials = []
@@ -315,31 +329,28 @@ def _fresh_inputs(Value, name, op, fn, rng):
         g = rng.choice((-1, 1)) * round(rng.uniform(0.5, 2.0), 2)
         g = 1.5 if g == 1.0 else g
         text, xs, out = _trial(Value, name, op, fn, data, const, g)
-        want, grads = _torch_result(op, data, const, g)
-        problem = _forward_problem(name, text, out.data, want)
-        if problem:
-            raise AssertionError(problem)
-        got = [x.grad for x in xs]
-        trials.append((text, data, const, g, out, grads, got))
-    wrong = [t for t in trials if not all(map(_close, t[6], t[5]))]
+        _, want = _torch_result(op, data, const, g)
+        trials.append(_Trial(text, data, const, g, out, want, [x.grad for x in xs]))
+    wrong = [t for t in trials if not all(map(_close, t.got, t.want))]
     if wrong:
         raise AssertionError(_gradient_problem(name, op, trials, wrong[0]))
 
 
 def _gradient_problem(name, op, trials, first):
-    text, data, const, g, out, grads, got = first
-    i = next(i for i, (a, b) in enumerate(zip(got, grads, strict=True)) if not _close(a, b))
-    who = _WHO[i] if len(grads) == 2 else "self"
-    message = (f"{name}: the gradient of {who} differs on {text} and out.grad = {g}: "
-               f"expected {_fmt(grads[i])} (float64 PyTorch), got {_fmt(got[i])}")
-    alike = [t for t in trials if len(t[5]) == len(grads)]  # as many Value operands
+    i = next(i for i, (a, b) in enumerate(zip(first.got, first.want, strict=True))
+             if not _close(a, b))
+    who = _WHO[i] if len(first.want) == 2 else "self"
+    message = (f"{name}: the gradient of {who} differs on {first.text} and out.grad = "
+               f"{first.g}: expected {_fmt(first.want[i])} (float64 PyTorch), got "
+               f"{_fmt(first.got[i])}")
+    alike = [t for t in trials if len(t.want) == len(first.want)]  # as many Value operands
     return message + _diagnosis(name, op, alike)
 
 
 def _diagnosis(name, op, trials):
     """The classic mistake that explains every trial, as '. Likely mistake: ...', or ''."""
-    if all(x == 0 for t in trials for x in t[6]):
-        out = trials[0][4]
+    if all(x == 0 for t in trials for x in t.got):
+        out = trials[0].out
         default = type(out)(0.0)
         step, blank = getattr(out, "_backward", None), getattr(default, "_backward", None)
         if getattr(step, "__code__", 0) is getattr(blank, "__code__", 1):
@@ -347,18 +358,18 @@ def _diagnosis(name, op, trials):
                     "`out._backward = _backward` before `return out` (on out, not on self)")
         return (f". {LIKELY} the `_backward` never changes self.grad or other.grad: it must "
                 "add local derivative * out.grad to each input's grad")
-    n = len(trials[0][5])
+    n = len(trials[0].want)
 
     def fits(i, predict):
         """Operand i got predict(trial) on every trial, and that differs somewhere."""
-        hits = [_close(t[6][i], predict(t)) for t in trials]
-        return all(hits) and any(not _close(t[5][i], predict(t)) for t in trials)
+        hits = [_close(t.got[i], predict(t)) for t in trials]
+        return all(hits) and any(not _close(t.want[i], predict(t)) for t in trials)
 
     def right(i):
-        return all(_close(t[6][i], t[5][i]) for t in trials)
+        return all(_close(t.got[i], t.want[i]) for t in trials)
 
     if name == "mul" and n == 2:
-        own = [fits(i, lambda t, i=i: t[1][i] * t[3]) for i in range(2)]
+        own = [fits(i, lambda t, i=i: t.data[i] * t.g) for i in range(2)]
         if all(own):
             return (f". {LIKELY} the two local derivatives are swapped: self gets "
                     "other.data * out.grad and other gets self.data * out.grad")
@@ -367,19 +378,19 @@ def _diagnosis(name, op, trials):
                 return (f". {LIKELY} the same operand is used twice: {_WHO[i]} gets its own "
                         f"data times out.grad; it must get {_WHO[1 - i]}.data * out.grad")
     wrong = [i for i in range(n) if not right(i)]
-    if all(fits(i, lambda t, i=i: t[5][i] / t[3]) for i in wrong):
+    if all(fits(i, lambda t, i=i: t.want[i] / t.g) for i in wrong):
         return (f". {LIKELY} the incoming gradient is missing: each input gets its local "
                 "derivative TIMES out.grad (the chain rule), not the local derivative alone")
     for i, predict, text in _MISTAKES.get(name, []):
-        if wrong == [i] and fits(i, lambda t, p=predict: p(*t[1], *_const(t), t[4].data) * t[3]):
+        if wrong == [i] and fits(i, lambda t, p=predict: p(*t.data, *_extra(t), t.out.data) * t.g):
             return f". {LIKELY} {text}"
-    if all(fits(i, lambda t, i=i: -t[5][i]) for i in wrong):
+    if all(fits(i, lambda t, i=i: -t.want[i]) for i in wrong):
         return " (the opposite sign of the right one, on every input tried)"
     return ""
 
 
-def _const(trial):
-    return [] if trial[2] is None else [trial[2]]
+def _extra(trial):
+    return [] if trial.const is None else [trial.const]
 
 
 def _where(op, fn, out):
@@ -504,7 +515,7 @@ def _pick(rng, op, name, values, pool, tree):
     for _ in range(20):
         const = op.constant(rng) if _with_number(op, rng) else None
         n = 1 if const is not None else _arity(op)
-        if len(pool) < n or (not tree and not pool):
+        if len(pool) < n:
             return None
         args = rng.sample(pool, n) if tree else [rng.choice(pool) for _ in range(n)]
         operands = [values[a] for a in args] + ([] if const is None else [const])
@@ -519,7 +530,7 @@ def _evaluate(op, xs, const):
 
 
 def _shares(steps):
-    uses = [a for s in steps[1:] if s[0] != "leaf" for a in s[1]]
+    uses = [a for s in steps if s[0] != "leaf" for a in s[1]]
     return len(uses) != len(set(uses))
 
 
@@ -539,7 +550,7 @@ def _build(Value, steps, own=None):
 
 
 def _torch_graph(steps):
-    """The leaves' gradients and the root's value in float64 PyTorch."""
+    """Every node's value and each leaf's gradient (None for the others), float64 PyTorch."""
     nodes = []
     for step in steps:
         if step[0] == "leaf":
@@ -674,7 +685,7 @@ def _order_problem(order, root):
             for c in n._prev:
                 paths[id(c)] = paths.get(id(c), 0) + paths[id(n)]
         twice = [i for i in set(ids) if ids.count(i) > 1]
-        revisited = all(paths[i] == ids.count(i) for i in twice)
+        revisited = all(paths.get(i) == ids.count(i) for i in twice)
         return (f"the order lists {', '.join(duplicates)} more than once (each value must "
                 "appear once)",
                 "no record of the values already placed: a value reached along two paths is "
