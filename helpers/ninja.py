@@ -120,11 +120,39 @@ def manual_backward(params, X, Y, acts):
     missing = [k for k in ("embcat", "bnraw", "bnvar_inv", "h", "logits") if k not in acts]
     if missing:
         raise KeyError(f"acts lacks {missing}; pass the acts returned by forward()")
-    return _backward(params, X, Y, acts)
+    p = params
+    n = X.shape[0]
+    embcat, bnraw, bnvar_inv, h = acts["embcat"], acts["bnraw"], acts["bnvar_inv"], acts["h"]
+    # cross-entropy: (softmax - one-hot) / n
+    dlogits = F.softmax(acts["logits"], 1)
+    dlogits[torch.arange(n), Y] -= 1
+    dlogits /= n
+    # second linear layer and tanh
+    dh = dlogits @ p["W2"].T
+    dW2 = h.T @ dlogits
+    db2 = dlogits.sum(0)
+    dhpreact = (1.0 - h**2) * dh
+    # BatchNorm, with Bessel's correction in the variance
+    dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
+    dbnbias = dhpreact.sum(0, keepdim=True)
+    dhprebn = p["bngain"] * bnvar_inv / n * (
+        n * dhpreact - dbnbias - n / (n - 1) * bnraw * dbngain)
+    # first linear layer and the embedding lookup
+    dembcat = dhprebn @ p["W1"].T
+    dW1 = embcat.T @ dhprebn
+    db1 = dhprebn.sum(0)
+    dC = torch.zeros_like(p["C"])
+    dC.index_add_(0, X.view(-1), dembcat.view(-1, p["C"].shape[1]))
+    return {"C": dC, "W1": dW1, "b1": db1, "W2": dW2, "b2": db2,
+            "bngain": dbngain, "bnbias": dbnbias}
 
 
 def _backward(p, X, Y, acts, mistake=None):
-    """:func:`manual_backward`'s arithmetic; ``mistake`` (a key of ``MISTAKES``) plants one."""
+    """:func:`manual_backward` again, with ``mistake`` (a key of ``MISTAKES``) planted in it.
+
+    A copy, so that ``manual_backward`` reads as lecture 07 shows it (07 prints its source);
+    tests/test_ninja.py checks that the copy without a mistake gives the same gradients.
+    """
     n = X.shape[0]
     embcat, bnraw, bnvar_inv, h = acts["embcat"], acts["bnraw"], acts["bnvar_inv"], acts["h"]
     # cross-entropy: (softmax - one-hot) / n
@@ -382,7 +410,10 @@ def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, bat
         Xb, Yb = X[ix], Y[ix]
         params64 = {name: p.detach().double().requires_grad_() for name, p in params.items()}
         reference, acts = forward(params64, Xb, Yb)
+        acts["hprebn"].retain_grad()
         reference.backward()
+        # db1 is a sum that cancels to about zero: judge it against the size of its terms
+        scales = {"b1": float(acts["hprebn"].grad.abs().max())}
         acts = {name: a.detach() for name, a in acts.items()}
         with torch.no_grad():
             loss, grads = _unpack(forward_backward(params, Xb, Yb), params)
@@ -392,7 +423,8 @@ def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, bat
             why = _loss_message(loss, params64, Xb, Yb, reference.item())
             raise AssertionError(f"{where}: {why}")
         grads = dict(zip(params, grads, strict=True))
-        comparisons = {name: compare(name, grads[name], params64[name], quiet=True)
+        comparisons = {name: compare(name, grads[name], params64[name], scale=scales.get(name),
+                                     n=batch_size, show_exact=False, quiet=True)
                        for name in BACKWARD_ORDER}
         if not all(comparisons.values()):
             print(f"{where}: your gradients against autograd's, from the loss backwards")

@@ -181,3 +181,17 @@ def test_check_forward_backward_refuses_what_is_not_a_function():
     X, Y = random_batch(50)
     with pytest.raises(TypeError, match="your function forward_backward"):
         ninja.check_forward_backward(None, X, Y)
+
+
+def test_the_copy_that_plants_mistakes_is_manual_backward_without_one():
+    params = ninja.init_params(n_hidden=24, dtype=torch.float64)
+    X, Y = random_batch(16, seed=2)
+    _, acts = ninja.forward(params, X, Y)
+    with torch.no_grad():
+        right = ninja.manual_backward(params, X, Y, acts)
+        copy = ninja._backward(params, X, Y, acts)
+        for mistake in ninja.MISTAKES:   # each planted mistake changes some gradient
+            planted = ninja._backward(params, X, Y, acts, mistake)
+            assert any(not torch.allclose(planted[k], right[k]) for k in right), mistake
+    for name in ninja.PARAM_NAMES:
+        assert torch.equal(copy[name], right[name]), name
