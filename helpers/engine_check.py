@@ -768,14 +768,13 @@ def _describe(root):
 # --- backward() ------------------------------------------------------------------------------
 
 
-def check_backward(Value, reuse=True):
+def check_backward(Value):
     """``Value.backward()``: seed the output with 1, then every node's ``_backward``, each
-    after all the nodes that use it. Tried on random graphs built on the learner's class
-    with the finished operations of helpers.micrograd, so the learner's own operations do
-    not matter (``reuse`` is accepted for symmetry with check_operation and changes
-    nothing: values used twice are always included, since they are what a wrong order
-    gets wrong)."""
-    del reuse
+    after all the nodes that use it. Tried on random graphs (values used twice included:
+    they are what a wrong order gets wrong) built on the learner's class with the finished
+    operations of helpers.micrograd, so the learner's own operations do not matter (an
+    ``=`` not yet fixed in them included). The calls to each node's ``_backward`` are
+    recorded to say what went wrong."""
     fn = _class_function(Value, "backward", "backward")
     ops = list(_HELPERS)
     rng = random.Random("check_backward")

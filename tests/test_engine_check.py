@@ -683,7 +683,7 @@ def test_correct_backward_passes(capsys, source):
 
 def test_backward_does_not_depend_on_the_learners_operations(capsys):
     ns = learner(add_source("self.grad = out.grad\nother.grad = out.grad") + BACKWARD)
-    passes(capsys, check_backward, ns["Value"], reuse=False)
+    passes(capsys, check_backward, ns["Value"])
 
 
 BFS = """
