@@ -230,6 +230,34 @@ def forward_backward(params, Xb, Yb):
     dC.index_add_(0, Xb.flatten(), (dpre @ W1.T).reshape(-1, C.shape[1]))
     return float(loss), [dC, x.T @ dpre, db1, h.T @ g, g.sum(0), dgain, dbias]
 '''),
+    ("index-put-accumulate-and-explicit-variance", '''
+def forward_backward(params, Xb, Yb):
+    C, W1, b1, W2, b2, bngain, bnbias = params.values()
+    n = Xb.shape[0]
+    embcat = C[Xb].view(n, -1)
+    hprebn = embcat @ W1 + b1
+    diff = hprebn - hprebn.mean(0, keepdim=True)
+    var = (diff * diff).sum(0, keepdim=True) / (n - 1)
+    std = (var + 1e-5).sqrt()
+    bnraw = diff / std
+    h = torch.tanh(bnraw * bngain + bnbias)
+    logits = h @ W2 + b2
+    probs = torch.softmax(logits, dim=1)
+    loss = torch.nn.functional.nll_loss(probs.log(), Yb)
+    onehot = torch.zeros_like(probs)
+    onehot[torch.arange(n), Yb] = 1.0
+    dlogits = (probs - onehot) / n
+    dhpreact = (dlogits @ W2.T) * (1 - h.pow(2))
+    dbngain = (dhpreact * bnraw).sum(0, keepdim=True)
+    dbnbias = dhpreact.sum(0, keepdim=True)
+    dbnraw = dhpreact * bngain
+    dhprebn = (dbnraw - dbnraw.mean(0, keepdim=True)
+               - bnraw * (dbnraw * bnraw).sum(0, keepdim=True) / (n - 1)) / std
+    demb = (dhprebn @ W1.T).view(-1, C.shape[1])
+    dC = torch.zeros_like(C).index_put_((Xb.view(-1),), demb, accumulate=True)
+    return loss, [dC, embcat.T @ dhprebn, dhprebn.sum(0), h.T @ dlogits, dlogits.sum(0),
+                  dbngain, dbnbias]
+'''),
 ]
 
 
