@@ -217,8 +217,11 @@ def _torch_result(op, data, const, g):
 
 
 def _backprop(root, name, where=""):
-    """Run every node's _backward, outputs first (root.grad must be set already)."""
+    """Run every node's _backward, outputs first (root.grad must be set already). An input
+    (no ``_prev``) has nothing to pass on: its ``_backward`` is not needed."""
     for node in reversed(micrograd.topological_order(root)):
+        if not node._prev:
+            continue
         if not hasattr(node, "_backward"):
             raise AssertionError(f"{name}: a value in its result has no `_backward`: set "
                                  "`out._backward = _backward` before returning out")

@@ -477,6 +477,18 @@ def test_the_printed_line_is_stable_and_the_global_random_state_untouched(capsys
     assert lines[0] == lines[1] and random.getstate() == state
 
 
+def test_inputs_without_a_backward_function_are_fine(capsys):
+    Value = learner(CORRECT["tanh"][0])["Value"]
+    init = Value.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._backward = None  # only outputs get one
+
+    Value.__init__ = __init__
+    passes(capsys, check_operation, Value, "tanh")
+
+
 def test_the_learners_own_random_draws_do_not_matter(capsys):
     source = tanh_source("self.grad += (1 - t**2) * out.grad").replace(
         "    t = math.tanh", "    random.random()\n    t = math.tanh")
