@@ -28,11 +28,13 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 def _in_kernel():
     """Whether this runs in a Jupyter kernel (a notebook) rather than a terminal."""
-    if "ipykernel.zmqshell" not in sys.modules:
+    zmqshell = sys.modules.get("ipykernel.zmqshell")   # imported by every Jupyter kernel
+    if zmqshell is None:
         return False
     from IPython import get_ipython
 
-    return "IPKernelApp" in getattr(get_ipython(), "config", {})
+    # Colab's shell is a subclass; a terminal IPython that imported ipykernel is not one
+    return isinstance(get_ipython(), zmqshell.ZMQInteractiveShell)
 
 
 def _notebook_tqdm():

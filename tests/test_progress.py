@@ -70,6 +70,8 @@ def test_bad_total_is_named(total):
 
 
 def test_outside_a_kernel_it_is_tqdms_text_bar():
+    import ipykernel.zmqshell  # noqa: F401  (imported, as a library may, but no kernel runs)
+
     assert not progress_module._in_kernel()
     assert type(progress(range(1))) is progress_module.std.tqdm
 
