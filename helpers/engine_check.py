@@ -52,6 +52,8 @@ def _run(what, fn, *args):
         while tb.tb_next is not None:
             tb = tb.tb_next
         raise _NotYet(tb.tb_frame.f_code.co_name) from None
+    except _NotYet:
+        raise
     except Exception as error:  # noqa: BLE001 (the learner's code may raise anything)
         raise AssertionError(f"{what} raised {type(error).__name__}: {error}") from error
 
