@@ -125,12 +125,13 @@ def plot_histograms(named, bins=50, ax=None, title=None, xlabel="value"):
 
 
 def plot_heatmap(matrix, ax=None, title=None, cmap="RdBu_r", center=True, colorbar=True,
-                 xlabel=None, ylabel=None):
+                 xlabel=None, ylabel=None, xticklabels=None):
     """A matrix as an image, one cell per entry.
 
     With ``center=True`` the colour scale is symmetric around zero (red positive,
     blue negative), which suits gradients; ``cmap="gray"`` with ``center=False``
-    suits masks and probabilities.
+    suits masks and probabilities. ``xticklabels``: one label per column (e.g. the
+    characters ``itos``), shown under every column.
     """
     m = _numpy(matrix)
     if m.ndim != 2:
@@ -149,6 +150,11 @@ def plot_heatmap(matrix, ax=None, title=None, cmap="RdBu_r", center=True, colorb
         ax.set_xlabel(xlabel)
     if ylabel:
         ax.set_ylabel(ylabel)
+    if xticklabels is not None:
+        labels = [str(label) for label in xticklabels]
+        if len(labels) != m.shape[1]:
+            raise ValueError(f"plot_heatmap: {len(labels)} xticklabels for {m.shape[1]} columns")
+        ax.set_xticks(range(len(labels)), labels)
     return fig, ax
 
 

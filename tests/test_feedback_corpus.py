@@ -1,0 +1,335 @@
+"""Exercises 1-3 (lectures 06 and 07): realistic answers, right and wrong, through the
+lectures' own check cells.
+
+Each lecture runs once, cell by cell, as a learner's kernel would (set-up and plotting
+cells left out); at every solution cell the state is kept. An answer replaces one solution
+cell, runs in a copy of the state before it, and then the lecture's check cell runs.
+A right answer (written differently from the lecture) must pass. A wrong one must stop the
+check with an AssertionError whose text (with what the check printed) contains what the
+learner needs, and none of the misleading texts listed for it.
+
+The figures (refused, correctly diagnosed, misleading, accepted):
+
+    .venv/bin/python tests/test_feedback_corpus.py
+"""
+
+import contextlib
+import io
+import re
+import sys
+from pathlib import Path
+
+import matplotlib
+import nbformat
+import pytest
+import torch
+
+matplotlib.use("Agg")
+
+ROOT = Path(__file__).resolve().parent.parent
+LECTURES = {"06": ROOT / "lectures" / "06_manual_backprop.ipynb",
+            "07": ROOT / "lectures" / "07_analytic_backward.ipynb"}
+PLUS_EQ = "+="
+Z = "z = acts['logits'].detach()\n"
+BN = "g = acts['hpreact'].grad\nxh, s = acts['bnraw'].detach(), acts['bnvar_inv'].detach()\n"
+GAIN = "gain = params['bngain'].detach()\n"          # the old catch-all hint
+NOT_KEEPDIM = "keepdim=True would give"
+
+# ---- exercise 1 (lecture 06): (step, answer, texts that must appear, texts that must not) ---
+# A step is the first name the lecture's solution cell assigns, e.g. "dcounts_sum".
+WRONG = [
+    ("06", "dlogprobs", "dlogprobs = torch.zeros_like(logprobs)\ndlogprobs[range(n), Yb] = -1.0",
+     ["constant factor 32", "n = 32"], [PLUS_EQ]),
+    ("06", "dlogprobs", "dlogprobs = torch.zeros_like(logprobs)\ndlogprobs[range(n), Yb] = 1.0 / n",
+     ["sign is wrong"], [PLUS_EQ]),
+    ("06", "dlogprobs", "dlogprobs = -1.0 / n * torch.ones_like(logprobs)",
+     ["the values differ", "entries differ"], [PLUS_EQ, "factor", "sign"]),
+    ("06", "dprobs", "dprobs = probs * dlogprobs",
+     ["the values differ"], [PLUS_EQ, "factor"]),
+    ("06", "dcounts_sum_inv", "dcounts_sum_inv = (counts * dprobs).sum(1)",
+     ["keepdim=True would give (32, 1)"], ["drop keepdim"]),
+    ("06", "dcounts_sum_inv", "dcounts_sum_inv = (counts * dprobs).sum(0, keepdim=True)",
+     ["a sum over dimension 0", "needs the sum over dimension 1"], [NOT_KEEPDIM]),
+    ("06", "dcounts_sum_inv", "dcounts_sum_inv = counts * dprobs",
+     [".sum(1, keepdim=True) gives (32, 1)"], [NOT_KEEPDIM]),
+    ("06", "dcounts_sum", "dcounts_sum = counts_sum**-2 * dcounts_sum_inv",
+     ["sign is wrong"], [PLUS_EQ]),
+    ("06", "dcounts_sum", "dcounts_sum = -counts_sum**-1 * dcounts_sum_inv",
+     ["the values differ"], [PLUS_EQ, "used 2 times"]),
+    ("06", "dcounts", "dcounts = counts_sum_inv * dprobs",
+     ["counts is used 2 times", "+="], []),
+    ("06", "dcounts", "dcounts = counts_sum_inv * dprobs\n"
+                      "dcounts = dcounts_sum * torch.ones_like(counts)",
+     ["counts is used 2 times", "+="], []),
+    ("06", "dnorm_logits", "dnorm_logits = norm_logits * dcounts",
+     ["exp's derivative is exp(x), the output"], [PLUS_EQ]),
+    ("06", "dh", "dh = W2 @ dlogits.T\ndW2 = h.T @ dlogits\ndb2 = dlogits.sum(0)",
+     ["(64, 32) does not match (32, 64)", "transposed"], [NOT_KEEPDIM]),
+    ("06", "dh", "dh = dlogits @ W2.T\ndW2 = dlogits.T @ h\ndb2 = dlogits.sum(0)",
+     ["(27, 64) does not match (64, 27)", "transposed"], [NOT_KEEPDIM]),
+    ("06", "dh", "dh = dlogits @ W2.T\ndW2 = h.T @ dlogits\ndb2 = dlogits.sum(0, keepdim=True)",
+     ["drop keepdim", "b2 has shape (27,)"], [NOT_KEEPDIM]),
+    ("06", "dh", "dh = dlogits @ W2.T\ndW2 = h.T @ dlogits\ndb2 = dlogits.sum(1)",
+     ["needs the sum over dimension 0"], [NOT_KEEPDIM]),
+    ("06", "dh", "dh = dlogits @ W2.T\ndW2 = h.T @ dlogits\ndb2 = dlogits.sum()",
+     ["summed over every dimension"], [NOT_KEEPDIM]),
+    ("06", "dh", "dh = dlogits @ W2.T\ndW2 = h.T @ dlogits\ndb2 = dlogits",
+     [".sum(0) gives (27,)"], [NOT_KEEPDIM]),
+    ("06", "dhpreact", "dhpreact = (1.0 - hpreact**2) * dh",
+     ["tanh's derivative is taken at its input"], [PLUS_EQ]),
+    ("06", "dhpreact", "dhpreact = (1.0 - h) ** 2 * dh",
+     ["the values differ"], [PLUS_EQ, "factor"]),
+    ("06", "dhpreact", "dhpreact = (1.0 - torch.tanh(h) ** 2) * dh",
+     ["the values differ"], [PLUS_EQ, "factor"]),
+    ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0)\ndbnraw = bngain * dhpreact\n"
+                      "dbnbias = dhpreact.sum(0, keepdim=True)",
+     ["keepdim=True would give (1, 64)"], ["drop keepdim"]),
+    ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0, keepdim=True)\ndbnraw = dhpreact\n"
+                      "dbnbias = dhpreact.sum(0, keepdim=True)",
+     ["the values differ"], [PLUS_EQ]),
+    ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0, keepdim=True)\n"
+                      "dbnraw = bngain * dhpreact\ndbnbias = dhpreact.sum(1, keepdim=True)",
+     ["a sum over dimension 1", "needs the sum over dimension 0"], [NOT_KEEPDIM]),
+    ("06", "dbnvar_inv", "dbnvar_inv = (bndiff * dbnraw).sum(0)",
+     ["keepdim=True would give (1, 64)"], []),
+    ("06", "dbnvar", "dbnvar = -0.5 * bnvar ** -1.5 * dbnvar_inv",
+     ["the values differ"], [PLUS_EQ, "factor"]),
+    ("06", "dbnvar", "dbnvar = 0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv",
+     ["sign is wrong"], [PLUS_EQ]),
+    ("06", "dbnvar", "dbnvar = -0.5 * (bnvar + 1e-5) ** -0.5 * dbnvar_inv",
+     ["the values differ"], [PLUS_EQ]),
+    ("06", "dbndiff2", "dbndiff2 = 1 / n * torch.ones_like(bndiff2) * dbnvar",
+     ["(n-1)/n = 31/32", "n versus n-1"], [PLUS_EQ]),
+    ("06", "dbndiff2", "dbndiff2 = 1 / (n - 1) * dbnvar",
+     ["spread yours over (32, 64)"], [NOT_KEEPDIM, "drop keepdim"]),
+    ("06", "dbndiff", "dbndiff = bnvar_inv * dbnraw",
+     ["bndiff is used 2 times", "+="], []),
+    ("06", "dbndiff", "dbndiff = bnvar_inv * dbnraw + bndiff * dbndiff2",
+     ["bndiff is used 2 times", "each is right"], []),
+    ("06", "dbnmeani", "dbnmeani = dbndiff.sum(0, keepdim=True)\n"
+                       "dhprebn = dbndiff + 1.0 / n * dbnmeani",
+     ["bnmeani", "sign is wrong"], []),
+    ("06", "dbnmeani", "dbnmeani = (-dbndiff).sum(0, keepdim=True)\ndhprebn = dbndiff.clone()",
+     ["hprebn is used 2 times", "+="], []),
+    ("06", "dbnmeani", "dbnmeani = (-dbndiff).sum(0, keepdim=True)\ndhprebn = dbndiff + dbnmeani",
+     ["hprebn is used 2 times"], []),
+    ("06", "dembcat", "dembcat = (W1 @ dhprebn.T).T\ndW1 = dhprebn.T @ embcat\n"
+                      "db1 = dhprebn.sum(0)",
+     ["(64, 30) does not match (30, 64)", "transposed"], []),
+    ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
+                      "db1 = dhprebn.sum(0) + 1e-6",
+     ["b1", "the values differ"], [PLUS_EQ, "factor"]),
+    ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\ndb1 = dhprebn.sum(1)",
+     ["needs the sum over dimension 0"], [NOT_KEEPDIM]),
+    ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
+                      "db1 = dhprebn.sum(0, keepdim=True)",
+     ["drop keepdim", "b1 has shape (64,)"], [NOT_KEEPDIM]),
+    ("06", "demb", "demb = dembcat.view(32, 10, 3)",
+     ["view it", "(32, 3, 10)"], ["transpose"]),
+    ("06", "dC", "dC = torch.zeros_like(C)\ndC[Xb] += demb",
+     ["more than once", "index_add_"], ["used 2 times"]),
+    ("06", "dC", "dC = torch.zeros_like(C)\ndC[Xb] = demb",
+     ["more than once", "index_add_"], []),
+    ("06", "dC", "dC = torch.zeros_like(C)\nfor i in range(Xb.shape[0]):\n"
+                 "    for k in range(Xb.shape[1]):\n        dC[Xb[i, k]] = demb[i, k]",
+     ["more than once", "index_add_"], []),
+    # ---- exercise 2 (lecture 07): dlogits ----
+    ("07", "logits", Z + "dlogits = (F.softmax(z, 0) - F.one_hot(Yb, 27)) / n",
+     ["dimension 0", "dim=1"], [PLUS_EQ]),
+    ("07", "logits", Z + "dlogits = F.softmax(z, 1) / n",
+     ["one-hot of the targets is missing"], [PLUS_EQ]),
+    ("07", "logits", Z + "dlogits = F.softmax(z, 1) - F.one_hot(Yb, 27)",
+     ["constant factor 32", "n = 32"], [PLUS_EQ]),
+    ("07", "logits", Z + "dlogits = (F.one_hot(Yb, 27) - F.softmax(z, 1)) / n",
+     ["sign is wrong"], [PLUS_EQ]),
+    ("07", "logits", Z + "dlogits = (F.softmax(z, 1) + F.one_hot(Yb, 27)) / n",
+     ["added instead of subtracted"], [PLUS_EQ]),
+    ("07", "logits", Z + "dlogits = (F.log_softmax(z, 1) - F.one_hot(Yb, 27)) / n",
+     ["log-probabilities instead of probabilities"], [PLUS_EQ]),
+    ("07", "logits", Z + "dlogits = F.softmax(z, 1)\ndlogits[:, Yb] -= 1\n"
+                     "dlogits /= n",
+     ["every entry of the target's column"], [PLUS_EQ]),
+    ("07", "logits", Z + "dlogits = (F.softmax(z, 1) - F.one_hot(Yb, 27)) / n / n",
+     ["1/n", "n = 32"], [PLUS_EQ]),
+    # ---- exercise 3 (lecture 07): dhprebn ----
+    ("07", "dhpreact", BN +
+                       "dhprebn = s / n * (n * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))",
+     ["bngain is missing"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - g.sum(0) - xh * (g * xh).sum(0))",
+     ["n/(n-1)", "Bessel"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - g.sum(0)"
+                       " - (n - 1) / n * xh * (g * xh).sum(0))",
+     ["(n-1)/n instead of n/(n-1)"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - n / (n - 1) * xh * (g * xh).sum(0))",
+     ["the mean term is missing"], [PLUS_EQ]),
+    ("07", "dhpreact", "g = acts['hpreact'].grad\ns = acts['bnvar_inv'].detach()\n"
+                       "dhprebn = params['bngain'].detach() * s / n * (n * g - g.sum(0))",
+     ["the variance term is missing"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain / n * (n * g - g.sum(0)"
+                       " - n / (n - 1) * xh * (g * xh).sum(0))",
+     ["bnvar_inv is missing"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - g.sum(1, keepdim=True)"
+                       " - n / (n - 1) * xh * (g * xh).sum(0))",
+     ["the values differ"], [PLUS_EQ, "factor"]),
+    ("07", "dhpreact", "g = acts['hpreact'].grad\ns = acts['bnvar_inv'].detach()\n"
+                       "x = acts['hprebn'].detach()\ngain = params['bngain'].detach()\n"
+                       "dhprebn = gain * s / n * (n * g - g.sum(0)"
+                       " - n / (n - 1) * x * (g * x).sum(0))",
+     ["the values differ"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - g.sum(0)"
+                       " - n / (n - 1) * xh * (g * xh).sum())",
+     ["the values differ"], [PLUS_EQ]),
+]
+
+RIGHT = [
+    ("06", "dlogprobs", "dlogprobs = -F.one_hot(Yb, vocab_size).float() / n"),
+    ("06", "dprobs", "dprobs = dlogprobs / probs"),
+    ("06", "dcounts_sum_inv", "dcounts_sum_inv = torch.sum(dprobs * counts, dim=1, keepdim=True)"),
+    ("06", "dcounts_sum", "dcounts_sum = -dcounts_sum_inv / counts_sum**2"),
+    ("06", "dcounts_sum", "dcounts_sum = -counts_sum_inv**2 * dcounts_sum_inv"),
+    ("06", "dcounts", "dcounts = dprobs / counts_sum + dcounts_sum"),
+    ("06", "dnorm_logits", "dnorm_logits = norm_logits.exp() * dcounts"),
+    ("06", "dlogit_maxes", "dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)"),
+    ("06", "argmax_onehot",
+     "dlogits = dnorm_logits + F.one_hot(logits.argmax(1), 27) * dlogit_maxes"),
+    ("06", "dh", "dh = torch.matmul(dlogits, W2.t())\ndW2 = torch.einsum('bi,bj->ij', h, dlogits)\n"
+                 "db2 = dlogits.sum(dim=0)"),
+    ("06", "dhpreact", "dhpreact = (1 - torch.tanh(hpreact) ** 2) * dh"),
+    ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0, keepdims=True)\n"
+                      "dbnraw = dhpreact * bngain\ndbnbias = dhpreact.sum(0).unsqueeze(0)"),
+    ("06", "dbnvar", "dbnvar = -0.5 * bnvar_inv**3 * dbnvar_inv"),
+    ("06", "dbndiff2", "dbndiff2 = dbnvar.expand_as(bndiff2) / (n - 1)"),
+    ("06", "dbnmeani",
+     "dbnmeani = -dbndiff.sum(0, keepdim=True)\ndhprebn = dbndiff + dbnmeani / n"),
+    ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
+                      "db1 = torch.ones(n) @ dhprebn"),
+    ("06", "demb", "demb = dembcat.reshape(n, block_size, n_embd)"),
+    ("06", "dC", "dC = torch.zeros_like(C).index_add_(0, Xb.flatten(), demb.reshape(-1, n_embd))"),
+    ("06", "dC", "dC = F.one_hot(Xb.view(-1), vocab_size).float().T @ demb.view(-1, n_embd)"),
+    ("07", "logits", Z + "dlogits = (F.softmax(z, 1) - F.one_hot(Yb, 27)) / n"),
+    ("07", "logits", Z + "z = z\nzc = (z - z.max(1, keepdim=True).values).exp()\n"
+                     "dlogits = zc / zc.sum(1, keepdim=True)\n"
+                     "dlogits[range(n), Yb] -= 1\ndlogits = dlogits / n"),
+    ("07", "logits", "dlogits = (F.log_softmax(acts['logits'], 1).exp() - F.one_hot(Yb, 27)) / n"),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s * (g - g.mean(0) - xh * (g * xh).sum(0) / (n - 1))"),
+    ("07", "dhpreact", BN +
+                       "dhprebn = params['bngain'].detach() * s / n * ("
+                       "n * g - g.sum(0, keepdim=True)"
+                       " - n / (n - 1) * xh * (g * xh).sum(0, keepdim=True))"),
+]
+
+# Wrong in general, right on this batch: no check of values can tell them apart, because the
+# true gradient is exactly 0 here (BatchNorm removes b1; softmax ignores a shift), and any
+# multiple of 0 is 0. Kept to make the limit visible; they must (and do) pass.
+RIGHT_BY_ACCIDENT = [
+    ("06", "dembcat",
+     "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\ndb1 = 2 * dhprebn.sum(0)"),
+    ("06", "dlogit_maxes", "dlogit_maxes = dnorm_logits.sum(1, keepdim=True)"),
+]
+
+
+def _first_name(source):
+    match = re.search(r"^(\w+)\s*=", source, flags=re.M)
+    return match.group(1) if match else None
+
+
+def _load(path):
+    """{step: (state before the solution cell, the check cell's source)} for one lecture."""
+    cells = nbformat.read(path, as_version=4).cells
+    steps, state = {}, {"__name__": "__lecture__"}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for i, cell in enumerate(cells):
+            if cell.cell_type != "code" or cell.source.startswith("# Set-up"):
+                continue
+            if "plt." in cell.source:
+                continue
+            if "solution" in cell.metadata.get("tags", []) and cells[i + 1].cell_type == "code":
+                step = _first_name(cell.source)
+                if step and step not in steps:
+                    steps[step] = (dict(state), cells[i + 1].source)
+            exec(cell.source, state)
+    return steps
+
+
+@pytest.fixture(scope="module")
+def lectures():
+    return {key: _load(path) for key, path in LECTURES.items()}
+
+
+def run(lectures, lecture, step, answer):
+    """(what the check printed and raised, the AssertionError or None)."""
+    state, check = lectures[lecture][step]
+    namespace = {k: v.clone() if isinstance(v, torch.Tensor) and k.startswith("d") else v
+                 for k, v in state.items()}
+    out = io.StringIO()
+    error = None
+    with contextlib.redirect_stdout(out):
+        exec(answer, namespace)
+        try:
+            exec(check, namespace)
+        except AssertionError as e:
+            error = e
+    return out.getvalue() + (str(error) if error else ""), error
+
+
+def _id(case):
+    return f"{case[0]}-{case[1]}-{re.sub(r'[^A-Za-z0-9]+', '_', case[2])[-40:]}"
+
+
+@pytest.mark.parametrize("case", WRONG, ids=[_id(c) for c in WRONG])
+def test_a_wrong_answer_is_refused_and_named(lectures, case):
+    lecture, step, answer, must, must_not = case
+    text, error = run(lectures, lecture, step, answer)
+    assert error is not None, f"accepted a wrong answer:\n{text}"
+    for needed in must:
+        assert needed in text, f"{needed!r} missing from:\n{text}"
+    for misleading in must_not:
+        assert misleading not in text, f"misleading {misleading!r} in:\n{text}"
+
+
+@pytest.mark.parametrize("case", RIGHT + RIGHT_BY_ACCIDENT,
+                         ids=[_id(c) for c in RIGHT + RIGHT_BY_ACCIDENT])
+def test_a_right_answer_written_differently_passes(lectures, case):
+    lecture, step, answer = case
+    text, error = run(lectures, lecture, step, answer)
+    assert error is None, f"refused a right answer:\n{text}"
+
+
+def test_the_lectures_own_answers_pass(lectures):
+    for lecture, path in LECTURES.items():
+        cells = nbformat.read(path, as_version=4).cells
+        for cell in cells:
+            step = _first_name(cell.source)
+            if "solution" in cell.metadata.get("tags", []) and step in lectures[lecture]:
+                assert run(lectures, lecture, step, cell.source)[1] is None, (lecture, step)
+
+
+def test_the_corpus_is_big_enough():
+    assert len(WRONG) >= 30 and len(RIGHT) >= 12
+
+
+def figures(lectures):
+    """{refused, correctly diagnosed, misleading, accepted} over the corpus."""
+    counts = {"wrong": len(WRONG), "refused": 0, "correctly diagnosed": 0, "misleading": 0,
+              "right": len(RIGHT), "accepted": 0}
+    for lecture, step, answer, must, must_not in WRONG:
+        text, error = run(lectures, lecture, step, answer)
+        counts["refused"] += error is not None
+        counts["correctly diagnosed"] += error is not None and all(m in text for m in must)
+        counts["misleading"] += any(m in text for m in must_not)
+    for lecture, step, answer in RIGHT:
+        counts["accepted"] += run(lectures, lecture, step, answer)[1] is None
+    return counts
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    result = figures({key: _load(path) for key, path in LECTURES.items()})
+    print(", ".join(f"{k}: {v}" for k, v in result.items()))
