@@ -264,7 +264,8 @@ def synthetic_lecture():
     nb = nbformat.v4.new_notebook(cells=[
         markdown(f"# A synthetic lecture\n\n{badge}"),
         code("# Set-up: nothing to install here\nimport helpers  # noqa: F401"),
-        code("from finished_demo import Box, check_add"),
+        code("from IPython.display import display\n\nfrom finished_demo import Box, check_add\n\n"
+             "shown = display('working', display_id=True)\nshown.update('ready')  # as a bar does"),
         markdown("**Exercise 1.** Write `add`."),
         solution('''
             def add(self, other):
@@ -533,6 +534,7 @@ class Kernel:
     def run(self, source):
         """Run ``source`` as a cell; returns its output text and its error (or None)."""
         cell = nbformat.v4.new_code_cell(source)
+        self.client.nb.cells[0] = cell   # where a display update (a progress bar) lands
         self.client.clear_display_id_mapping(0)   # no update lands in an earlier cell
         self.client.execute_cell(cell, 0)
         errors = [o for o in cell.outputs if o.output_type == "error"]
