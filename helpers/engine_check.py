@@ -2,11 +2,12 @@
 
 Each check runs the learner's code on fresh random inputs and random expression graphs
 (values used twice included, unless asked not to) and compares every value and gradient
-with float64 PyTorch. It prints one line and returns True when all agree. Otherwise it
-raises ``AssertionError`` saying what differs, on which small expression, and adds a
-"Likely mistake:" only when the learner's numbers match that mistake on every input
-tried. A function still left as a stub (it raises ``NotImplementedError``) prints
-"not implemented yet: <name>" and returns False.
+with float64 PyTorch. It prints one line when all agree. Otherwise it raises
+``AssertionError`` saying what differs, on which small expression, and adds a "Likely
+mistake:" only when the learner's numbers match that mistake on every input tried. A
+function still left as a stub (it raises ``NotImplementedError``) prints "not implemented
+yet: <name>" and raises nothing. Every check returns None, so that a notebook cell ending
+in a check shows only the printed line.
 
 - ``check_forward(Value, "add" | "mul")``: the forward pass of lecture 02 (data, _prev, _op);
 - ``check_operation(Value, name, reuse=True)``: one operation and its ``_backward``; names
@@ -59,7 +60,8 @@ def _run(what, fn, *args):
 
 
 def _report(name, own, test, parts=()):
-    """Run ``test`` (it returns the success line); a stub prints 'not implemented yet'.
+    """Run ``test`` and print the success line it returns; a stub prints 'not implemented
+    yet' instead.
 
     ``own``: the learner's name for the function; ``parts``: names of the functions checked
     together, each reported by its own name.
@@ -73,9 +75,8 @@ def _report(name, own, test, parts=()):
         also = "" if raiser in {name, own, "_backward"} or raiser.startswith("<") else (
             f" (it uses `{raiser}`, which is not written yet)")
         print(f"not implemented yet: {name}{also}")
-        return False
+        return
     print(line)
-    return True
 
 
 def _close(a, b):
@@ -469,7 +470,7 @@ def check_operation(Value, name, reuse=True):
         return (f"{name}: right on {INPUTS} random inputs and {GRAPHS} random graphs "
                 f"({kind}; vs float64 PyTorch)")
 
-    return _report(name, getattr(fn, "__name__", name), test)
+    _report(name, getattr(fn, "__name__", name), test)
 
 
 # --- random graphs --------------------------------------------------------------------------
@@ -655,7 +656,7 @@ def check_forward(Value, name):
         return (f"{name}: forward pass right (data, _prev, _op) on {INPUTS} random inputs and "
                 f"{GRAPHS} random expressions")
 
-    return _report(name, getattr(fn, "__name__", name), test)
+    _report(name, getattr(fn, "__name__", name), test)
 
 
 # --- the topological sort ------------------------------------------------------------------
@@ -749,7 +750,7 @@ def check_topological_sort(topological_order):
         return (f"topological_order: a valid order on {GRAPHS} random graphs (values shared "
                 "between nodes included)")
 
-    return _report("topological_order", getattr(topological_order, "__name__", ""), test)
+    _report("topological_order", getattr(topological_order, "__name__", ""), test)
 
 
 def _describe(root):
@@ -803,7 +804,7 @@ def check_backward(Value):
         return f"backward: right on {GRAPHS} random graphs (values used twice included; vs " \
                "float64 PyTorch)"
 
-    return _report("backward", getattr(fn, "__name__", ""), test)
+    _report("backward", getattr(fn, "__name__", ""), test)
 
 
 def _record_calls(nodes):
@@ -906,8 +907,8 @@ def check_softmax_nll(softmax, nll, Value):
         return (f"softmax and nll: right on {GRAPHS} random sets of logits (2 to 6 classes; "
                 "probabilities, loss and the logits' gradients vs float64 PyTorch)")
 
-    return _report("softmax", "", test, parts=(getattr(softmax, "__name__", "softmax"),
-                                             getattr(nll, "__name__", "nll")))
+    _report("softmax", "", test, parts=(getattr(softmax, "__name__", "softmax"),
+                                        getattr(nll, "__name__", "nll")))
 
 
 def _softmax_result(probs, data):
