@@ -183,3 +183,67 @@ def test_mlp_call_restores_gc_state_even_on_error():
         assert gc.get_threshold() == threshold
     finally:
         (gc.enable if enabled else gc.disable)()
+
+
+# --- the finished pieces of lectures 04 and 05 --------------------------------------------
+
+
+def test_tanh_classes_draw_like_lecture_04():
+    """Weights then bias, neuron by neuron, layer by layer: the lecture's numbers."""
+    from helpers.nn import TanhMLP
+
+    random.seed(3)
+    mlp = TanhMLP(3, [4, 4, 1])
+    rng = random.Random(3)
+    expected = []
+    for layer in mlp.layers:
+        for n in layer.neurons:
+            expected += [rng.uniform(-1, 1) for _ in n.w] + [rng.uniform(-1, 1)]
+    assert [p.data for p in mlp.parameters()] == expected
+    out = mlp([2.0, 3.0, -1.0])
+    assert isinstance(out, Value) and -1 < out.data < 1
+    assert len(mlp.parameters()) == 41
+
+
+def test_gradient_step_and_train_follow_the_gradient():
+    from helpers.nn import TanhMLP, gradient_step, squared_error, train
+
+    xs, ys = [[1.0, -2.0], [0.5, 0.5]], [1.0, -1.0]
+
+    def loss_fn(model):
+        return squared_error([model(x) for x in xs], ys)
+
+    random.seed(0)
+    model = TanhMLP(2, [3, 1])
+    for p in model.parameters():
+        p.grad = 5.0                        # stale gradients must not leak into the step
+    before = [p.data for p in model.parameters()]
+    loss = loss_fn(model)
+    loss.backward()
+    grads = [p.grad - 5.0 for p in model.parameters()]
+    returned = gradient_step(model, loss_fn, 0.1)
+    assert returned == loss.data
+    after = [p.data for p in model.parameters()]
+    assert all(math.isclose(a, b - 0.1 * g, rel_tol=1e-12, abs_tol=1e-15)
+               for a, b, g in zip(after, before, grads, strict=True))
+    losses = train(model, loss_fn, steps=20, lr=0.1)
+    assert len(losses) == 20 and losses[-1] < losses[0] < returned
+
+
+def test_max_margin_loss_and_accuracy_match_torch():
+    from helpers.nn import accuracy, max_margin_loss
+
+    scores = [Value(v) for v in (2.0, -0.3, 0.4, -1.5)]
+    targets = [1.0, 1.0, -1.0, -1.0]
+    params = [Value(v) for v in (0.5, -1.0)]
+    loss = max_margin_loss(scores, targets, params, 0.1)
+    loss.backward()
+    s = torch.tensor([2.0, -0.3, 0.4, -1.5], dtype=torch.float64, requires_grad=True)
+    p = torch.tensor([0.5, -1.0], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor(targets, dtype=torch.float64)
+    ref = torch.relu(1 - t * s).mean() + 0.1 * (p * p).sum()
+    ref.backward()
+    assert math.isclose(loss.data, ref.item(), rel_tol=1e-12)
+    assert [v.grad for v in scores] == pytest.approx(s.grad.tolist(), rel=1e-12)
+    assert [v.grad for v in params] == pytest.approx(p.grad.tolist(), rel=1e-12)
+    assert accuracy(scores, targets) == 0.5

@@ -72,3 +72,29 @@ def test_plot_decision_boundary_draws_into_given_axes():
     assert len(ax.collections) >= 2
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         plots.plot_decision_boundary(lambda pts: pts[:, 0], np.ones((3, 3)), y)
+
+
+def test_plot_decision_boundary_margins_and_legend():
+    X = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 1.0], [1.0, 0.0]])
+    y = np.array([-1, 1, 1, -1])
+    fig, ax = plots.plot_decision_boundary(lambda pts: 4 * (pts[:, 0] - 0.5), X, y, steps=30,
+                                           margins=True)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["boundary (score 0)", "margins (score ±1)", "y = −1", "y = +1"]
+    assert ax.get_xlabel() == "$x_1$" and ax.get_ylabel() == "$x_2$"
+    plt.close(fig)
+    fig, ax = plots.plot_decision_boundary(lambda pts: pts[:, 0], X, (y + 1) // 2, steps=10,
+                                           legend=False)
+    assert ax.get_legend() is None
+    plt.close(fig)
+
+
+def test_plot_network_draws_every_neuron_and_weight():
+    fig, ax = plots.plot_network([3, 4, 4, 1])
+    assert len(ax.lines) == 3 * 4 + 4 * 4 + 4 * 1        # one line per weight
+    assert sum(len(c.get_offsets()) for c in ax.collections) == 3 + 4 + 4 + 1
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[0] == "3 inputs" and "= 5 parameters" in texts[-1] and "1 bias\n" in texts[-1]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="positive integers"):
+        plots.plot_network([3, 0, 1])
