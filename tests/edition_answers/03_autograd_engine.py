@@ -466,6 +466,9 @@ def log(self):
 Value.log = log
 '''
 
+LOG_WRONG_SIGN = LOG_ALTERNATIVE.replace("out.grad / self.data", "-out.grad / self.data")
+assert LOG_WRONG_SIGN != LOG_ALTERNATIVE
+
 SOFTMAX_ALTERNATIVE = '''\
 def softmax(logits):
     biggest = max(z.data for z in logits)  # a constant: softmax does not change
@@ -496,6 +499,15 @@ def softmax(logits):
     counts = [Value(math.exp(z.data)) for z in logits]
     total = sum(counts)
     return [count / total for count in counts]
+
+
+def nll(probs, target):
+    return -probs[target].log()
+'''
+
+SOFTMAX_NOT_NORMALIZED = '''\
+def softmax(logits):
+    return [z.exp() for z in logits]
 
 
 def nll(probs, target):
@@ -626,7 +638,7 @@ ANSWERS = {
     },
     "radd": {
         "alternatives": [RADD_ALTERNATIVE],
-        "mistakes": [(RMUL_ADDS, "rmul", ["+=", "swapped"])],
+        "mistakes": [(RMUL_ADDS, "rmul: the forward value differs", ["Likely mistake"])],
     },
     "exp": {
         "alternatives": [EXP_ALTERNATIVE],
@@ -637,20 +649,23 @@ ANSWERS = {
     },
     "power": {
         "alternatives": [POWER_ALTERNATIVE],
-        "mistakes": [(POWER_WRONG_EXPONENT, "pow", ["+=", "incoming gradient"])],
+        "mistakes": [(POWER_WRONG_EXPONENT, "lowers the exponent", ["+=", "incoming gradient"])],
     },
     "truediv": {
         "alternatives": [DIV_ALTERNATIVE],
-        "mistakes": [(SUB_ADDS, "sub", ["+=", "incoming gradient"])],
+        "mistakes": [(SUB_ADDS, "sub: the forward value differs", ["Likely mistake"])],
     },
     "log": {
         "alternatives": [LOG_ALTERNATIVE],
-        "mistakes": [(LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="])],
+        "mistakes": [
+            (LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
+        ],
     },
     "softmax": {
         "alternatives": [SOFTMAX_ALTERNATIVE],
         "mistakes": [
-            (SOFTMAX_WRONG_SIGN, "the sign is wrong", ["no gradient reached"]),
+            (SOFTMAX_WRONG_SIGN, "MINUS the log", ["no gradient reached", "divided"]),
+            (SOFTMAX_NOT_NORMALIZED, "not divided by their sum", ["sign", "no gradient"]),
             (SOFTMAX_DETACHED, "no gradient reached the logits", ["sign"]),
         ],
     },
@@ -660,7 +675,7 @@ ANSWERS = {
     },
     "rsub": {
         "alternatives": [RSUB_ALTERNATIVE],
-        "mistakes": [(RSUB_WRONG_WAY_ROUND, "rsub", ["+=", "incoming gradient"])],
+        "mistakes": [(RSUB_WRONG_WAY_ROUND, "rsub: the forward value differs", ["Likely mistake"])],
     },
     "mul_fixed": {
         "alternatives": [MUL_FIXED_ALTERNATIVE],
