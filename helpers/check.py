@@ -275,6 +275,9 @@ def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes):
             return f"{sign}off by a constant factor {abs(c):.4g}{_factor_name(abs(c), n)}", ""
     if m.dim() == 2 and m.shape[0] == m.shape[1] and _fits(r.T, m, tol):
         return "this is the transpose of the right matrix", ""
+    per = _factor_per_line(m, r, tol)
+    if per:
+        return per, ""
     if at_input:
         return at_input, ""
     if lookup is not None:
@@ -288,6 +291,24 @@ def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes):
                 f"is the sum of {count} contributions: check that each one is there (+=, "
                 "not =) and that each is right"), where
     return "", f"the values differ: {where}"
+
+
+def _factor_per_line(m, r, tol):
+    """The diagnosis of a factor that differs from column to column (or row to row)."""
+    if m.dim() != 2 or min(m.shape) < 2 or float(r.abs().max()) <= 100 * float(tol.max()):
+        return ""
+    for dim, line, shape in ((0, "column", f"(1, {m.shape[1]})"), (1, "row", f"({m.shape[0]}, 1)")):
+        rr = (r * r).sum(dim, keepdim=True)
+        significant = (r.abs() > 100 * tol).sum(dim)
+        if (rr == 0).any() or (significant < 2).any():   # one entry per line fits any factor
+            continue
+        c = (m * r).sum(dim, keepdim=True) / rr
+        size = float(c.abs().max())
+        if float(c.max() - c.min()) > 1e-3 * size and _fits(c * r, m, tol * max(1.0, size)):
+            return (f"each {line} of yours is the right one times its own factor (from "
+                    f"{float(c.min()):.3g} to {float(c.max()):.3g}): a factor of shape "
+                    f"{shape} that varies per {line} is missing, extra or wrong")
+    return ""
 
 
 def _where(m, r, tol):
@@ -305,7 +326,7 @@ def _where(m, r, tol):
             share = excess.sum(dim)
             order = torch.argsort(share, descending=True)
             k = int((share > 0).sum())
-            cutoff = max(1, share.shape[0] // 4)
+            cutoff = share.shape[0] // 4
             if 0 < k <= cutoff:
                 names = ", ".join(str(int(i)) for i in order[:min(k, 5)])
                 more = ", ..." if k > 5 else ""
@@ -400,10 +421,9 @@ def _derivative_at_input(graph, tensor, m, r, tol):
         else:
             local, wrong = out, x
             text = "exp's derivative is exp(x), the output (counts), not the input x"
-        if (local == 0).any():
-            continue
-        candidate = r / local * wrong
-        if _fits(candidate, m, tol * max(1.0, float(wrong.abs().max() / local.abs().min()))):
+        # yours = wrong * upstream and right = local * upstream, so yours * local equals
+        # right * wrong up to the rounding of each, without dividing by a tiny local
+        if ((m * local - r * wrong).abs() <= 2 * tol * (wrong.abs() + local.abs())).all():
             return text
     return None
 

@@ -310,3 +310,18 @@ def test_a_described_mistake_is_named_when_it_matches():
     line = compare("dx", wrong, t, mistakes={"added a half": t.grad + 0.5,
                                              "something else": t.grad * 3}, quiet=True).line
     assert "added a half" in line and "something else" not in line
+
+
+def test_a_factor_per_column_is_named_but_not_for_one_entry_per_row():
+    g = torch.Generator().manual_seed(6)
+    reference = torch.randn(32, 64, generator=g, dtype=torch.float64)
+    gain = 1 + 0.1 * torch.randn(1, 64, generator=g, dtype=torch.float64)
+    t = planted(reference)
+    line = compare("dbnraw", reference * gain, t, quiet=True).line
+    assert "each column of yours is the right one times its own factor" in line
+    sparse = torch.zeros(32, 27, dtype=torch.float64)
+    sparse[range(32), torch.arange(32) % 27] = -1 / 32        # one entry per row, like dlogprobs
+    t = planted(sparse)
+    line = compare("dlogprobs", sparse * torch.rand(32, 1, generator=g, dtype=torch.float64),
+                   t, quiet=True).line
+    assert "own factor" not in line

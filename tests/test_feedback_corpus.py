@@ -86,7 +86,16 @@ WRONG = [
      ["keepdim=True would give (1, 64)"], ["drop keepdim"]),
     ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0, keepdim=True)\ndbnraw = dhpreact\n"
                       "dbnbias = dhpreact.sum(0, keepdim=True)",
-     ["the values differ"], [PLUS_EQ]),
+     ["each column of yours is the right one times its own factor", "(1, 64)"], [PLUS_EQ]),
+    ("06", "dhpreact", "dhpreact = (1.0 - h**2) * dh * bngain",
+     ["each column of yours is the right one times its own factor"], [PLUS_EQ, "tanh"]),
+    ("06", "dbngain", "dbngain = (bnraw * dhpreact).mean(0, keepdim=True)\n"
+                      "dbnraw = bngain * dhpreact\ndbnbias = dhpreact.sum(0, keepdim=True)",
+     ["1/n = 1/32", "divided by n once too often"], [PLUS_EQ]),
+    ("06", "dbndiff2", "dbndiff2 = torch.ones_like(bndiff2) * dbnvar",
+     ["31 = n-1", "division by n-1 missing"], [PLUS_EQ]),
+    ("06", "dcounts_sum_inv", "dcounts_sum_inv = (counts_sum_inv * dprobs).sum(1, keepdim=True)",
+     ["the values differ"], [PLUS_EQ, "column 0 of 1"]),
     ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0, keepdim=True)\n"
                       "dbnraw = bngain * dhpreact\ndbnbias = dhpreact.sum(1, keepdim=True)",
      ["a sum over dimension 1", "needs the sum over dimension 0"], [NOT_KEEPDIM]),
