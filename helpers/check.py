@@ -128,9 +128,8 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
         tol = atol + rtol * r.abs()
         shown_ok = f"< {atol:.0e}" if maxdiff < atol else f"within rtol {rtol:.0e}"
     else:
-        eps = max(torch.finfo(t.dtype).eps for t in (manual, truth)
-                  if t.is_floating_point()) if (manual.is_floating_point()
-                                               or truth.is_floating_point()) else 0.0
+        # the rounding unit of the less precise of the two (manual is floating point here)
+        eps = max(torch.finfo(t.dtype).eps for t in (manual, truth) if t.is_floating_point())
         size = _size(r) if scale is None else max(_size(r), _size(scale))
         tol = torch.full_like(r, ROUNDING_UNITS * eps * size)
         precision = "float32" if eps >= torch.finfo(torch.float32).eps else "float64"
@@ -341,12 +340,12 @@ def _consumers(graph, tensor):
     if not isinstance(graph, torch.Tensor) or graph.grad_fn is None:
         return None
     target = tensor.grad_fn
-    found, seen, stack = [], set(), [graph.grad_fn]
+    found, seen, stack = [], {}, [graph.grad_fn]   # seen keeps the nodes alive: ids stay unique
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
-        seen.add(id(node))
+        seen[id(node)] = node
         for child, slot in node.next_functions:
             if child is None:
                 continue
