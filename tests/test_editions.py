@@ -649,12 +649,16 @@ def test_an_answers_file_needs_an_alternative_for_every_blank_and_known_keys():
         answers_plan(edition, answers | {"Doubler": answers["add"]})
 
 
-WITH_ANSWERS = [p for p in LECTURES if (ANSWERS_DIR / f"{p.stem}.py").exists()]
+# The lectures whose editions have the learner build code (issue 8), and any other with answers.
+FOUR_WAYS = [p for p in LECTURES if p.name[:2] in {"02", "03", "04", "05"}
+             or (ANSWERS_DIR / f"{p.stem}.py").exists()]
 
 
 @pytest.mark.parametrize("mode", ["mistakes", "alternatives"])
-@pytest.mark.parametrize("lecture", WITH_ANSWERS, ids=lambda p: p.name)
+@pytest.mark.parametrize("lecture", FOUR_WAYS, ids=lambda p: p.name)
 def test_edition_filled_with_answers_and_mistakes(lecture, mode):
+    if not (ANSWERS_DIR / f"{lecture.stem}.py").exists():
+        pytest.skip(f"no tests/edition_answers/{lecture.stem}.py yet (see its __init__.py)")
     edition = read(editions.edition_path(lecture))
     problems = walk(edition, read(lecture), answers_of(lecture.stem), ROOT / "exercises", mode)
     assert problems == [], "\n\n".join(problems)
