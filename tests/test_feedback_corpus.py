@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot
 import nbformat
 import pytest
 import torch
@@ -342,3 +343,24 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     result = figures({key: _load(path) for key, path in LECTURES.items()})
     print(", ".join(f"{k}: {v}" for k, v in result.items()))
+
+
+@pytest.mark.parametrize("lecture, step, answer, later", [
+    ("07", "logits", "dlogits = (F.log_softmax(acts['logits'], 1).exp() - F.one_hot(Yb, 27)) / n",
+     ["plot_heatmap(dlogits * n", "row_sums = dlogits.sum(1)"]),
+    ("06", "argmax_onehot", "argmax_onehot = F.one_hot(logits.max(1).indices, 27)\n"
+                            "dlogits = dnorm_logits + argmax_onehot * dlogit_maxes + 0 * logits",
+     ["plot_heatmap(dlogits, ax=ax_right"]),
+])
+def test_the_cells_after_an_answer_take_a_tensor_that_still_requires_grad(
+        lectures, lecture, step, answer, later):
+    state, check = lectures[lecture][step]
+    namespace = dict(state)
+    cells = nbformat.read(LECTURES[lecture], as_version=4).cells
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(answer, namespace)
+        assert namespace["dlogits"].requires_grad
+        exec(check, namespace)
+        for start in later:
+            exec(next(c.source for c in cells if start in c.source), namespace)
+    matplotlib.pyplot.close("all")
