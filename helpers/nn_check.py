@@ -473,7 +473,14 @@ def check_gradient_step(gradient_step):
                 ref_loss, grads = _reference_step(twin, loss_fn, lr)
                 history.append(grads)
                 what = f"gradient_step(<{name}>, loss_fn, lr={lr:.3f})"
-                returned = _call(what, gradient_step, model, loss_fn, lr)
+                try:
+                    returned = _call(what, gradient_step, model, loss_fn, lr)
+                except AssertionError as error:
+                    if "zero_grad" in str(error):
+                        raise AssertionError(f"{error} (lecture 04's MLP has no zero_grad "
+                                             "method: set p.grad = 0.0 for every p in "
+                                             "model.parameters())") from error.__cause__
+                    raise
                 after = [p.data for p in model.parameters()]
                 delta = [a - b for a, b in zip(after, before, strict=True)]
                 want = [-lr * g for g in grads]

@@ -289,6 +289,15 @@ def test_gradient_step_mistakes_are_diagnosed(mistake, says, not_says):
     fails(nn_check.check_gradient_step, mistake, says=says, not_says=not_says)
 
 
+def test_a_step_that_calls_zero_grad_is_told_how_lecture_04_resets():
+    def with_zero_grad(model, loss_fn, lr):
+        loss = loss_fn(model)
+        model.zero_grad()
+        loss.backward()
+        return loss.data
+    fails(nn_check.check_gradient_step, with_zero_grad, says="lecture 04's MLP has no zero_grad")
+
+
 def train_with_loop(model, loss_fn, steps, lr):
     losses = []
     for _ in range(steps):
