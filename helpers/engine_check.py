@@ -367,9 +367,15 @@ def _diagnosis(name, op, trials):
     n = len(trials[0].want)
 
     def fits(i, predict):
-        """Operand i got predict(trial) on every trial, and that differs somewhere."""
-        hits = [_close(t.got[i], predict(t)) for t in trials]
-        return all(hits) and any(not _close(t.want[i], predict(t)) for t in trials)
+        """Operand i got predict(trial) on every trial, and that differs somewhere. A mistake
+        that cannot even be computed on some trial (1 / 0, an overflow) does not fit."""
+        try:
+            predicted = [predict(t) for t in trials]
+        except ArithmeticError:
+            return False
+        hits = [_close(t.got[i], p) for t, p in zip(trials, predicted, strict=True)]
+        return all(hits) and any(not _close(t.want[i], p)
+                                 for t, p in zip(trials, predicted, strict=True))
 
     def right(i):
         return all(_close(t.got[i], t.want[i]) for t in trials)

@@ -374,6 +374,9 @@ MISTAKES = [
      True, ["incoming gradient is missing"], NOT_EQUALS),
     (unary_source("log", "math.log10(self.data)", "self.grad += out.grad / self.data"), "log",
      True, ["forward value differs"], [LIKELY]),
+    # 1 / out.data cannot be computed where log(x) = 0: that mistake must not fit, nor crash.
+    (unary_source("log", "math.log(self.data)", "self.grad += -out.grad / self.data"), "log",
+     True, ["opposite sign"], [LIKELY]),
     (pow_source("self.grad += k * self.data**k * out.grad"), "pow", True,
      ["lowers the exponent"], NOT_EQUALS + ["keeps the factor"]),
     (pow_source("self.grad += self.data ** (k - 1) * out.grad"), "pow", True,
