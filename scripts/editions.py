@@ -677,7 +677,8 @@ def edition_of(nb, lecture_rel, edition_rel):
 def _keep_imports_for_answers(cells):
     """Mark the imports that only the answers used, so that ruff does not flag them."""
     code = [c for c in cells if c.cell_type == "code"]
-    reads = set().union(*(Uses(c.source).reads for c in code))
+    # Every name a cell loads, its own imports included (``from x import A`` then ``A()``).
+    reads = set().union(*(_loads(ast.parse(_parsable(c.source))) for c in code))
     for cell in code:
         if TODO_TAG in cell.metadata.get("tags", []):
             continue

@@ -324,6 +324,11 @@ def test_a_finished_piece_gets_a_guarded_check_then_a_fallback_and_nothing_later
     assert sources[13].startswith("if filled_in(answer=answer):") and len(cells) == 14
 
 
+def test_an_import_that_its_own_cell_uses_is_not_marked_for_the_answers():
+    imports = synthetic_edition().cells[2].source   # imports display and uses it at once
+    assert imports.startswith("from IPython.display import display\n") and "noqa" not in imports
+
+
 def test_an_edition_without_finished_pieces_keeps_the_old_import_line():
     nb = synthetic_lecture()
     for cell in nb.cells:
