@@ -194,8 +194,8 @@ def derivative_explorer(f, x, slope, *, h_min=1e-15, h_max=1.0, start=0.1, label
 # --- lecture 03: backpropagation, one node at a time ------------------------------------
 
 
-def _name(node, names):
-    return str(getattr(node, "label", "") or "") or names[id(node)]
+def _label(node):
+    return str(getattr(node, "label", "") or "")
 
 
 def backward_stepper(root, *, rankdir="LR", start=0):
@@ -207,7 +207,7 @@ def backward_stepper(root, *, rankdir="LR", start=0):
     Afterwards the gradients are what ``backward()`` leaves. All frames are drawn up front.
     """
     nodes, _ = trace(root)
-    names = {id(node): f"v{i}" for i, node in enumerate(nodes)}
+    names = {id(node): f"v{i}" for i, node in enumerate(nodes)}  # draw_dot's node names
     for node in nodes:
         node.grad = 0.0
     root.grad = 1.0
@@ -222,22 +222,24 @@ def backward_stepper(root, *, rankdir="LR", start=0):
             for child in current._prev:
                 dot.node(names[id(child)], style="filled", fillcolor=RECEIVED)
             dot.node(names[id(current)], style="filled", fillcolor=CURRENT)
-        dot.attr(label=caption, labelloc="t", fontsize="12")
+        dot.attr(label=caption, labelloc="t", fontsize="20")
         return dot.pipe(format="png")
 
-    root_name = _name(root, names)
+    root_name = _label(root) or "the output"
     frames = [picture(f"seed: {root_name}.grad = 1, every other gradient 0 "
                       f"({total} operations to go back through)")]
     for k, node in enumerate(operations, start=1):
         node._backward()
-        received = ", ".join(f"{_name(c, names)}.grad = {c.grad:.4f}"
+        # Unlabelled values have no name in the picture: the colours say which they are.
+        received = ", ".join(f"{_label(c) or 'an input'} {c.grad:.4f}"
                              for c in dict.fromkeys(node._prev))
-        frames.append(picture(f"step {k} of {total}: {_name(node, names)} ({node._op}) "
-                              f"ran its _backward: {received}", node))
+        who = f"{_label(node)} = {node._op}(...)" if _label(node) else f"a {node._op} result"
+        frames.append(picture(f"step {k} of {total}: {who} (orange) ran its _backward; "
+                              f"gradients of its inputs (blue): {received}", node))
 
     control = widgets.IntSlider(min=0, max=total, value=0, description="step",
                                 continuous_update=True, layout={"width": "400px"})
-    summary = (f"Interactive figure: backward() on {root_name}'s graph, one operation at a "
+    summary = (f"Interactive figure: backward() on the graph of {root_name}, one operation at a "
                f"time ({total} steps after the seed; run the cell to step through them).")
     return InteractiveFigure(summary, total + 1, frames.__getitem__, control, int, int,
                              start=start, buttons=True)

@@ -94,7 +94,7 @@ def test_backward_stepper_fills_gradients_one_operation_at_a_time():
     shown = drive(figure)
     assert len(set(shown.values())) == figure.count
     check_bundle(figure)
-    assert "o's graph" in figure.summary and "5 steps" in figure.summary
+    assert "graph of o" in figure.summary and "5 steps" in figure.summary
 
 
 def test_backward_stepper_highlights_the_node_being_processed():
@@ -126,7 +126,8 @@ def test_backward_stepper_highlights_the_node_being_processed():
     first = sources[1].source  # o (the last node of the trace) ran its _backward
     assert f"fillcolor=\"{widgets.CURRENT}\"" in first
     assert first.count(widgets.RECEIVED) == 1  # its one input, n
-    assert "step 1 of 5: o (tanh)" in first
+    assert "step 1 of 5: o = tanh(...) (orange)" in first
+    assert "inputs (blue): an input 0.5000" in first  # n has no label in this graph
 
 
 def test_backward_stepper_start_is_checked():
