@@ -659,6 +659,7 @@ ANSWERS = {
         "alternatives": [LOG_ALTERNATIVE],
         "mistakes": [
             (LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
+            (LOG_WRONG_SIGN, "opposite", ["Likely mistake"]),
         ],
     },
     "softmax": {
