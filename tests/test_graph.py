@@ -98,11 +98,19 @@ def test_labels_with_record_characters_are_escaped():
     assert "<svg" in drawing.svg()
 
 
-def test_svg_is_offered_to_jupyter_with_the_text_form():
+def test_svg_and_png_are_offered_to_jupyter_with_the_text_form():
     L, _ = expression()
-    bundle = draw_dot(L)._repr_mimebundle_()
+    bundle, metadata = draw_dot(L)._repr_mimebundle_()
     assert bundle["image/svg+xml"].lstrip().startswith("<?xml")
+    # The PNG is what an untrusted JupyterLab notebook shows (it does not render SVG).
+    png = bundle["image/png"]
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
     assert bundle["text/plain"].startswith("expression graph")
+    # Shown at the SVG's size: Graphviz's points are 4/3 CSS pixels.
+    svg_width_pt = float(bundle["image/svg+xml"].split('width="')[1].split("pt")[0])
+    assert metadata["image/png"]["width"] == pytest.approx(svg_width_pt * 4 / 3, abs=3)
+    pixels = int.from_bytes(png[16:20], "big")
+    assert pixels == pytest.approx(2 * metadata["image/png"]["width"], abs=2)
 
 
 SCRIPT = textwrap.dedent("""
