@@ -15,6 +15,7 @@ import base64
 import contextlib
 import io
 import math
+import sys
 
 import ipywidgets as widgets
 import numpy as np
@@ -91,10 +92,9 @@ class InteractiveFigure:
         self.image.value = self.png(self.index)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        bundle = {
-            "text/plain": self.summary,
-            "image/png": base64.b64encode(self.png(self.start)).decode("ascii"),
-        }
+        bundle = {"text/plain": self.summary}
+        if "google.colab" not in sys.modules:  # Colab might prefer the picture to the widget
+            bundle["image/png"] = base64.b64encode(self.png(self.start)).decode("ascii")
         # What ipywidgets 8 displays for a widget (written out, so ipywidgets 7 works too).
         bundle[WIDGET_VIEW] = {"version_major": 2, "version_minor": 0,
                                "model_id": self.widget.model_id}

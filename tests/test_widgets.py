@@ -2,6 +2,7 @@
 
 import base64
 import math
+import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -46,6 +47,13 @@ def check_bundle(figure):
     assert WIDGET_VIEW in bundle
     assert bundle["text/plain"].startswith("Interactive figure: ")
     assert "\n" not in bundle["text/plain"] and "0x" not in bundle["text/plain"]
+
+
+def test_on_colab_the_bundle_leaves_the_picture_out(monkeypatch):
+    figure = derivative_explorer(lambda x: x * x, 1.0, 2.0)
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    bundle = figure._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", WIDGET_VIEW}
 
 
 def neuron():
