@@ -24,15 +24,9 @@ fi
 
 # JupyterLab defaults for this environment (the Settings editor still overrides them):
 # no "would you like to get notified about official Jupyter news?" pop-up on first start.
+# postBuild installs the same file on Binder.
 mkdir -p .venv/share/jupyter/lab/settings
-cat > .venv/share/jupyter/lab/settings/overrides.json <<'JSON'
-{
-  "@jupyterlab/apputils-extension:notification": {
-    "fetchNews": "false",
-    "checkForUpdates": false
-  }
-}
-JSON
+cp scripts/jupyterlab_overrides.json .venv/share/jupyter/lab/settings/overrides.json
 
 if ! command -v dot >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
