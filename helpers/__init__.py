@@ -9,6 +9,15 @@ Each module does one job, so a notebook can show the idea and not the plumbing:
 - ``helpers.engine``: the finished scalar autograd engine (``Value``) of lectures 02-03.
 - ``helpers.nn``: ``Neuron``, ``Layer`` and ``MLP`` on top of it (lectures 04-05).
 - ``helpers.ninja``: the BatchNorm MLP of lectures 06-08 and its hand-written backward pass.
+- ``helpers.progress``: a progress bar for long loops that leaves no output behind.
+- ``helpers.widgets``: the interactive figures (a slider over precomputed frames).
+
+For the exercise editions (``exercises/``), where the learner writes each piece:
+
+- ``helpers.exercises``: the guard for unwritten answers, and the finished stand-in.
+- ``helpers.micrograd``: the finished pieces of lectures 02-03, on the lecture's own ``Value``.
+- ``helpers.derivative_check``, ``helpers.engine_check``, ``helpers.nn_check``: the checks of
+  lectures 01, 02-03 and 04-05 (every right answer passes; a wrong one is told what differs).
 """
 
 __version__ = "0.1.0"
