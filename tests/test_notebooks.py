@@ -41,6 +41,16 @@ def test_badges_set_up_cells_and_metadata_are_in_sync():
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
+def test_sections_are_numbered_in_one_style(path):
+    headings = [line[3:] for cell in read(path).cells if cell.cell_type == "markdown"
+                for line in cell.source.splitlines() if line.startswith("## ")]
+    sections = [h for h in headings if h not in ("Summary", "Exercises")]
+    assert headings[-2:] == ["Summary", "Exercises"]
+    assert [h.split(" · ")[0] for h in sections] == [str(i) for i in range(1, len(sections) + 1)], (
+        "write the sections as '## 1 · Title', '## 2 · Title', ... (lectures/README.md)")
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 def test_title_cell_names_the_lecture_and_links_to_colab(path):
     title = read(path).cells[0]
     assert title.cell_type == "markdown"
