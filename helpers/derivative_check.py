@@ -9,7 +9,7 @@ import itertools
 import math
 import random
 
-__all__ = ["f_abc", "check_gradient_f", "check_difference_quotients"]
+__all__ = ["f_abc", "check_grad_f", "check_difference_quotients"]
 
 POINT = (2.0, 3.0, 4.0)
 EXPECTED = (-12.353553390593273, 10.25699027111255, 0.0625)  # the gradient at POINT
@@ -63,16 +63,16 @@ _MISTAKES = {
 }
 
 
-def check_gradient_f(gradient_f):
-    """``gradient_f(a, b, c)`` -> [∂f/∂a, ∂f/∂b, ∂f/∂c]: at (2, 3, 4) against the known
+def check_grad_f(grad_f):
+    """``grad_f(a, b, c)`` -> [∂f/∂a, ∂f/∂b, ∂f/∂c]: at (2, 3, 4) against the known
     values, then at 20 random points against central differences."""
-    rng = random.Random("check_gradient_f")
+    rng = random.Random("check_grad_f")
     points = [POINT] + [(rng.uniform(0.3, 3), rng.uniform(0.3, 3),
                          rng.choice([-1, 1]) * rng.uniform(0.5, 5)) for _ in range(20)]
     results = []
     for point in points:
         where = f" at (a, b, c) = ({', '.join(f'{v:.4g}' for v in point)})"
-        got = _numbers("gradient_f", gradient_f(*point), 3, where)
+        got = _numbers("grad_f", grad_f(*point), 3, where)
         want = list(EXPECTED) if point == POINT else _central(f_abc, point)
         results.append((point, where, got, want))
     for i in range(3):
@@ -82,16 +82,16 @@ def check_gradient_f(gradient_f):
         point, where, got, want = wrong[0]
         if any(all(_close(g[j], t[order[j]], 1e-6) for _, _, g, t in results for j in range(3))
                for order in itertools.permutations(range(3))):
-            raise AssertionError(f"gradient_f{where} returned {got}: the right numbers in "
+            raise AssertionError(f"grad_f{where} returned {got}: the right numbers in "
                                  f"another order; return [∂f/∂a, ∂f/∂b, ∂f/∂c] = {want}")
-        message = (f"{NAMES[i]} differs{where}: gradient_f gives {got[i]:.6g}, "
+        message = (f"{NAMES[i]} differs{where}: grad_f gives {got[i]:.6g}, "
                    f"expected {want[i]:.6g}")
         for wrong_version, diagnosis in _MISTAKES[i]:
             if all(_close(g[i], wrong_version(*p), 1e-6) for p, _, g, _ in results):
                 message += f". Likely mistake: {diagnosis}"
                 break
         raise AssertionError(message)
-    print(f"gradient_f: right at (2, 3, 4) and at {len(points) - 1} random points "
+    print(f"grad_f: right at (2, 3, 4) and at {len(points) - 1} random points "
           "(against central differences)")
 
 
@@ -112,8 +112,8 @@ def _test_function(rng, n):
     return fn, k, slope
 
 
-def check_difference_quotients(forward_gradient, central_gradient, h=1e-3):
-    """``forward_gradient(fn, point, h)`` and ``central_gradient(fn, point, h)`` -> a list,
+def check_difference_quotients(forward_grad, central_grad, h=1e-3):
+    """``forward_grad(fn, point, h)`` and ``central_grad(fn, point, h)`` -> a list,
     one estimate per input, nudging one input at a time. Tested on random quadratics,
     where the forward difference is exactly slope + (h/2)·f'' and the central one exact."""
     rng = random.Random("check_difference_quotients")
@@ -125,8 +125,8 @@ def check_difference_quotients(forward_gradient, central_gradient, h=1e-3):
         exact = [slope(point, i) for i in range(n)]
         forward_want = [s + k[i] * h for i, s in enumerate(exact)]  # (h/2)·f'' = (h/2)·2k
         for name, fun, want, other in [
-                ("forward_gradient", forward_gradient, forward_want, exact),
-                ("central_gradient", central_gradient, exact, forward_want)]:
+                ("forward_grad", forward_grad, forward_want, exact),
+                ("central_grad", central_grad, exact, forward_want)]:
             got = _numbers(name, fun(fn, point, h), n, where)
             bad = [i for i in range(n) if not _close(got[i], want[i], 1e-7)]
             if not bad:
@@ -137,14 +137,14 @@ def check_difference_quotients(forward_gradient, central_gradient, h=1e-3):
             total = sum(exact)
             if all(_close(g, o, 1e-7) for g, o in zip(got, other, strict=True)):
                 message += (". Likely mistake: this is the "
-                            + ("central" if name == "forward_gradient" else "forward")
+                            + ("central" if name == "forward_grad" else "forward")
                             + " difference")
-            elif name == "central_gradient" and all(
+            elif name == "central_grad" and all(
                     _close(g, 2 * e, 1e-7) for g, e in zip(got, exact, strict=True)):
                 message += ". Likely mistake: twice the slope; divide by 2h, the whole width"
             elif n > 1 and all(abs(g - total) < 0.05 * max(1, abs(total)) for g in got):
                 message += (". Likely mistake: every input nudged at once; nudge one input, "
                             "keep the others where they are")
             raise AssertionError(message)
-    print("forward_gradient and central_gradient: right on 12 random quadratics "
+    print("forward_grad and central_grad: right on 12 random quadratics "
           "(2 to 4 inputs)")

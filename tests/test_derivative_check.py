@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from helpers.derivative_check import check_difference_quotients, check_gradient_f
+from helpers.derivative_check import check_difference_quotients, check_grad_f
 
 
 def gradient_plain(a, b, c):
@@ -43,8 +43,8 @@ def central_comprehension(fn, point, h):
 
 @pytest.mark.parametrize("answer", [gradient_plain, gradient_other_way])
 def test_right_gradients_pass(answer, capsys):
-    check_gradient_f(answer)
-    assert "gradient_f: right" in capsys.readouterr().out
+    check_grad_f(answer)
+    assert "grad_f: right" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, expected, not_expected", [
@@ -62,7 +62,7 @@ def test_right_gradients_pass(answer, capsys):
 ])
 def test_wrong_gradients_are_refused_with_a_fitting_message(wrong, expected, not_expected):
     with pytest.raises(AssertionError) as err:
-        check_gradient_f(wrong)
+        check_grad_f(wrong)
     assert expected in str(err.value)
     if not_expected:
         assert not_expected not in str(err.value)
@@ -72,7 +72,7 @@ def test_a_gradient_right_only_at_2_3_4_is_refused():
     def memorised(a, b, c):
         return [-12.353553390593273, 10.25699027111255, 0.0625]
     with pytest.raises(AssertionError, match="differs at"):
-        check_gradient_f(memorised)
+        check_grad_f(memorised)
 
 
 @pytest.mark.parametrize("central", [central_plain, central_comprehension])
