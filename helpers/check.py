@@ -18,14 +18,22 @@ What it promises a learner:
   describes in ``mistakes``. Otherwise it says where the values differ most.
 - the printed line is portable: it shows no digits that change with the BLAS library,
   the thread count or the torch version when the check passes.
+
+``probe`` goes further for a gradient that is zero on every batch (a bias before BatchNorm,
+the maximum subtracted before a softmax), where any multiple of rounding noise "matches":
+it re-runs the learner's own formula on other numbers.
 """
 
-from dataclasses import dataclass
+import ast
+import contextlib
+import io
+import warnings
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
-__all__ = ["Comparison", "compare", "numerical_grad"]
+__all__ = ["Comparison", "compare", "numerical_grad", "probe"]
 
 ROUNDING_UNITS = 32   # the tolerance, in units of the float's rounding (machine epsilon)
 
@@ -194,7 +202,8 @@ def _shape_hint(manual, reference, name):
         return (f"a sum (or mean) in the forward pass hands its gradient to every entry it "
                 f"summed: spread yours over {want}, e.g. with .expand({', '.join(map(str, want))}) "
                 "or by multiplying with a tensor of ones of that shape")
-    if manual.numel() < reference.numel() and len(mine) <= 2 and len(want) <= 2:
+    reduced = [len(s) < 2 or 1 in s for s in (mine, want)]   # shapes a sum could leave
+    if manual.numel() < reference.numel() and len(mine) <= 2 and len(want) <= 2 and all(reduced):
         # both are reductions of a bigger tensor, over different dimensions
         summed_mine = [d for d, s in enumerate(mine) if s == 1] if len(mine) == 2 else None
         summed_want = [d for d, s in enumerate(want) if s == 1] or [0]
@@ -472,3 +481,181 @@ def numerical_grad(f, x, h=1e-5):
         flat_point[i] = original
         flat_grad[i] = (up - down) / (2 * h)
     return grad
+
+
+# ---- a formula on other numbers -------------------------------------------------------------
+
+_probing = False   # a probe's re-run never starts another probe
+
+
+def probe(name, target, upstream, output, tensor, namespace=None, *, n=None, why="", seed=0):
+    """Re-run the learner's formula for ``target`` with a random ``upstream``; judge the result.
+
+    For a gradient that is zero on every batch (``b1`` before BatchNorm, the maximum that is
+    subtracted before a softmax), no value check can tell ``db1 = dhprebn.sum(0)`` from
+    ``2 * dhprebn.sum(0)``: both are rounding noise. So this looks up the most recent executed
+    cell that assigns ``target`` (IPython's input history ``In``, in ``namespace`` or the
+    running shell's), runs the statements of that cell that ``target`` needs in a copy of
+    ``namespace`` where the gradient named ``upstream`` (that of the tensor ``output``) is a
+    random tensor R of the same shape, and compares the result with the right one: what the
+    operation that made ``output`` from ``tensor`` sends back for R (its autograd node,
+    called directly: ``torch.autograd.grad`` would overwrite the ``.grad`` of tensors that
+    retain it). ``why``: why the true gradient is zero.
+
+    Returns None when there is nothing to judge: no history (nbval runs cells without it), no
+    such cell, a re-run that raises, a formula that does not read ``upstream``, or an
+    ``output`` not made from ``tensor`` in one operation. Otherwise a
+    quiet :class:`Comparison` whose ``hint`` explains a failure.
+    """
+    global _probing
+    if _probing:
+        return None
+    if namespace is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return None
+        shell = get_ipython()
+        namespace = shell.user_ns if shell is not None else {}
+    history = namespace.get("In")
+    original = namespace.get(target)
+    current = namespace.get(upstream)
+    if not isinstance(history, list) or not all(
+            isinstance(t, torch.Tensor) for t in (original, current)):
+        return None
+    statements = next((s for s in map(lambda c: _needed(c, target), reversed(history)) if s),
+                      None)
+    if statements is None:
+        return None
+    gen = torch.Generator().manual_seed(seed)
+    random = torch.randn(current.shape, generator=gen).to(current.dtype)
+    copy = {k: v.detach().clone() if isinstance(v, torch.Tensor) else v
+            for k, v in namespace.items()}
+    copy[upstream] = random.clone()
+    used = random
+    _probing = True
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(
+                io.StringIO()), warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
+            warnings.simplefilter("ignore")
+            for statement in statements:
+                stores = _changes(statement)
+                if target in stores and isinstance(copy.get(upstream), torch.Tensor):
+                    used = copy[upstream].detach().clone()
+                exec(compile(ast.Module([statement], []), "<probe>", "exec"), copy)
+                if upstream in stores:
+                    copy[upstream] = random.clone()
+        yours = copy.get(target)
+        right = _through(output, tensor, used.to(output.dtype))
+    except Exception:   # the re-run is a bonus: where it cannot run, there is nothing to judge
+        return None
+    finally:
+        _probing = False
+    if right is None or not isinstance(yours, torch.Tensor) or (
+            yours.shape == original.shape and torch.equal(yours.detach(), original.detach())):
+        return None   # the formula does not read `upstream`
+    result = compare(name, yours.detach(), right, reference=right, scale=used, n=n,
+                     show_exact=False, quiet=True)
+    if result.ok:
+        return result
+    because = f" ({why})" if why else ""
+    rule = _sum_rule(right, used, tensor)
+    hint = (f"{target} passes the comparison only because the true gradient of {name} is zero "
+            f"on every batch{because}, so rounding noise times any factor passes too. Your cell, "
+            f"run again with a random {upstream} of the same shape, gives something else: "
+            f"{result.hint}. "
+            + (f"{target} should be {rule.format(upstream=upstream, name=name)}." if rule else
+               f"Which operations of the forward pass does {name} pass through?"))
+    return replace(result, hint=hint)
+
+
+def _through(output, tensor, upstream):
+    """The gradient of ``tensor`` when ``output``, made from it in one operation, has the
+    gradient ``upstream``; None if ``output`` was not made from ``tensor`` that way."""
+    node, total = output.grad_fn, None
+    for slot, (child, number) in enumerate(node.next_functions if node is not None else ()):
+        if tensor.grad_fn is not None:
+            hit = child is tensor.grad_fn and number == tensor.output_nr
+        else:
+            hit = type(child).__name__ == "AccumulateGrad" and child.variable is tensor
+        if hit:
+            grad = node(upstream)
+            grad = grad[slot] if isinstance(grad, tuple) else grad
+            if grad is not None:   # the engine sums a broadcast dimension: so do we
+                grad = grad.sum_to_size(tensor.shape)
+                total = grad if total is None else total + grad
+    return total
+
+
+def _needed(source, target):
+    """The statements of a cell's source that compute ``target``, or [] if it assigns none."""
+    try:
+        body = ast.parse(source).body
+    except (SyntaxError, ValueError, TypeError):
+        return []
+    last = max((i for i, s in enumerate(body) if target in _changes(s)), default=None)
+    if last is None or not any(target in _stores(s) for s in body[:last + 1]):
+        return []
+    needed, keep = {target}, []
+    for statement in reversed(body[:last + 1]):
+        if _changes(statement) & needed:
+            keep.append(statement)
+            needed |= {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
+    return keep[::-1]
+
+
+def _changes(statement):
+    """The names a statement binds or changes: ``_stores``, and ``x`` for an in-place call
+    ``x.add_(...)`` (PyTorch's trailing underscore)."""
+    value = statement.value if isinstance(statement, ast.Expr) else None
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Name) and value.func.attr.endswith("_")):
+        return {value.func.value.id}
+    return _stores(statement)
+
+
+def _stores(statement):
+    """The names a statement binds or changes (``x = ``, ``x += ``, ``x[i] = ``, ``def x``)."""
+    names, stack = set(), [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp |
+                      ast.GeneratorExp):
+            continue   # their own scope
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store):
+            base = node
+            while isinstance(base, ast.Subscript | ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name):
+                names.add(base.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _sum_rule(right, used, tensor):
+    """The right formula in words when it is (minus) ``upstream`` summed to the tensor's
+    shape, with ``{upstream}`` and ``{name}`` left to fill in; otherwise ""."""
+    shape = tuple(tensor.shape)
+    try:
+        summed = used.to(torch.float64).sum_to_size(shape)
+    except RuntimeError:
+        return ""
+    padded = (1,) * (used.dim() - len(shape)) + shape
+    dims = [d for d, (a, b) in enumerate(zip(used.shape, padded, strict=True)) if a != b]
+    if not dims:
+        return ""
+    tol = 64 * torch.finfo(used.dtype).eps * float(used.abs().max()) * used.numel()
+    for sign, words in ((1, ""), (-1, "minus ")):
+        if ((right.to(torch.float64) - sign * summed).abs() <= tol).all():
+            where = (f"dimension {dims[0]}" if len(dims) == 1 else
+                     "dimensions " + ", ".join(map(str, dims)))
+            return (f"{words}the sum of {{upstream}} over {where} (along which {{name}} was "
+                    f"broadcast in the forward pass), of shape {shape}")
+    return ""

@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.check import compare, numerical_grad
+from helpers.check import compare, numerical_grad, probe
 
 
 def leaf_with_grad(grad):
@@ -325,3 +325,141 @@ def test_a_factor_per_column_is_named_but_not_for_one_entry_per_row():
     line = compare("dlogprobs", sparse * torch.rand(32, 1, generator=g, dtype=torch.float64),
                    t, quiet=True).line
     assert "own factor" not in line
+
+
+# ---- probe: a gradient that is zero on every batch, judged on other numbers -----------------
+
+def _bias_before_batchnorm():
+    """(namespace with dhprebn, hprebn, b1): b1's true gradient is 0 on every batch."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(32, 30, generator=g)
+    w = torch.randn(30, 64, generator=g, requires_grad=True)
+    b1 = torch.randn(64, generator=g, requires_grad=True)
+    hprebn = x @ w + b1
+    hprebn.retain_grad()
+    normed = (hprebn - hprebn.mean(0)) / hprebn.std(0)
+    (normed.tanh() * torch.randn(32, 64, generator=g)).sum().backward()
+    return {"torch": torch, "dhprebn": hprebn.grad.clone()}, hprebn, b1
+
+
+def _probe(cell, check="check('b1', db1, b1)", **kwargs):
+    namespace, hprebn, b1 = _bias_before_batchnorm()
+    exec(cell, namespace)
+    namespace["In"] = ["", cell, check]
+    return probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32, **kwargs), namespace
+
+
+@pytest.mark.parametrize("cell", [
+    "db1 = dhprebn.sum(0)",
+    "db1 = torch.ones(32) @ dhprebn",
+    "print('side effect')\ndb1 = torch.zeros(64)\ndb1.add_(dhprebn.sum(0))\nprint(db1)",
+    "dhprebn = dhprebn * 1.0\ndb1 = dhprebn.sum(dim=0, keepdim=True).squeeze(0)",
+])
+def test_probe_accepts_a_right_formula_however_written(cell, capsys):
+    result, _ = _probe(cell)
+    assert result is not None and result.ok
+    assert "side effect" not in capsys.readouterr().out.replace("side effect", "", 1)
+
+
+@pytest.mark.parametrize("cell, named", [
+    ("db1 = 2 * dhprebn.sum(0)", "off by a constant factor 2"),
+    ("db1 = dhprebn.mean(0)", "1/n = 1/32"),
+    ("db1 = -dhprebn.sum(0)", "the sign is wrong"),
+])
+def test_probe_refuses_a_formula_that_is_right_only_because_the_gradient_is_zero(cell, named):
+    namespace, hprebn, b1 = _bias_before_batchnorm()
+    exec(cell, namespace)
+    assert compare("b1", namespace["db1"], b1, scale=namespace["dhprebn"], quiet=True).ok
+    result, _ = _probe(cell, why="BatchNorm removes it")
+    assert result is not None and not result.ok
+    assert "zero on every batch (BatchNorm removes it)" in result.hint
+    assert named in result.hint
+    assert "should be the sum of dhprebn over dimension 0" in result.hint
+
+
+def test_probe_names_a_minus_sum_over_the_broadcast_dimension():
+    g = torch.Generator().manual_seed(1)
+    logits = torch.randn(8, 5, generator=g, requires_grad=True)
+    maxes = logits.max(1, keepdim=True).values
+    norm = logits - maxes
+    norm.retain_grad()
+    torch.nn.functional.cross_entropy(norm, torch.arange(8) % 5).backward()
+    cell = "dmaxes = dnorm.sum(1, keepdim=True)"
+    namespace = {"dnorm": norm.grad.clone(), "In": ["", cell]}
+    exec(cell, namespace)
+    result = probe("maxes", "dmaxes", "dnorm", norm, maxes, namespace)
+    assert not result.ok and "the sign is wrong" in result.hint
+    assert "should be minus the sum of dnorm over dimension 1" in result.hint
+
+
+@pytest.mark.parametrize("cell, history", [
+    ("db1 = 2 * dhprebn.sum(0)", [""]),                          # nbval: no history kept
+    ("db1 = 2 * dhprebn.sum(0)", None),                          # no IPython at all
+    ("db1 = 2 * dhprebn.sum(0)", ["", "x = 1", "check()"]),      # no cell assigns db1
+    ("db1 = torch.zeros(64)", None),                             # does not read dhprebn
+    ("db1 = 2 * dhprebn.sum(0)", ["", "db1 = undefined_name(dhprebn)"]),  # the re-run raises
+])
+def test_probe_skips_silently_when_it_cannot_judge(cell, history):
+    namespace, hprebn, b1 = _bias_before_batchnorm()
+    exec(cell, namespace)
+    if history is None:
+        namespace.pop("In", None)
+        if "zeros" in cell:
+            namespace["In"] = ["", cell]
+    else:
+        namespace["In"] = history
+    assert probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32) is None
+
+
+def test_probe_changes_nothing_in_the_learners_namespace():
+    cell = "dhprebn *= 2\ndb1 = dhprebn.sum(0)\nlog.append(1)\nrun_once()"
+    namespace, hprebn, b1 = _bias_before_batchnorm()
+    calls = []
+    namespace.update(log=[], run_once=lambda: calls.append(1))
+    exec(cell, namespace)
+    before = {k: v.clone() for k, v in namespace.items() if isinstance(v, torch.Tensor)}
+    state = torch.get_rng_state()
+    namespace["In"] = ["", cell]
+    result = probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32)
+    assert result.ok
+    assert all(torch.equal(namespace[k], v) for k, v in before.items())
+    assert namespace["log"] == [1] and calls == [1]     # statements db1 does not need: not re-run
+    assert torch.equal(torch.get_rng_state(), state)
+
+
+def test_probe_does_not_recurse_through_a_check_in_the_same_cell():
+    namespace, hprebn, b1 = _bias_before_batchnorm()
+    seen = []
+
+    def check():
+        seen.append(probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32))
+        return 0.0
+
+    cell = "db1 = 2 * dhprebn.sum(0)\ndb1 = db1 + check()"   # the re-run calls check() again
+    namespace.update(check=check, In=["", cell])
+    exec(cell, namespace)
+    assert len(seen) == 2 and seen[0] is None       # the inner call, during the re-run
+    assert seen[1] is not None and not seen[1].ok
+
+
+def test_a_sum_over_the_wrong_dimension_is_not_guessed_for_unrelated_shapes():
+    t = leaf_with_grad(torch.ones(30, 200))
+    result = compare("W1", torch.ones(27, 10), t, quiet=True)
+    assert not result.ok and "sum" not in result.hint
+
+
+def test_probe_leaves_the_retained_gradients_alone():
+    g = torch.Generator().manual_seed(1)
+    logits = torch.randn(8, 5, generator=g, requires_grad=True)
+    maxes = logits.max(1, keepdim=True).values
+    norm = logits - maxes
+    for t in (maxes, norm):
+        t.retain_grad()
+    torch.nn.functional.cross_entropy(norm, torch.arange(8) % 5).backward()
+    grads = [t.grad.clone() for t in (logits, maxes, norm)]
+    cell = "dmaxes = -dnorm.sum(1, keepdim=True)"
+    namespace = {"dnorm": norm.grad.clone(), "In": ["", cell]}
+    exec(cell, namespace)
+    assert probe("maxes", "dmaxes", "dnorm", norm, maxes, namespace).ok
+    assert all(torch.equal(t.grad, before) for t, before in zip((logits, maxes, norm), grads,
+                                                                 strict=True))

@@ -3,7 +3,9 @@ lectures' own check cells.
 
 Each lecture runs once, cell by cell, as a learner's kernel would (set-up and plotting
 cells left out); at every solution cell the state is kept. An answer replaces one solution
-cell, runs in a copy of the state before it, and then the lecture's check cell runs.
+cell, runs in a copy of the state before it, and then the lecture's check cell runs, with an
+input history ``In`` as IPython keeps it (the answer, then the check), so that the checks
+that re-run the learner's cell on other numbers (``helpers.check.probe``) can find it.
 A right answer (written differently from the lecture) must pass. A wrong one must stop the
 check with an AssertionError whose text (with what the check printed) contains what the
 learner needs, and none of the misleading texts listed for it.
@@ -17,6 +19,7 @@ import contextlib
 import io
 import re
 import sys
+import types
 from pathlib import Path
 
 import matplotlib
@@ -35,6 +38,7 @@ Z = "z = acts['logits'].detach()\n"
 BN = "g = acts['hpreact'].grad\nxh, s = acts['bnraw'].detach(), acts['bnvar_inv'].detach()\n"
 GAIN = "gain = params['bngain'].detach()\n"          # the old catch-all hint
 NOT_KEEPDIM = "keepdim=True would give"
+ZERO = "only because the true gradient of"       # the probe's message
 
 # ---- exercise 1 (lecture 06): (step, answer, texts that must appear, texts that must not) ---
 # A step is the first name the lecture's solution cell assigns, e.g. "dcounts_sum".
@@ -129,6 +133,16 @@ WRONG = [
     ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
                       "db1 = dhprebn.sum(0) + 1e-6",
      ["b1", "the values differ"], [PLUS_EQ, "factor"]),
+    # right by value on every batch (the true gradient is 0), wrong on other numbers: the probe
+    ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
+                      "db1 = 2 * dhprebn.sum(0)",
+     [ZERO, "constant factor 2", "the sum of dhprebn over dimension 0"], [PLUS_EQ]),
+    ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\ndb1 = dhprebn.mean(0)",
+     [ZERO, "1/n = 1/32"], [PLUS_EQ]),
+    ("06", "dlogit_maxes", "dlogit_maxes = dnorm_logits.sum(1, keepdim=True)",
+     [ZERO, "sign is wrong", "minus the sum of dnorm_logits over dimension 1"], [PLUS_EQ]),
+    ("06", "dlogit_maxes", "dlogit_maxes = -dnorm_logits.mean(1, keepdim=True)",
+     [ZERO, "constant factor"], [PLUS_EQ, "n = 32"]),
     ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\ndb1 = dhprebn.sum(1)",
      ["needs the sum over dimension 0"], [NOT_KEEPDIM]),
     ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
@@ -206,6 +220,8 @@ RIGHT = [
     ("06", "dcounts", "dcounts = dprobs / counts_sum + dcounts_sum"),
     ("06", "dnorm_logits", "dnorm_logits = norm_logits.exp() * dcounts"),
     ("06", "dlogit_maxes", "dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)"),
+    ("06", "dlogit_maxes", "dlogit_maxes = -(dnorm_logits @ torch.ones(vocab_size, 1))"),
+    ("06", "dlogit_maxes", "dlogit_maxes = torch.zeros(n, 1)   # the true gradient: 0"),
     ("06", "argmax_onehot",
      "dlogits = dnorm_logits + F.one_hot(logits.argmax(1), 27) * dlogit_maxes"),
     ("06", "dh", "dh = torch.matmul(dlogits, W2.t())\ndW2 = torch.einsum('bi,bj->ij', h, dlogits)\n"
@@ -219,6 +235,8 @@ RIGHT = [
      "dbnmeani = -dbndiff.sum(0, keepdim=True)\ndhprebn = dbndiff + dbnmeani / n"),
     ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
                       "db1 = torch.ones(n) @ dhprebn"),
+    ("06", "dembcat", "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
+                      "db1 = torch.zeros_like(b1)\ndb1.add_(dhprebn.sum(0))\nprint(db1.shape)"),
     ("06", "demb", "demb = dembcat.reshape(n, block_size, n_embd)"),
     ("06", "dC", "dC = torch.zeros_like(C).index_add_(0, Xb.flatten(), demb.reshape(-1, n_embd))"),
     ("06", "dC", "dC = F.one_hot(Xb.view(-1), vocab_size).float().T @ demb.view(-1, n_embd)"),
@@ -234,16 +252,6 @@ RIGHT = [
                        "n * g - g.sum(0, keepdim=True)"
                        " - n / (n - 1) * xh * (g * xh).sum(0, keepdim=True))"),
 ]
-
-# Wrong in general, right on this batch: no check of values can tell them apart, because the
-# true gradient is exactly 0 here (BatchNorm removes b1; softmax ignores a shift), and any
-# multiple of 0 is 0. Kept to make the limit visible; they must (and do) pass.
-RIGHT_BY_ACCIDENT = [
-    ("06", "dembcat",
-     "dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\ndb1 = 2 * dhprebn.sum(0)"),
-    ("06", "dlogit_maxes", "dlogit_maxes = dnorm_logits.sum(1, keepdim=True)"),
-]
-
 
 def _first_name(source):
     match = re.search(r"^(\w+)\s*=", source, flags=re.M)
@@ -278,6 +286,12 @@ def run(lectures, lecture, step, answer):
     state, check = lectures[lecture][step]
     namespace = {k: v.clone() if isinstance(v, torch.Tensor) and k.startswith("d") else v
                  for k, v in state.items()}
+    for k, v in namespace.items():   # the lecture's functions see this namespace, as in a kernel
+        if isinstance(v, types.FunctionType) and v.__module__ == "__lecture__":
+            namespace[k] = types.FunctionType(v.__code__, namespace, v.__name__, v.__defaults__,
+                                              v.__closure__)
+            namespace[k].__kwdefaults__ = v.__kwdefaults__
+    namespace["In"] = ["", answer, check]   # IPython's input history (store_history=True)
     out = io.StringIO()
     error = None
     with contextlib.redirect_stdout(out):
@@ -304,8 +318,7 @@ def test_a_wrong_answer_is_refused_and_named(lectures, case):
         assert misleading not in text, f"misleading {misleading!r} in:\n{text}"
 
 
-@pytest.mark.parametrize("case", RIGHT + RIGHT_BY_ACCIDENT,
-                         ids=[_id(c) for c in RIGHT + RIGHT_BY_ACCIDENT])
+@pytest.mark.parametrize("case", RIGHT, ids=[_id(c) for c in RIGHT])
 def test_a_right_answer_written_differently_passes(lectures, case):
     lecture, step, answer = case
     text, error = run(lectures, lecture, step, answer)
