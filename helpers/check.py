@@ -523,8 +523,8 @@ def probe(name, target, upstream, output, tensor, namespace=None, *, n=None, why
     if not isinstance(history, list) or not all(
             isinstance(t, torch.Tensor) for t in (original, current)):
         return None
-    statements = next((s for s in map(lambda c: _needed(c, target), reversed(history)) if s),
-                      None)
+    # the latest cell that assigns target (In[-1] is the running cell: answer and check in one)
+    statements = next((s for s in (_needed(c, target) for c in reversed(history)) if s), None)
     if statements is None:
         return None
     gen = torch.Generator().manual_seed(seed)
