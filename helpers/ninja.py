@@ -17,7 +17,8 @@ from helpers.check import compare
 from helpers.data import itos
 
 __all__ = ["PARAM_NAMES", "BN_EPS", "init_params", "forward", "manual_backward",
-           "calibrate_batchnorm", "split_loss", "sample_names", "check_forward_backward"]
+           "calibrate_batchnorm", "split_loss", "sample_names", "check_forward_backward",
+           "check_folded", "check_changes", "check_first_letters"]
 
 PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
 BN_EPS = 1e-5
@@ -437,3 +438,95 @@ def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, bat
                 p -= lr * grads[name]
     print(f"{steps} steps x {len(params)} parameters: the loss and every gradient agree with "
           "autograd")
+
+
+# ---- lecture 08's practice problems: checks that do not give the answer away -----------------
+
+def _number(name, value):
+    """``value`` as a float, or a clear error naming ``name``."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise AssertionError(f"{name} must be one number (a float or a one-element tensor); "
+                             f"got {type(value).__name__}")
+    return float(value)
+
+
+@torch.no_grad()
+def check_folded(W1_folded, b1_folded, params, bn_stats, X, Y):
+    """Exercise A: the folded first layer gives the pre-activations of the model with
+    BatchNorm's calibrated statistics on ``X`` (the validation split), and so its loss."""
+    n_hidden = params["W1"].shape[1]
+    for name, value, shapes in (("W1_folded", W1_folded, [tuple(params["W1"].shape)]),
+                                ("b1_folded", b1_folded, [(n_hidden,), (1, n_hidden)])):
+        if not isinstance(value, torch.Tensor) or tuple(value.shape) not in shapes:
+            got = f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) \
+                else f"a {type(value).__name__}"
+            raise AssertionError(f"{name} must be a tensor of shape {shapes[0]}; got {got}")
+    loss, acts = forward(params, X, Y, bn_stats)
+    embcat, hpreact = acts["embcat"], acts["hpreact"]
+    linear = embcat @ W1_folded.float()
+    scale = float(hpreact.abs().max())
+    if not torch.allclose(linear + b1_folded.float(), hpreact, rtol=0, atol=1e-4 * scale):
+        bias_off = (hpreact - linear) - b1_folded.float()
+        if torch.allclose(bias_off, bias_off.mean(0, keepdim=True), rtol=0, atol=1e-4 * scale):
+            raise AssertionError("W1_folded is right, b1_folded is not: x @ W1_folded + "
+                                 "b1_folded must equal bngain * (x @ W1 + b1 - bn_mean) / "
+                                 "sqrt(bn_var + eps) + bnbias")
+        raise AssertionError("x @ W1_folded + b1_folded differs from BatchNorm's output "
+                             "bngain * (x @ W1 + b1 - bn_mean) / sqrt(bn_var + eps) + bnbias: "
+                             "each column of W1 is scaled by its bngain / sqrt(bn_var + eps)")
+    h = torch.tanh(linear + b1_folded.float())
+    folded_loss = F.cross_entropy(h @ params["W2"] + params["b2"], Y).item()
+    assert abs(folded_loss - loss.item()) < 1e-4, (folded_loss, loss.item())
+    print("the folded layer reproduces BatchNorm's output; the folded network's loss is the "
+          "model's:", f"{folded_loss:.2f}")
+
+
+@torch.no_grad()
+def check_changes(b1_change, W1_change, params, seed=2147483647):
+    """Exercise B: the largest absolute change of ``b1`` and of ``W1`` since initialisation."""
+    n_embd = params["C"].shape[1]
+    initial = init_params(n_embd=n_embd, n_hidden=params["W1"].shape[1],
+                          block_size=params["W1"].shape[0] // n_embd, seed=seed)
+    for name, answer in (("W1_change", W1_change), ("b1_change", b1_change)):
+        answer = _number(name, answer)
+        diff = params[name[:2]] - initial[name[:2]]
+        expected = float(diff.abs().max())
+        if abs(answer - expected) <= 1e-3 * expected:
+            continue
+        said = f"{name} is {answer:.3g}, the largest absolute change is {expected:.3g}"
+        if answer == 0:
+            said += (": your 'initial' values are the trained ones (training changed params in "
+                     "place); draw fresh ones with ninja.init_params(...)")
+        elif abs(answer - float(diff.abs().mean())) <= 1e-3 * abs(answer):
+            said += ": yours is the mean absolute change; take the largest, .abs().max()"
+        elif abs(answer - float(diff.max())) <= 1e-3 * abs(answer) or \
+                abs(answer - float(diff.min())) <= 1e-3 * abs(answer):
+            said += ": yours is the largest signed change; take the absolute value first"
+        raise AssertionError(said)
+    print("both changes are right; b1 moved less than W1 by a factor of more than 1,000:",
+          float(b1_change) * 1000 < float(W1_change))
+
+
+@torch.no_grad()
+def check_first_letters(tv_distance, params, bn_stats, X, Y):
+    """Exercise C: the total variation distance between the model's first-letter
+    distribution (context ``...``) and the first letters of the names in ``X``, ``Y``."""
+    answer = _number("tv_distance", tv_distance)
+    start = torch.zeros((1, X.shape[1]), dtype=torch.long)
+    model = F.softmax(_activations(params, start, bn_stats)["logits"], dim=1)[0].double()
+    firsts = Y[(X == 0).all(1)]
+    data = torch.bincount(firsts, minlength=VOCAB_SIZE).double() / firsts.numel()
+    expected = 0.5 * float((model - data).abs().sum())
+    if abs(answer - expected) <= 1e-3 * expected:
+        print("tv_distance is right; below 0.05:", answer < 0.05)
+        return
+    said = f"tv_distance is {answer:.4f}, the check measures {expected:.4f}"
+    if abs(answer - 2 * expected) <= 2e-3 * expected:
+        said += ": yours is the whole sum of absolute differences; the distance is half of it"
+    else:
+        said += (" (the model's softmax for the context [0, 0, 0] with bn_stats, against the "
+                 "share of each letter among the training targets, Ytr, whose context in Xtr "
+                 "is [0, 0, 0])")
+    raise AssertionError(said)

@@ -195,3 +195,79 @@ def test_the_copy_that_plants_mistakes_is_manual_backward_without_one():
             assert any(not torch.allclose(planted[k], right[k]) for k in right), mistake
     for name in ninja.PARAM_NAMES:
         assert torch.equal(copy[name], right[name]), name
+
+
+# ---- lecture 08's practice problems -----------------------------------------------------------
+
+def trained_like(seed=5):
+    """Parameters that moved from their initial values (W1 a lot, b1 not at all), with
+    BatchNorm statistics calibrated on a random data set."""
+    params = {k: p.detach().clone() for k, p in ninja.init_params(n_hidden=20, seed=seed).items()}
+    g = torch.Generator().manual_seed(1)
+    params["W1"] += 0.3 * torch.randn(params["W1"].shape, generator=g)
+    X, Y = random_batch(500, seed=seed)
+    X[:50] = 0                                  # some contexts '...' for the first letters
+    return params, X, Y, ninja.calibrate_batchnorm(params, X)
+
+
+def folded(params, bn_stats):
+    mean, var = bn_stats
+    scale = params["bngain"] * (var + ninja.BN_EPS).rsqrt()
+    return params["W1"] * scale, (params["b1"] - mean) * scale + params["bnbias"]
+
+
+def test_check_folded_accepts_right_answers_however_written(capsys):
+    params, X, Y, bn_stats = trained_like()
+    W1f, b1f = folded(params, bn_stats)
+    ninja.check_folded(W1f, b1f, params, bn_stats, X, Y)
+    ninja.check_folded(W1f.double(), b1f.view(-1), params, bn_stats, X, Y)
+    assert "reproduces BatchNorm's output" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("mistake, message", [
+    ("no_bnbias", "W1_folded is right, b1_folded is not"),
+    ("unscaled", "each column of W1 is scaled"),
+    ("transposed", "shape (30, 20); got shape (20, 30)"),
+    ("list", "got a list"),
+])
+def test_check_folded_refuses_wrong_answers(mistake, message):
+    params, X, Y, bn_stats = trained_like()
+    W1f, b1f = folded(params, bn_stats)
+    if mistake == "no_bnbias":
+        b1f = b1f - params["bnbias"]
+    elif mistake == "unscaled":
+        W1f = params["W1"]
+    elif mistake == "transposed":
+        W1f = W1f.T
+    else:
+        W1f = W1f.tolist()
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        ninja.check_folded(W1f, b1f, params, bn_stats, X, Y)
+
+
+def test_check_changes():
+    params, *_ = trained_like(seed=7)
+    initial = ninja.init_params(n_hidden=20, seed=7)
+    dW1 = params["W1"] - initial["W1"]
+    db1 = params["b1"] - initial["b1"]
+    ninja.check_changes(db1.abs().max().item(), dW1.abs().max(), params, seed=7)
+    for W1_change, message in ((dW1.abs().mean(), "mean absolute change"),
+                               (0.0, "the trained ones"),
+                               (dW1.norm(), "the largest absolute change is")):
+        with pytest.raises(AssertionError, match=re.escape(message)):
+            ninja.check_changes(0.0, W1_change, params, seed=7)
+    with pytest.raises(AssertionError, match="one number"):
+        ninja.check_changes(db1, dW1.abs().max(), params, seed=7)
+
+
+def test_check_first_letters():
+    params, X, Y, bn_stats = trained_like()
+    model = torch.softmax(ninja.forward(params, X[:1] * 0, Y[:1], bn_stats)[1]["logits"], 1)[0]
+    firsts = Y[(X == 0).all(1)]
+    data = torch.bincount(firsts, minlength=27).float() / firsts.numel()
+    tv = 0.5 * (model - data).abs().sum()
+    ninja.check_first_letters(tv, params, bn_stats, X, Y)
+    with pytest.raises(AssertionError, match="half of it"):
+        ninja.check_first_letters(2 * tv.item(), params, bn_stats, X, Y)
+    with pytest.raises(AssertionError, match="the check measures"):
+        ninja.check_first_letters(0.9 * tv.item(), params, bn_stats, X, Y)
