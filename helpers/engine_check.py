@@ -807,10 +807,35 @@ def check_backward(Value):
                     f"backward: after root.backward() the gradient of {names[i]} differs on\n"
                     f"    {listing}\n  expected {_fmt(grads[i])} (float64 PyTorch), got "
                     f"{_fmt(nodes[i].grad)}" + _order_diagnosis(nodes, names, calls))
+        _check_keeps_gradients(Value, fn, _random_graph(rng, ops, GRAPHS, True, share=True))
         return f"backward: right on {GRAPHS} random graphs (values used twice included; vs " \
                "float64 PyTorch)"
 
     _report("backward", getattr(fn, "__name__", ""), test)
+
+
+def _check_keeps_gradients(Value, fn, steps):
+    """backward() adds to the gradients the inputs already hold: resetting them is the
+    caller's job (lecture 03, section 4), so a backward that zeroes them is refused."""
+    nodes = _build(Value, steps)
+    _, grads = _torch_graph(steps)
+    held = {i: 0.25 * (i + 1) for i, s in enumerate(steps) if s[0] == "leaf"}
+    for i, g in held.items():
+        nodes[i].grad = g
+    _run("backward()", fn, nodes[-1])
+    wrong = [i for i in held if not _close(nodes[i].grad, held[i] + grads[i])]
+    if wrong:
+        names, listing = _listing(steps)
+        i = wrong[0]
+        reset = all(_close(nodes[j].grad, grads[j]) for j in held)
+        raise AssertionError(
+            f"backward: with {names[i]}.grad = {_fmt(held[i])} before root.backward() on\n"
+            f"    {listing}\n  expected {names[i]}.grad = {_fmt(held[i])} + "
+            f"{_fmt(grads[i])} afterwards (a backward pass adds to the gradients), got "
+            f"{_fmt(nodes[i].grad)}"
+            + (f". {LIKELY} backward() sets the gradients to zero first: leave that to the "
+               "caller (it resets them before each pass), set only the root's grad to 1"
+               if reset else ""))
 
 
 def _record_calls(nodes):

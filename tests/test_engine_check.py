@@ -735,6 +735,17 @@ Value.backward = backward
     (BACKWARD.replace("        node._backward()", "        if node is not self:\n"
                                                    "            node._backward()"),
      ["never called"], ["seeded"]),
+    # resets the gradients itself (the caller's job): refused on a graph whose leaves hold
+    # gradients already, whether it zeroes every node or only the inputs
+    (BACKWARD.replace("    self.grad = 1.0\n",
+                      "    for node in topological_order(self):\n        node.grad = 0.0\n"
+                      "    self.grad = 1.0\n"),
+     ["sets the gradients to zero first", "a.grad = 0.25"], ["seeded", "inputs first"]),
+    (BACKWARD.replace("    self.grad = 1.0\n",
+                      "    for node in topological_order(self):\n"
+                      "        if not node._prev:\n            node.grad = 0\n"
+                      "    self.grad = 1.0\n"),
+     ["sets the gradients to zero first"], ["seeded"]),
 ])
 def test_backward_mistakes(source, must, must_not):
     refused(check_backward, learner(source)["Value"], must=must, must_not=must_not)
