@@ -13,6 +13,14 @@ for it: nothing that differs between runs and nothing nbval compares (it skips w
 views; see lectures/nbval_sanitize.cfg). In a terminal it is tqdm's text bar on stderr,
 erased at the end. The object returned is the tqdm bar itself, so ``set_postfix`` and
 the rest of tqdm's interface work on it.
+
+In a notebook the bar is redrawn at most about 100 times (every 1% of the steps, and at
+most twice a second), however long the loop runs. Every redraw is a few messages from
+the kernel, and nbval, as CI runs it, reads them only after the cell has finished: past a
+few thousand waiting messages the kernel drops the rest, among them the one that says
+the cell is done, and nbval fails the cell with "Timeout of 5 seconds exceeded waiting
+for output" (lecture 08's 200,000 steps, refreshed every 0.1 s as tqdm does by default,
+came close enough to fail now and then).
 """
 
 import sys
@@ -130,4 +138,14 @@ def progress(iterable, desc=None, total=None, unit="it", disable=False):
     if not _in_kernel():
         return std.tqdm(iterable, **options)
     bar_class = _widget_bar_class() or _DisplayTextBar
-    return bar_class(iterable, **options)
+    return bar_class(iterable, **options, **_few_redraws(iterable, total))
+
+
+def _few_redraws(iterable, total):
+    """tqdm options that redraw a notebook bar about 100 times at most (module docstring)."""
+    if total is None and hasattr(iterable, "__len__"):
+        total = len(iterable)
+    # an explicit miniters turns off tqdm's own adjustment; an infinite maxinterval stops
+    # its monitor thread from going back to a redraw on every step after a slow stretch
+    return {"miniters": max(1, -(-(total or 0) // 100)), "mininterval": 0.5,
+            "maxinterval": float("inf")}

@@ -146,3 +146,26 @@ def test_stored_notebook_holds_no_bar_and_passes_nbval(tmp_path, prefix):
          "--nbval-current-env", str(path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_notebook_bar_redraws_about_100_times_however_long_the_loop():
+    # A clock that jumps a second at every reading: by tqdm's default (a redraw whenever
+    # 0.1 s have passed) every one of the 20,000 steps would be redrawn, tens of thousands
+    # of kernel messages, more than nbval's reading after the cell can take (see the module).
+    pytest.importorskip("ipywidgets")
+    code = (
+        "import itertools\n"
+        "import tqdm.std\n"
+        "from helpers.progress import progress\n"
+        "clock = itertools.count(0.0, 1.0)\n"
+        "tqdm.std.time = lambda: next(clock)\n"
+        "for step in progress(range(20_000), desc='training'):\n"
+        "    pass\n"
+    )
+    messages = kernel_messages(code)
+    values = [m["content"]["data"]["state"]["value"] for m in messages
+              if m["msg_type"] == "comm_msg"
+              and isinstance(m["content"]["data"].get("state", {}).get("value"), int | float)]
+    assert 50 <= len(values) <= 105, len(values)
+    assert values[-1] == 20_000
+    assert len(messages) < 500
