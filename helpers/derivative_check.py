@@ -38,8 +38,10 @@ def _close(x, y, rel):
 def _numbers(name, got, n, where):
     """``got`` as a list of n floats, or an AssertionError that says what it is instead."""
     try:
+        if isinstance(got, dict | str):
+            raise TypeError  # iterating would give its keys or characters
         values = [float(v) for v in got]
-    except TypeError:
+    except (TypeError, ValueError):
         raise AssertionError(f"{name}{where} returned {type(got).__name__} {got!r:.60}; "
                              f"return a list of {n} numbers") from None
     if len(values) != n:
@@ -124,6 +126,7 @@ def check_difference_quotients(forward_grad, central_grad, h=1e-3):
         where = f" on a quadratic of {n} inputs at {tuple(round(v, 4) for v in point)}, h = {h}"
         exact = [slope(point, i) for i in range(n)]
         forward_want = [s + k[i] * h for i, s in enumerate(exact)]  # (h/2)·f'' = (h/2)·2k
+        backward = [s - k[i] * h for i, s in enumerate(exact)]  # (f(x) - f(x - h)) / h
         for name, fun, want, other in [
                 ("forward_grad", forward_grad, forward_want, exact),
                 ("central_grad", central_grad, exact, forward_want)]:
@@ -139,6 +142,10 @@ def check_difference_quotients(forward_grad, central_grad, h=1e-3):
                 message += (". Likely mistake: this is the "
                             + ("central" if name == "forward_grad" else "forward")
                             + " difference")
+            elif name == "forward_grad" and all(
+                    _close(g, b, 1e-7) for g, b in zip(got, backward, strict=True)):
+                message += (". Likely mistake: this is the backward difference, "
+                            "(f(x) - f(x - h)) / h; step forward, to x + h")
             elif name == "central_grad" and all(
                     _close(g, 2 * e, 1e-7) for g, e in zip(got, exact, strict=True)):
                 message += ". Likely mistake: twice the slope; divide by 2h, the whole width"

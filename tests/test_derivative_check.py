@@ -59,6 +59,9 @@ def test_right_gradients_pass(answer, capsys):
      "∂f/∂b differs", "Likely"),
     (lambda a, b, c: gradient_plain(a, b, c)[:2], "returned 2 numbers", None),
     (lambda a, b, c: 1.0, "return a list of 3 numbers", None),
+    (lambda a, b, c: {"a": 1.0, "b": 2.0, "c": 3.0}, "returned dict", None),
+    (lambda a, b, c: ["-3a² - 0.5/√a", "3cos(3b) + 2.5b^1.5", "1/c²"],
+     "return a list of 3 numbers", None),
 ])
 def test_wrong_gradients_are_refused_with_a_fitting_message(wrong, expected, not_expected):
     with pytest.raises(AssertionError) as err:
@@ -101,6 +104,18 @@ def test_all_inputs_nudged_at_once_is_named():
         return [(fn(*moved) - fn(*point)) / h] * len(point)
     with pytest.raises(AssertionError, match="every input nudged at once"):
         check_difference_quotients(forward_all, central_plain)
+
+
+def test_backward_difference_is_named():
+    def backward(fn, point, h):
+        out = []
+        for i in range(len(point)):
+            down = list(point)
+            down[i] -= h
+            out.append((fn(*point) - fn(*down)) / h)
+        return out
+    with pytest.raises(AssertionError, match="this is the backward difference"):
+        check_difference_quotients(backward, central_plain)
 
 
 def test_some_other_error_gets_no_diagnosis():

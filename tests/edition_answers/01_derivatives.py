@@ -56,6 +56,26 @@ def central_grad(fn, point, h):
     return out
 '''
 
+QUOTIENTS_BACKWARD = '''\
+def forward_grad(fn, point, h):
+    out = []
+    for i in range(len(point)):
+        down = list(point)
+        down[i] -= h
+        out.append((fn(*point) - fn(*down)) / h)
+    return out
+
+
+def central_grad(fn, point, h):
+    out = []
+    for i in range(len(point)):
+        up, down = list(point), list(point)
+        up[i] += h
+        down[i] -= h
+        out.append((fn(*up) - fn(*down)) / (2 * h))
+    return out
+'''
+
 QUOTIENTS_ALL_AT_ONCE = '''\
 def forward_grad(fn, point, h):
     moved = [v + h for v in point]
@@ -101,6 +121,7 @@ ANSWERS = {
         "mistakes": [
             (QUOTIENTS_BY_H, "divide by 2h", []),
             (QUOTIENTS_ALL_AT_ONCE, "every input nudged at once", []),
+            (QUOTIENTS_BACKWARD, "this is the backward difference", []),
         ],
     },
 }
