@@ -7,7 +7,7 @@ raises ``AssertionError`` saying what differs, naming the likely mistake only wh
 learner's result matches that mistake on every input tried.
 
 Lecture 04: ``check_neuron``, ``check_layer``, ``check_mlp``, ``check_squared_error``,
-``check_gradient_step``, ``check_train``, ``check_reached``. Lecture 05:
+``check_gradient_step``, ``check_train``, ``check_same_path``, ``check_reached``. Lecture 05:
 ``check_max_margin_loss``, ``check_accuracy``, ``check_function`` (a
 ``torch.autograd.Function`` against a torch reference).
 """
@@ -21,8 +21,8 @@ from helpers.engine import Value
 from helpers.nn import TanhMLP, squared_error
 
 __all__ = ["check_neuron", "check_layer", "check_mlp", "check_squared_error",
-           "check_gradient_step", "check_train", "check_reached", "check_max_margin_loss",
-           "check_accuracy", "check_function"]
+           "check_gradient_step", "check_train", "check_same_path", "check_reached",
+           "check_max_margin_loss", "check_accuracy", "check_function"]
 
 
 # --- shared pieces ------------------------------------------------------------------------
@@ -571,6 +571,62 @@ def check_train(train):
                                      f"{[round(v, 4) for v in expected]}")
     print("train: correct (the losses before each step and the trained parameters, on fresh "
           "networks)")
+
+
+def check_same_path(sum_losses, mean_losses, fresh_model, loss_fn, train, n_examples,
+                    steps=50, lr=0.1):
+    """Exercise 1 of lecture 04: ``sum_losses`` are the losses of ``train(fresh_model(),
+    loss_fn, steps, lr)``; ``mean_losses`` those of the mean loss (``loss_fn`` divided by
+    ``n_examples``) trained with the learning rate that follows the same path, so each is
+    the matching sum loss divided by ``n_examples``. Recomputes the sum run with the
+    learner's ``train``."""
+    lists = {}
+    for name, value in [("sum_losses", sum_losses), ("mean_losses", mean_losses)]:
+        got = _as_list(value, name)
+        if any(isinstance(v, Value) for v in got):
+            raise AssertionError(f"{name} holds Values; keep the floats train returns")
+        if len(got) != steps:
+            raise AssertionError(f"{name} has {len(got)} losses; train for {steps} steps, one "
+                                 "loss per step")
+        lists[name] = got
+    sums, means = lists["sum_losses"], lists["mean_losses"]
+    state = random.getstate()
+    try:
+        reference = train(fresh_model(), loss_fn, steps=steps, lr=lr)
+    finally:
+        random.setstate(state)
+    if not _all_close(sums, reference):
+        raise AssertionError(f"sum_losses differs from train(fresh_model(), <the summed loss>, "
+                             f"steps={steps}, lr={lr}): it starts at {sums[0]:.6g}, expected "
+                             f"{reference[0]:.6g}")
+    same = [s / n_examples for s in reference]
+    if _all_close(means, same):
+        print(f"sum_losses, mean_losses: correct ({n_examples} × the mean loss equals the summed "
+              f"loss at each of the {steps} steps: the same path)")
+        return
+    if _all_close(means, reference):
+        raise AssertionError("mean_losses equals sum_losses: the mean loss divides the sum by "
+                             f"the number of examples, {n_examples}")
+    if not _close(means[0], same[0]):
+        raise AssertionError(f"mean_losses starts at {means[0]:.6g}; the mean loss of "
+                             f"fresh_model() is {same[0]:.6g} (the summed loss / {n_examples}): "
+                             "start from fresh_model() and divide the sum by the number of "
+                             "examples")
+    k = next(i for i, (m, w) in enumerate(zip(means, same, strict=True)) if not _close(m, w))
+    state = random.getstate()
+    try:
+        slow = train(fresh_model(), lambda model: loss_fn(model) / n_examples, steps=steps,
+                     lr=lr)
+    finally:
+        random.setstate(state)
+    if _all_close(means, slow):
+        raise AssertionError(f"mean_losses is the mean loss trained with lr = {lr}, the slower "
+                             "run: find the learning rate that makes its steps as long as the "
+                             "summed loss's steps with lr = " + f"{lr}")
+    raise AssertionError(f"mean_losses starts at the right loss but leaves the summed run's path "
+                         f"at step {k} ({n_examples} × {means[k]:.6g} instead of "
+                         f"{reference[k]:.6g}): the learning rate of the mean run is not the one "
+                         "that gives the same steps")
 
 
 def check_reached(reached, ChoiceMLP, loss_fn, train, seeds=range(6), steps=50, lr=0.1,

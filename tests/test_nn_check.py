@@ -378,6 +378,43 @@ def test_reached_is_recounted_with_the_learners_network(capsys):
           says="a dict with the keys")
 
 
+def test_the_same_path_is_recomputed_and_wrong_learning_rates_are_named(capsys):
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+
+    def fresh_model():
+        model = finished.TanhMLP(3, [4, 1])
+        rng = random.Random(3)
+        for p in model.parameters():
+            p.data = rng.uniform(-1, 1)
+        return model
+
+    def summed(model):
+        return finished.squared_error([model(x) for x in xs], ys)
+
+    def mean(model):                     # written another way: a sum of quarters
+        return sum(((model(x) - y) ** 2 * 0.25 for x, y in zip(xs, ys)), Value(0.0))
+
+    def run(loss_fn, lr, steps=8):
+        return finished.train(fresh_model(), loss_fn, steps, lr)
+
+    def check(sums, means):
+        nn_check.check_same_path(sums, means, fresh_model, summed, finished.train,
+                                 n_examples=4, steps=8)
+
+    sums = run(summed, 0.1)
+    check(sums, run(mean, 0.4))
+    assert capsys.readouterr().out.startswith("sum_losses, mean_losses: correct")
+    fails(check, sums, run(mean, 0.1), says="trained with lr = 0.1, the slower run")
+    fails(check, sums, run(mean, 0.2), says="leaves the summed run's path at step 1",
+          not_says=["slower"])
+    fails(check, sums, sums, says="mean_losses equals sum_losses")
+    fails(check, sums, [], says="mean_losses has 0 losses")
+    fails(check, run(summed, 0.2), run(mean, 0.8), says="sum_losses differs")
+    fails(check, sums, [v / 4 for v in run(summed, 0.1, steps=9)[1:]],
+          says="mean_losses starts at")
+
+
 # --- lecture 05 -----------------------------------------------------------------------------------
 
 

@@ -265,7 +265,19 @@ ANSWERS = {
             "sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=0.1 * len(xs))\n",
         ],
-        "mistakes": [],
+        "mistakes": [
+            ("sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_losses = train(fresh_model(), lambda m: dataset_loss(m) / 4, steps=50, "
+             "lr=0.1)\n",
+             "trained with lr = 0.1, the slower run", ["leaves"]),
+            ("sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_losses = train(fresh_model(), lambda m: dataset_loss(m) / 4, steps=50, "
+             "lr=1.6)\n",
+             "leaves the summed run's path", ["slower"]),
+            ("sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.4)\n",
+             "mean_losses starts at", []),
+        ],
     },
     "ChoiceMLP": {
         "alternatives": [CHOICE],
