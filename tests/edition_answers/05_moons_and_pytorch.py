@@ -99,7 +99,11 @@ ANSWERS = {
             "small_accuracy = loss_and_accuracy(small)[1]\n"
             "print(len(small.parameters()), small_accuracy)\n",
         ],
-        "mistakes": [],
+        "mistakes": [
+            ("random.seed(1)\nsmall = MLP(2, [8, 1])\ntrain(small)\n"
+             "small_accuracy = 100 * loss_and_accuracy(small)[1]\n",
+             "fraction of points classified right", []),
+        ],
     },
     "squares": {
         "alternatives": [
@@ -108,7 +112,12 @@ ANSWERS = {
             "    squares[alpha] = sum(p.data * p.data for p in net.parameters())\n"
             "print(squares)\n",
         ],
-        "mistakes": [],
+        "mistakes": [
+            ("squares = {}\nfor alpha in (0.0, 0.01):\n    random.seed(1)\n"
+             "    net = MLP(2, [8, 8, 1])\n    train(net, alpha=alpha)\n"
+             "    squares[0.01 - alpha] = sum(p.data ** 2 for p in net.parameters())\n",
+             "should be the smaller", []),
+        ],
     },
     "ReLU": {
         "alternatives": [RELU_WHERE],
