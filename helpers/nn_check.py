@@ -590,11 +590,8 @@ def check_same_path(sum_losses, mean_losses, fresh_model, loss_fn, train, n_exam
                                  "loss per step")
         lists[name] = got
     sums, means = lists["sum_losses"], lists["mean_losses"]
-    state = random.getstate()
-    try:
+    with _fresh_random():
         reference = train(fresh_model(), loss_fn, steps=steps, lr=lr)
-    finally:
-        random.setstate(state)
     if not _all_close(sums, reference):
         raise AssertionError(f"sum_losses differs from train(fresh_model(), <the summed loss>, "
                              f"steps={steps}, lr={lr}): it starts at {sums[0]:.6g}, expected "
@@ -613,16 +610,13 @@ def check_same_path(sum_losses, mean_losses, fresh_model, loss_fn, train, n_exam
                              "start from fresh_model() and divide the sum by the number of "
                              "examples")
     k = next(i for i, (m, w) in enumerate(zip(means, same, strict=True)) if not _close(m, w))
-    state = random.getstate()
-    try:
+    with _fresh_random():
         slow = train(fresh_model(), lambda model: loss_fn(model) / n_examples, steps=steps,
                      lr=lr)
-    finally:
-        random.setstate(state)
     if _all_close(means, slow):
         raise AssertionError(f"mean_losses is the mean loss trained with lr = {lr}, the slower "
                              "run: find the learning rate that makes its steps as long as the "
-                             "summed loss's steps with lr = " + f"{lr}")
+                             f"summed loss's steps with lr = {lr}")
     raise AssertionError(f"mean_losses starts at the right loss but leaves the summed run's path "
                          f"at step {k} ({n_examples} × {means[k]:.6g} instead of "
                          f"{reference[k]:.6g}): the learning rate of the mean run is not the one "
@@ -641,9 +635,8 @@ def check_reached(reached, ChoiceMLP, loss_fn, train, seeds=range(6), steps=50, 
                              f"{reached!r:.80}")
     _check_choice_mlp(ChoiceMLP)
     seeds = list(seeds)
-    state = random.getstate()
-    try:
-        counts = {}
+    counts = {}
+    with _fresh_random():                # the seeds below move the global state; restore it
         for hidden in ("tanh", "relu"):
             counts[hidden] = 0
             for seed in seeds:
@@ -652,8 +645,6 @@ def check_reached(reached, ChoiceMLP, loss_fn, train, seeds=range(6), steps=50, 
                               hidden)
                 final = train(model, loss_fn, steps=steps, lr=lr)[-1]
                 counts[hidden] += final < below
-    finally:
-        random.setstate(state)
     for hidden, count in counts.items():
         if reached[hidden] != count:
             raise AssertionError(
