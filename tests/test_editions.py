@@ -7,6 +7,7 @@ mistake. The editions with answers in tests/edition_answers/ (see its __init__) 
 filled with the lecture's answers, with other correct answers, and with each planted mistake.
 """
 
+import ast
 import importlib.util
 import re
 import sys
@@ -378,27 +379,42 @@ def test_check_names_an_edition_that_is_out_of_date(tmp_path, monkeypatch, capsy
     assert lecture.name in out and LECTURES[1].name in out   # changed, and missing
 
 
+GENERATED = {"fallback", editions.HINTS_TAG, editions.WORKED_TAG}
+
+
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda p: p.name)
 def test_edition_is_the_lecture_without_its_answers(lecture):
     original, edition = read(lecture), read(editions.edition_path(lecture))
     fallbacks = [i for i, c in enumerate(edition.cells) if "fallback" in tags(c)]
-    for i in fallbacks:   # right after a TODO cell, or after the check right after it
-        assert "todo" in tags(edition.cells[i - 1]) or (
-            "todo" in tags(edition.cells[i - 2])
-            and edition.cells[i - 1].source.startswith("if filled_in("))
+    for i in fallbacks:   # right after a TODO cell (and its hints), or after its check
+        before = [c for c in edition.cells[:i] if editions.HINTS_TAG not in tags(c)]
+        assert "todo" in tags(before[-1]) or (
+            "todo" in tags(before[-2]) and before[-1].source.startswith("if filled_in("))
         assert edition.cells[i].source.startswith("# Generated for the exercise edition")
-    edition.cells = [c for i, c in enumerate(edition.cells) if i not in fallbacks]
-    assert len(edition.cells) == len(original.cells)
+    for i, cell in enumerate(edition.cells):
+        if editions.HINTS_TAG in tags(cell):
+            assert "todo" in tags(edition.cells[i - 1]) and cell.cell_type == "markdown"
+        if editions.WORKED_TAG in tags(cell):
+            assert editions.ANSWER_TAG in tags(edition.cells[i + 1])
+    edition.cells = [c for c in edition.cells if not GENERATED & set(tags(c))]
+    assert sorted(c.id for c in edition.cells) == sorted(c.id for c in original.cells)
+    # only the cells tagged `answer` move; the rest keep the lecture's order
+    order = [c.id for c in original.cells if editions.ANSWER_TAG not in tags(c)]
+    assert [c.id for c in edition.cells if editions.ANSWER_TAG not in tags(c)] == order
+    by_id = {c.id: c for c in edition.cells}
     title = edition.cells[0].source
     assert "exercise edition" in title and f"lectures/{lecture.name}" in title
     assert "scripts/editions.py" in title and "do not edit" in title
     assert editions.notebooks.colab_url(f"exercises/{lecture.name}") in title
     assert editions.notebooks.colab_url(f"lectures/{lecture.name}") not in title
     todo = 0
-    for before, after in zip(original.cells[1:], edition.cells[1:], strict=True):
+    for before in original.cells[1:]:
+        after = by_id[before.id]
         assert after.cell_type == before.cell_type
+        source = before.metadata.get(editions.EDITION_SOURCE_KEY, before.source)
+        assert editions.EDITION_SOURCE_KEY not in after.metadata
         if after.cell_type == "markdown":
-            assert after.source == before.source
+            assert after.source == source
             continue
         assert after.outputs == [] and after.execution_count is None
         if "solution" in tags(before):
@@ -406,6 +422,7 @@ def test_edition_is_the_lecture_without_its_answers(lecture):
             assert "todo" in tags(after) and "solution" not in tags(after)
             assert after.source.startswith("# TODO: ")
             assert not after.metadata.get("jupyter", {}).get("source_hidden")
+            assert editions.HINTS_KEY not in after.metadata
             continue
         restored = re.sub(r"  # noqa: (E501|F401 \(for your answers\))$", "", after.source,
                           flags=re.M)
@@ -416,8 +433,55 @@ def test_edition_is_the_lecture_without_its_answers(lecture):
         if editions.notebooks.is_setup_cell(before):
             line = editions.FALLBACK_IMPORT_LINE if fallbacks else editions.IMPORT_LINE
             restored = restored.removesuffix("\n" + line)
-        assert restored == before.source
+        assert restored == source
     assert todo == sum("solution" in tags(c) for c in original.cells) > 0
+
+
+def _code_lines(source):
+    """The lines of a cell's code, comments dropped and whitespace removed, that are long
+    enough to give an answer away (12+ characters)."""
+    lines = set()
+    for line in source.splitlines():
+        line = re.sub(r"\s+", "", re.sub(r"#.*$", "", line))
+        if len(line) >= 12:
+            lines.add(line)
+    return lines
+
+
+@pytest.mark.parametrize("lecture", LECTURES, ids=lambda p: p.name)
+def test_edition_asks_before_it_tells(lecture):
+    """No line of a blank's answer appears in a cell the learner reads before its check
+    (hints included), unless an earlier blank's answer already had it; every blank has a
+    ladder of at least two collapsed hints."""
+    original, edition = read(lecture), read(editions.edition_path(lecture))
+    solutions = [c for c in original.cells if "solution" in tags(c)]
+    todos = [i for i, c in enumerate(edition.cells) if "todo" in tags(c)]
+    assert len(solutions) == len(todos)
+    written, told = set(), []
+    for solution, at in zip(solutions, todos, strict=True):
+        todo = edition.cells[at]
+        hints = edition.cells[at + 1]
+        summaries = re.findall(r"<details><summary>Hint (\d+) · ", hints.source)
+        if len(summaries) < 2 or editions.HINTS_TAG not in tags(hints):
+            told.append(f"cell {todo.id}: fewer than two hints")
+        answers = re.findall(r"^(\w+) = None$", todo.source, flags=re.M) or [
+            n.name for n in ast.parse(todo.source).body if hasattr(n, "name")]
+        check = editions.check_index(edition.cells, at, answers)
+        end = at + 2 if check is None else check
+        may_show = {re.sub(r"\s+", "", line) for line in solution.metadata.get("may_show", [])}
+        answer = _code_lines(solution.source) - _code_lines(todo.source) - written - may_show
+        for cell in edition.cells[:end]:
+            if cell is todo:
+                continue
+            text = re.sub(r"\s+", "", cell.source)
+            for line in answer:
+                if line in text:
+                    told.append(f"cell {cell.id} gives `{line}` before the check of {todo.id}")
+        written |= _code_lines(solution.source)
+    assert told == [], "\n".join(told) + (
+        "\nIn the lecture, tag the cell that gives the answer `answer` (it moves after the "
+        "check), or write the hints; a line that only applies a rule taught earlier may be "
+        "listed in the solution cell's metadata \"may_show\".")
 
 
 @pytest.mark.parametrize("lecture", LECTURES, ids=lambda p: p.name)
