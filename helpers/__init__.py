@@ -11,6 +11,7 @@ Each module does one job, so a notebook can show the idea and not the plumbing:
 - ``helpers.ninja``: the BatchNorm MLP of lectures 06-08 and its hand-written backward pass.
 - ``helpers.progress``: a progress bar for long loops that leaves no output behind.
 - ``helpers.widgets``: the interactive figures (a slider over precomputed frames).
+- ``helpers.feedback``: a refused answer shows the check's diagnosis first (installed below).
 
 For the exercise editions (``exercises/``), where the learner writes each piece:
 
@@ -20,4 +21,8 @@ For the exercise editions (``exercises/``), where the learner writes each piece:
   lectures 01, 02-03 and 04-05 (every right answer passes; a wrong one is told what differs).
 """
 
+from helpers import feedback as _feedback
+
 __version__ = "0.1.0"
+
+_feedback.install()   # inside IPython: a check's diagnosis first, no frames of helpers' code

@@ -1,0 +1,120 @@
+"""How a refused answer reads in a notebook: the check's diagnosis first, no helpers' frames.
+
+``import helpers`` inside IPython (JupyterLab, Colab, VS Code) calls :func:`install`, which
+registers one exception handler with IPython:
+
+- a check that refuses an answer (an ``AssertionError``, raised by a helper or by an
+  ``assert`` in a notebook's check cell) shows its message first, then only the line of the
+  cell that ran it;
+- an exception raised in the learner's own code while a check ran it shows what the check
+  was doing, then the learner's frames (and none of the check's);
+- any other exception raised inside ``helpers`` (bad input, for instance) shows its message
+  and the line of the cell that called it.
+
+Everything else keeps IPython's usual traceback. :func:`render` builds the lines and is what
+the tests call.
+"""
+
+import inspect
+import re
+import reprlib
+import traceback
+from pathlib import Path
+
+HELPERS = str(Path(__file__).resolve().parent)
+# ipykernel compiles each cell to a file of its own; plain IPython names it <ipython-input-…>.
+CELL_FILE = re.compile(r"(^<ipython-input-)|([\\/]ipykernel_\d+[\\/]\d+\.py$)")
+_short = reprlib.Repr()   # Python 3.11 takes no keyword arguments here
+_short.maxstring = _short.maxother = 40
+RED, BOLD, RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
+
+
+def _kind(filename, cells=()):
+    if filename in cells or CELL_FILE.search(filename):
+        return "cell"
+    if filename.startswith(HELPERS):
+        return "helpers"
+    return "other"
+
+
+def _where(frame):
+    where = "your cell" if frame.name == "<module>" else f"`{frame.name}`"
+    return f"  line {frame.lineno} of {where}: {(frame.line or '').strip()}"
+
+
+def _called_with(frame):
+    """`` on your `name`(x=1.0)`` for the learner's function that ``frame`` runs."""
+    if frame.f_code.co_name == "<module>":
+        return ""
+    args = inspect.getargvalues(frame)
+    names = args.args + [a for a in (args.varargs, args.keywords) if a]
+    shown = ", ".join(f"{name}={_short.repr(args.locals.get(name))}" for name in names)
+    return f" on your `{frame.f_code.co_name}({shown})`"
+
+
+def render(etype, value, tb, cells=()):
+    """The lines to show for an exception, or None for IPython's usual traceback.
+
+    ``cells``: file names that hold notebook cells (besides those :data:`CELL_FILE` knows)."""
+    frames = traceback.extract_tb(tb)
+    kinds = [_kind(f.filename, cells) for f in frames]
+    if "helpers" not in kinds and not issubclass(etype, AssertionError):
+        return None
+    if "helpers" in kinds:
+        first = kinds.index("helpers")
+        callers = [f for f, k in zip(frames[:first], kinds[:first], strict=True) if k == "cell"]
+        inner = [(f, k) for f, k in zip(frames[first:], kinds[first:], strict=True) if k != "other"]
+        if inner and inner[-1][1] == "cell":   # the learner's code raised, under a check
+            ran = frames[first].name
+            theirs = next(i for i, k in enumerate(kinds) if i > first and k == "cell")
+            frame = [f for f, _ in traceback.walk_tb(tb)][theirs]
+            lines = [f"{RED}{BOLD}Your code raised {etype.__name__}: {value}{RESET}",
+                     f"while `{ran}` was checking it{_called_with(frame)}. Where, in your code:"]
+            lines += [_where(f) for f, k in inner if k == "cell"]
+            return lines + ([f"(the check ran from {_where(callers[0])[2:]})"] if callers else [])
+    else:
+        callers = [f for f, k in zip(frames, kinds, strict=True) if k == "cell"]
+    message = str(value) if issubclass(etype, AssertionError) else f"{etype.__name__}: {value}"
+    if not message and callers:   # a bare `assert`: the failing line is the message
+        message = f"this check failed: {(callers[-1].line or '').strip()}"
+        callers = callers[:-1]
+    message = message or "this check failed"
+    lines = [f"{RED}{BOLD}{line}{RESET}" if i == 0 else line
+             for i, line in enumerate(message.splitlines() or [message])]
+    cause = value.__cause__
+    if cause is not None:   # a check that wrapped the learner's exception: show where it was
+        theirs = [f for f in traceback.extract_tb(cause.__traceback__)
+                  if _kind(f.filename, cells) == "cell"]
+        if theirs:
+            lines += [f"{type(cause).__name__} raised here, in your code:"]
+            lines += [_where(f) for f in theirs]
+    if callers:
+        lines.append(f"(checked by {_where(callers[0])[2:]})")
+    return lines
+
+
+def _handler(shell, etype, value, tb, tb_offset=None):
+    """IPython's custom exception handler: :func:`render`'s lines, else the usual traceback."""
+    try:
+        cells = getattr(shell.compile, "_filename_map", {})
+        lines = render(etype, value, tb, cells)
+    except Exception:  # noqa: BLE001 (never hide the learner's error behind ours)
+        lines = None
+    if lines is None:
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    else:
+        shell._showtraceback(etype, value, lines)
+    return None
+
+
+def install():
+    """Register the handler in the running IPython, if any; a no-op outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "set_custom_exc"):
+        return False
+    shell.set_custom_exc((Exception,), _handler)
+    return True

@@ -1,0 +1,94 @@
+"""helpers.feedback: what Jupyter shows when a check refuses an answer.
+
+Each test runs cells in a real kernel (nbclient) and reads the error output as JupyterLab
+receives it: the diagnosis comes first, no frame of helpers' code is shown, and at most the
+line of the learner's cell that ran the check.
+"""
+
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from helpers import feedback
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture(scope="module")
+def shown():
+    """The plain lines each cell's error output shows, one list per cell (None: no error)."""
+    cells = {
+        "derivative": ("from helpers.derivative_check import check_grad_f\n\n"
+                       "check_grad_f(lambda a, b, c: [1.0, 2.0, 3.0])"),
+        "engine": ("from helpers.micrograd import Value\n"
+                   "from helpers.engine_check import check_forward\n\n\n"
+                   "def add(self, other):\n"
+                   "    return Value(self.data * other.data, (self, other), '+')\n\n\n"
+                   "Value.__add__ = add\n"
+                   "check_forward(Value, 'add')"),
+        "nn": ("from helpers.engine import Value\n"
+               "from helpers.nn_check import check_squared_error\n"
+               "\n\ndef squared_error(predictions, targets):\n"
+               "    return sum((p - y) for p, y in zip(predictions, targets))\n\n\n"
+               "check_squared_error(squared_error)"),
+        "check": ("import torch\nfrom helpers.check import compare\n\n"
+                  "x = torch.randn(4, 3, requires_grad=True)\n(2 * x).sum().backward()\n"
+                  "result = compare('x', torch.ones(4, 3), x)\n"
+                  "assert result.ok, result.hint or result.line"),
+        "ninja": ("import torch\nfrom helpers.ninja import check_forward_backward\n\n"
+                  "X = torch.randint(0, 27, (64, 3))\nY = torch.randint(0, 27, (64,))\n"
+                  "check_forward_backward(lambda params, Xb, Yb: list(params.values()), X, Y)"),
+        "raises": ("from helpers.derivative_check import check_grad_f\n\n\n"
+                   "def grad_f(a, b, c):\n    return [1 / (a - a), 0.0, 0.0]\n\n\n"
+                   "check_grad_f(grad_f)"),
+        "bare": "x = 3\nassert x == 2",
+        "plain": "1 / 0",
+    }
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import helpers")] + [
+        nbformat.v4.new_code_cell(source) for source in cells.values()])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=120).execute()
+    result = {}
+    for name, cell in zip(cells, nb.cells[1:], strict=True):
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        result[name] = ANSI.sub("", "\n".join(errors[0].traceback)).split("\n") if errors \
+            else None
+    return result
+
+
+@pytest.mark.parametrize("name, first", [
+    ("derivative", "∂f/∂a differs at (a, b, c) = (2, 3, 4)"),
+    ("engine", "add"),
+    ("nn", "squared_error"),
+    ("check", "off by a constant factor 0.5"),
+    ("ninja", "forward_backward returned"),
+])
+def test_a_refused_answer_shows_the_diagnosis_first_and_no_helpers_frames(shown, name, first):
+    lines = shown[name]
+    assert lines is not None, f"the {name} check accepted a wrong answer"
+    assert lines[0].startswith(first), lines
+    assert not any("helpers/" in line or "Traceback" in line or "File " in line
+                   for line in lines), lines
+    assert len([line for line in lines if line.startswith("(checked by line")]) <= 1, lines
+    assert lines[-1].startswith("(checked by line"), lines
+
+
+def test_the_learners_own_exception_shows_their_frame_and_what_the_check_did(shown):
+    lines = shown["raises"]
+    assert lines[0] == "Your code raised ZeroDivisionError: float division by zero", lines
+    assert lines[1].startswith("while `check_grad_f` was checking it on your "
+                               "`grad_f(a=2.0, b=3.0, c=4.0)`"), lines
+    assert any("of `grad_f`: return [1 / (a - a), 0.0, 0.0]" in line for line in lines), lines
+    assert not any("helpers/" in line for line in lines), lines
+    assert lines[-1].startswith("(the check ran from line 8 of your cell: check_grad_f(grad_f))")
+
+
+def test_a_bare_assert_shows_its_line_and_other_errors_keep_ipythons_traceback(shown):
+    assert shown["bare"] == ["this check failed: assert x == 2"]
+    assert any("Traceback" in line for line in shown["plain"])
+    assert shown["plain"][-1].startswith("ZeroDivisionError")
+
+
+def test_outside_ipython_nothing_is_installed():
+    assert feedback.install() is False
