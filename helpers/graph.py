@@ -14,6 +14,7 @@ order depends only on what the graph contains.
 """
 
 import hashlib
+import re
 import struct
 
 import graphviz
@@ -22,6 +23,10 @@ __all__ = ["GraphvizMissingError", "GraphDrawing", "trace", "draw_dot"]
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 PNG_DPI = 192  # Graphviz draws at 96 dpi: the PNG has twice the pixels
+# Tight spacing, and at most 9.5 inches wide (912 px at 96 dpi, a JupyterLab or Colab
+# column): a wider graph is scaled down to fit. Graphviz's `size` only ever shrinks.
+COMPACT = {"ranksep": "0.15", "nodesep": "0.1", "size": "9.5,40"}
+FITS = 9.5 * 72 / 0.75   # "auto" draws left to right while that shrinks labels to 75% at most
 
 INSTALL_HINT = (
     "Graphviz's `dot` program was not found, so the graph cannot be drawn as a picture;\n"
@@ -184,17 +189,55 @@ class GraphDrawing:
         return self.text
 
 
-def draw_dot(root, rankdir="LR"):
+def draw_dot(root, rankdir="auto"):
     """Draw the graph that ends at ``root``: one box per value, an oval per operation.
 
     Each box shows the value's label, data and grad. ``rankdir`` is Graphviz's
-    direction: "LR" (left to right, the default), "RL", "TB" or "BT".
+    direction: "LR" (left to right), "RL", "TB" or "BT"; "auto" (the default) is "LR"
+    when that fits a notebook's column with readable labels, else "TB" (top to bottom).
     """
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}; got {rankdir!r}")
+    if rankdir not in RANKDIRS + ("auto",):
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)} or 'auto'; "
+                         f"got {rankdir!r}")
     nodes, edges = trace(root)
+    if rankdir == "auto":
+        rankdir = "LR" if _natural_width(_digraph(nodes, edges, "LR")) <= FITS else "TB"
+    return GraphDrawing(_digraph(nodes, edges, rankdir), _listing(nodes, edges))
+
+
+def _natural_width(dot):
+    """The drawing's width in points before ``size`` shrinks it (0 without ``dot``)."""
+    free = dot.copy()
+    free.graph_attr.pop("size", None)
+    try:
+        svg = free.pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound:
+        return 0.0
+    return float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1))
+
+
+def _digraph(nodes, edges, rankdir):
     name = {id(node): f"v{i}" for i, node in enumerate(nodes)}
-    dot = graphviz.Digraph("expression", graph_attr={"rankdir": rankdir})
+    dot = graphviz.Digraph("expression", graph_attr={"rankdir": rankdir, **COMPACT},
+                           node_attr={"fontsize": "11", "height": "0.3"},
+                           edge_attr={"arrowsize": "0.6"})
+    # A record's fields stack vertically: bare in LR, in braces in TB.
+    vertical = "{ %s }" if rankdir in ("TB", "BT") else "%s"
+    for node in nodes:
+        vid, label = name[id(node)], _label(node)
+        fields = [_escape(label)] if label else []
+        fields += [f"data {_fmt(node.data)}", f"grad {_fmt(node.grad)}"]
+        dot.node(vid, vertical % " | ".join(fields), shape="record")
+        if node._op:
+            dot.node(vid + "_op", _escape(str(node._op)), margin="0.02")
+            dot.edge(vid + "_op", vid)
+    for child, parent in edges:
+        dot.edge(name[id(child)], name[id(parent)] + ("_op" if parent._op else ""))
+    return dot
+
+
+def _listing(nodes, edges):
+    name = {id(node): f"v{i}" for i, node in enumerate(nodes)}
     lines = [f"expression graph: {len(nodes)} values, "
              f"{sum(1 for n in nodes if n._op)} operations"]
     width = max(len(_label(n)) for n in nodes)
@@ -203,16 +246,9 @@ def draw_dot(root, rankdir="LR"):
         kids.setdefault(id(parent), []).append(name[id(child)])
     for node in nodes:
         vid, label = name[id(node)], _label(node)
-        fields = [_escape(label)] if label else []
-        fields += [f"data {_fmt(node.data)}", f"grad {_fmt(node.grad)}"]
-        dot.node(vid, "{ " + " | ".join(fields) + " }", shape="record")
         data, grad = _fmt(node.data), _fmt(node.grad)
         line = f"  {vid:>4} {label:<{width}}  data {data:>10}  grad {grad:>10}"
         if node._op:
-            dot.node(vid + "_op", _escape(str(node._op)))
-            dot.edge(vid + "_op", vid)
             line += f"  = {node._op}({', '.join(kids.get(id(node), []))})"
         lines.append(line.rstrip())
-    for child, parent in edges:
-        dot.edge(name[id(child)], name[id(parent)] + ("_op" if parent._op else ""))
-    return GraphDrawing(dot, "\n".join(lines))
+    return "\n".join(lines)

@@ -16,6 +16,7 @@ import contextlib
 import io
 import math
 import sys
+import textwrap
 
 import ipywidgets as widgets
 import numpy as np
@@ -198,7 +199,7 @@ def _label(node):
     return str(getattr(node, "label", "") or "")
 
 
-def backward_stepper(root, *, rankdir="LR", start=0):
+def backward_stepper(root, *, rankdir="auto", start=0):
     """Run ``backward()`` on ``root``'s graph one operation at a time and show every step.
 
     First every gradient in the graph is set to 0 and ``root.grad`` to 1 (frame 0). Then
@@ -213,6 +214,8 @@ def backward_stepper(root, *, rankdir="LR", start=0):
     root.grad = 1.0
     operations = [node for node in reversed(nodes) if node._prev]
     total = len(operations)
+    with contextlib.redirect_stdout(io.StringIO()):   # one direction for every frame
+        rankdir = draw_dot(root, rankdir=rankdir).digraph.graph_attr["rankdir"]
 
     def picture(caption, current=None):
         with contextlib.redirect_stdout(io.StringIO()):
@@ -222,7 +225,8 @@ def backward_stepper(root, *, rankdir="LR", start=0):
             for child in current._prev:
                 dot.node(names[id(child)], style="filled", fillcolor=RECEIVED)
             dot.node(names[id(current)], style="filled", fillcolor=CURRENT)
-        dot.attr(label=caption, labelloc="t", fontsize="20")
+        # wrapped, so that a long caption does not widen (and so shrink) the drawing
+        dot.attr(label="\n".join(textwrap.wrap(caption, 90)), labelloc="t", fontsize="13")
         return dot.pipe(format="png")
 
     root_name = _label(root) or "the output"
