@@ -7,13 +7,13 @@ setup:
 # Jupyter refuses to start as root without --allow-root (as in containers and CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-## Open JupyterLab on the lectures.
+## Open JupyterLab on the course: lectures/ and exercises/ side by side in its file browser.
 lab: setup
-	.venv/bin/jupyter lab $(ROOT_FLAG) lectures/
+	.venv/bin/jupyter lab $(ROOT_FLAG) .
 
-## Open JupyterLab on the exercise editions (answers blanked out, checks kept).
+## The same, with the file browser open on the exercise editions.
 exercises: setup
-	.venv/bin/jupyter lab $(ROOT_FLAG) exercises/
+	.venv/bin/jupyter lab $(ROOT_FLAG) --LabApp.default_url=/lab/tree/exercises .
 
 ## Lint, then the helpers' unit tests and every notebook under nbval.
 test: setup lint

@@ -10,7 +10,7 @@ In a Jupyter kernel (JupyterLab, Colab, VS Code) the bar is tqdm's notebook widg
 a display of its own that is emptied when the loop ends, however it ends (finished,
 ``break``, an exception, an interrupt). The notebook file then stores an empty display
 for it: nothing that differs between runs and nothing nbval compares (it skips widget
-views; see lectures/nbval_sanitize.cfg). In a terminal it is tqdm's text bar on stderr,
+views; see tests/nbval_sanitize.cfg). In a terminal it is tqdm's text bar on stderr,
 erased at the end. The object returned is the tqdm bar itself, so ``set_postfix`` and
 the rest of tqdm's interface work on it.
 

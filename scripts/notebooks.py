@@ -1,4 +1,4 @@
-"""Keep the lecture notebooks consistent with the conventions of lectures/README.md.
+"""Keep the lecture notebooks consistent with the conventions of CONVENTIONS.md.
 
     python scripts/notebooks.py          # rewrite what is out of date
     python scripts/notebooks.py --check  # list what is out of date; exit 1 if anything is
@@ -53,7 +53,7 @@ def colab_badge(relative_path):
 
 
 def setup_cell_source():
-    """The set-up cell every lecture starts with (see lectures/README.md)."""
+    """The set-up cell every lecture starts with (see CONVENTIONS.md)."""
     return (
         "# Set-up: inside this repository `helpers` is installed already (make lab);\n"
         "# elsewhere, as on Colab, install it from GitHub and fetch the names dataset.\n"

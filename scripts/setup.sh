@@ -17,7 +17,10 @@ if [ ! -f "$stamp" ]; then
   echo "setup: installing the pinned packages (torch is the large one)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements.txt
-  .venv/bin/python -m pip install -q --no-deps -e .
+  # setuptools warns about editable installs in general: not news for this project
+  PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q --no-deps -e . 2>&1 \
+    | grep -v -e "^ *$" -e "BuildBackendWarning" -e "^ *!!" -e "^ *\*\{20,\}" \
+      -e "Please be careful" -e "name as your package" -e "with strategy, WheelFile" || true
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
@@ -27,6 +30,12 @@ fi
 # postBuild installs the same file on Binder.
 mkdir -p .venv/share/jupyter/lab/settings
 cp scripts/jupyterlab_overrides.json .venv/share/jupyter/lab/settings/overrides.json
+# No language servers are used here: without jupyter-lsp, `make lab` prints no
+# "skipped servers" line for the language servers it would look for.
+mkdir -p .venv/etc/jupyter/jupyter_server_config.d
+cat > .venv/etc/jupyter/jupyter_server_config.d/backprop-from-scratch.json <<'JSON'
+{"ServerApp": {"jpserver_extensions": {"jupyter_lsp": false}}}
+JSON
 
 if ! command -v dot >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -1,4 +1,4 @@
-"""The lecture notebooks follow lectures/README.md: order, title, set-up, stored outputs.
+"""The lecture notebooks follow CONVENTIONS.md: order, title, set-up, stored outputs.
 
 nbval (run on lectures/ by the same pytest command) checks that each stored output is
 what the code produces; these tests check what nbval cannot see.
@@ -47,7 +47,7 @@ def test_sections_are_numbered_in_one_style(path):
     sections = [h for h in headings if h not in ("Summary", "Exercises")]
     assert headings[-2:] == ["Summary", "Exercises"]
     assert [h.split(" · ")[0] for h in sections] == [str(i) for i in range(1, len(sections) + 1)], (
-        "write the sections as '## 1 · Title', '## 2 · Title', ... (lectures/README.md)")
+        "write the sections as '## 1 · Title', '## 2 · Title', ... (CONVENTIONS.md)")
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
