@@ -18,9 +18,13 @@ if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r requirements.txt
   # setuptools warns about editable installs in general: not news for this project
-  PYTHONWARNINGS=ignore .venv/bin/python -m pip install -q --no-deps -e . 2>&1 \
-    | grep -v -e "^ *$" -e "BuildBackendWarning" -e "^ *!!" -e "^ *\*\{20,\}" \
-      -e "Please be careful" -e "name as your package" -e "with strategy, WheelFile" || true
+  if ! out=$(.venv/bin/python -m pip install -q --no-deps -e . 2>&1); then
+    printf '%s\n' "$out" >&2
+    exit 1
+  fi
+  printf '%s\n' "$out" | grep -v -e "^ *$" -e "BuildBackendWarning" -e "^ *!!" \
+    -e "^ *\*\{20,\}" -e "Please be careful" -e "name as your package" \
+    -e "with strategy, WheelFile" -e "Location 'file:" || true
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
