@@ -1,15 +1,20 @@
-"""Checks for lecture 01's gradient exercise: an analytic gradient and two difference quotients.
+"""Checks for the derivatives the learner works out: lecture 01's gradient exercise (an
+analytic gradient and two difference quotients) and lecture 02's backpropagation by hand.
 
 Each check tests the learner's functions at several points, prints one line when they are
 right, and otherwise raises ``AssertionError`` saying what differs (and the likely mistake
-only when the wrong numbers fit that mistake at every point tried).
+only when the wrong numbers fit that mistake at every point tried). ``check_by_nudging``
+compares one hand-made gradient with a nudge of that value alone, and names the likely
+mistake only when the wrong number is exactly what that mistake gives.
 """
 
 import itertools
 import math
 import random
 
-__all__ = ["f_abc", "check_grad_f", "check_difference_quotients"]
+from helpers.check import numerical_grad
+
+__all__ = ["f_abc", "check_grad_f", "check_difference_quotients", "check_by_nudging"]
 
 POINT = (2.0, 3.0, 4.0)
 EXPECTED = (-12.353553390593273, 10.25699027111255, 0.0625)  # the gradient at POINT
@@ -155,3 +160,88 @@ def check_difference_quotients(forward_grad, central_grad, h=1e-3):
             raise AssertionError(message)
     print("forward_grad and central_grad: right on 12 random quadratics "
           "(2 to 4 inputs)")
+
+
+# --- lecture 02: one gradient worked out by hand ------------------------------------------
+
+
+def _suspects(value, via):
+    """(wrong number, diagnosis) for the mistakes a learner makes at this step of the backward
+    pass: ``value`` is an input of the operation that made ``via``, whose gradient is known."""
+    if via is None:   # the output itself: the seed
+        return [(0.0, "0 is where every grad starts; the seed is how much the output moves "
+                      "per unit when the output itself is nudged")]
+    up, name = via.grad, via.label or "its output"
+    others = [child for child in via._prev if child is not value]
+    suspects = []
+    if via._op == "*" and others:
+        other = others[0]
+        suspects += [
+            (value.data * up, f"its own data: a product gives each input the *other* "
+                              f"input's data ({other.label or 'the other factor'}), times "
+                              f"the gradient that arrived at {name}"),
+            (other.data, f"the local derivative alone: multiply it by the gradient that "
+                         f"arrived at {name} ({up:.4g})"),
+            (up, "the gradient passed on unchanged, as a + would: a product multiplies it "
+                 f"by the other input's data ({other.label or 'the other factor'})")]
+    elif via._op == "+" and others:
+        suspects += [
+            (1.0, f"the local derivative 1 alone: multiply it by the gradient that arrived "
+                  f"at {name} ({up:.4g})"),
+            (others[0].data * up, "multiplied by the other input's data, as a product would: "
+                                  "a + passes the gradient on unchanged")]
+    elif via._op == "tanh":
+        suspects += [
+            ((1 - value.data**2) * up, f"1 - n² with n the input ({value.data:.4g}): "
+                                       "tanh's slope is 1 - o², with o = tanh(n) the output"),
+            ((1 - via.data) * up, "1 - o: tanh's slope is 1 - o², the output squared"),
+            (1 - via.data**2, f"the local derivative alone: multiply it by the gradient that "
+                              f"arrived at {name} ({up:.4g})")]
+    return suspects
+
+
+def _consumer(value, root):
+    """The value in ``root``'s graph that ``value`` feeds (None for ``root`` itself)."""
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if any(child is value for child in node._prev):
+            return node
+        stack.extend(node._prev)
+    return None
+
+
+def check_by_nudging(name, value, output_of, root):
+    """The gradient the learner worked out by hand (their ``name``, stored in ``value.grad``)
+    against a nudge of ``value`` alone: ``output_of(x)`` is the output with this value set to
+    ``x`` and everything else fixed. ``root`` is the output (``L``): in its graph the check
+    finds the operation that ``value`` feeds, so that a wrong number can be matched to the
+    mistake that gives exactly that number. Raises AssertionError saying what differs;
+    returns the nudged slope."""
+    got, label = value.grad, value.label or "this value"
+    if isinstance(got, bool) or not isinstance(got, int | float):
+        if hasattr(got, "data") and hasattr(got, "_prev"):
+            raise AssertionError(f"{name} is a Value, not a number: use a Value's number, "
+                                 "its .data (and a gradient already found, as a number)")
+        raise AssertionError(f"{name} is {type(got).__name__} {got!r:.60}; expected a number")
+    want = numerical_grad(output_of, float(value.data))
+    if abs(got - want) <= 1e-6 * max(1.0, abs(want)):
+        return want
+    message = f"{name} is {got:.6g}, but nudging {label} alone gives {want:.4f}"
+    via = None if value is root else _consumer(value, root)
+    if got == 0 and via is not None:   # most often a .grad read before the check stored it
+        diagnosis = ("0, as if the gradient from above were 0: a .grad is filled in only by "
+                     "the check, after your cell has run; inside your cell use your own names "
+                     "for the gradients found there")
+    else:
+        diagnosis = next((why for wrong, why in _suspects(value, via)
+                          if abs(wrong - got) <= 1e-9 * max(1.0, abs(wrong))
+                          and abs(wrong - want) > 1e-6 * max(1.0, abs(want))), None)
+    if diagnosis is None and abs(got + want) <= 1e-9 * max(1.0, abs(want)):
+        diagnosis = "the sign"
+    if diagnosis is not None:
+        message += f". Likely mistake: {diagnosis}"
+    raise AssertionError(message)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from helpers.derivative_check import check_difference_quotients, check_grad_f
+from helpers.derivative_check import check_by_nudging, check_difference_quotients, check_grad_f
 
 
 def gradient_plain(a, b, c):
@@ -124,3 +124,99 @@ def test_some_other_error_gets_no_diagnosis():
     with pytest.raises(AssertionError) as err:
         check_difference_quotients(forward_off, central_plain)
     assert "expected" in str(err.value) and "Likely" not in str(err.value)
+
+
+# --- check_by_nudging: lecture 02's backward pass by hand ----------------------------------
+
+
+class Node:
+    """The lecture's Value, as much as the check reads of it."""
+
+    def __init__(self, data, children=(), op="", label=""):
+        self.data, self.grad, self.label = data, 0.0, label
+        self._prev, self._op = tuple(children), op
+
+    def __add__(self, other):
+        return Node(self.data + other.data, (self, other), "+")
+
+    def __mul__(self, other):
+        return Node(self.data * other.data, (self, other), "*")
+
+    def tanh(self):
+        return Node(math.tanh(self.data), (self,), "tanh")
+
+
+@pytest.fixture
+def graph():
+    """L = (a*b + c) * f of lecture 02, with the seed stored."""
+    a, b, c, f = (Node(v, label=k) for k, v in zip("abcf", (2.0, -3.0, 10.0, -2.0), strict=True))
+    e = a * b
+    d = e + c
+    L = d * f
+    e.label, d.label, L.label = "e", "d", "L"
+    L.grad = 1.0
+    return a, b, c, f, e, d, L
+
+
+def test_a_right_gradient_passes_and_returns_the_nudged_slope(graph):
+    a, b, c, f, e, d, L = graph
+    d.grad = f.data * L.grad
+    assert check_by_nudging("dd", d, lambda x: x * f.data, L) == pytest.approx(-2.0)
+    w = Node(1.0, label="w")
+    w.grad = 0   # an int is a number too
+    assert check_by_nudging("dw", w, lambda x: 5.0, w * Node(0.0)) == pytest.approx(0.0)
+
+
+@pytest.mark.parametrize("grad, expected", [
+    (4.0, "dd is 4, but nudging d alone gives -2.0000. Likely mistake: its own data"),
+    (1.0, "the gradient passed on unchanged, as a + would"),
+    (0.0, "a .grad is filled in only by the check"),
+    (2.0, "Likely mistake: the sign"),
+    (-2.5, "dd is -2.5, but nudging d alone gives -2.0000"),
+])
+def test_a_wrong_gradient_through_a_product_names_the_mistake(graph, grad, expected):
+    a, b, c, f, e, d, L = graph
+    d.grad = grad
+    with pytest.raises(AssertionError) as err:
+        check_by_nudging("dd", d, lambda x: x * f.data, L)
+    assert expected in str(err.value)
+    if grad == -2.5:
+        assert "Likely" not in str(err.value)
+
+
+def test_through_a_sum_and_the_seed(graph):
+    a, b, c, f, e, d, L = graph
+    d.grad = -2.0
+    c.grad = 1.0
+    with pytest.raises(AssertionError, match="the local derivative 1 alone: multiply it by the "
+                                             r"gradient that arrived at d \(-2\)"):
+        check_by_nudging("dc", c, lambda x: (e.data + x) * f.data, L)
+    c.grad = d.grad * e.data
+    with pytest.raises(AssertionError, match="a \\+ passes the gradient on unchanged"):
+        check_by_nudging("dc", c, lambda x: (e.data + x) * f.data, L)
+    L.grad = 0.0
+    with pytest.raises(AssertionError, match="0 is where every grad starts"):
+        check_by_nudging("dL", L, lambda x: x, L)
+
+
+def test_through_tanh_the_output_not_the_input():
+    n = Node(0.8813735870195432, label="n")
+    o = n.tanh()
+    o.label, o.grad = "o", 1.0
+    for grad, expected in [((1 - n.data**2), "1 - n² with n the input"),
+                           ((1 - o.data), "1 - o: tanh's slope is 1 - o²")]:
+        n.grad = grad
+        with pytest.raises(AssertionError, match=expected):
+            check_by_nudging("dn", n, math.tanh, o)
+    n.grad = 1 - o.data**2
+    check_by_nudging("dn", n, math.tanh, o)
+
+
+def test_a_value_or_a_string_is_not_a_number(graph):
+    a, b, c, f, e, d, L = graph
+    d.grad = f
+    with pytest.raises(AssertionError, match="dd is a Value, not a number: use a Value's number"):
+        check_by_nudging("dd", d, lambda x: x * f.data, L)
+    d.grad = "-2"
+    with pytest.raises(AssertionError, match="dd is str '-2'; expected a number"):
+        check_by_nudging("dd", d, lambda x: x * f.data, L)
