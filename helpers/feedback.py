@@ -13,6 +13,11 @@ registers one exception handler with IPython:
 
 Everything else keeps IPython's usual traceback. :func:`render` builds the lines and is what
 the tests call.
+
+In an exercise edition every check cell starts with ``if filled_in(...):``. After such a cell
+runs, :func:`install`'s second hook adds an invisible output of MIME type :data:`OUTCOME`:
+``{"answers": [...], "status": "passed" | "not yet" | "refused", "diagnosis": "..."}``. A saved
+notebook carries its results; ``helpers.report`` reads them.
 """
 
 import inspect
@@ -26,6 +31,9 @@ HELPERS = str(Path(__file__).resolve().parent)
 CELL_FILE = re.compile(r"(^<ipython-input-)|([\\/]ipykernel_\d+[\\/]\d+\.py$)")
 _short = reprlib.Repr()   # Python 3.11 takes no keyword arguments here
 _short.maxstring = _short.maxother = 40
+OUTCOME = "application/vnd.backprop-from-scratch.outcome+json"
+GUARD = re.compile(r"^if filled_in\((?P<args>[^)]*)\):")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 RED, BOLD, RESET = "\x1b[31m", "\x1b[1m", "\x1b[0m"
 
 
@@ -107,6 +115,37 @@ def _handler(shell, etype, value, tb, tb_offset=None):
     return None
 
 
+def outcome(source, error, guard):
+    """The outcome of a check cell: ``source`` its code, ``error`` the exception it raised
+    (or None), ``guard`` what its ``filled_in`` saw; None for a cell that is no check."""
+    match = GUARD.match(source)
+    if match is None:
+        return None
+    answers = [a.split("=")[0].strip() for a in match["args"].split(",")]
+    if guard.get("answers") == answers and guard.get("missing"):
+        return {"answers": answers, "status": "not yet",
+                "diagnosis": f"not implemented yet: {', '.join(guard['missing'])}"}
+    if error is None:
+        return {"answers": answers, "status": "passed", "diagnosis": ""}
+    lines = render(type(error), error, error.__traceback__) or [f"{type(error).__name__}: {error}"]
+    return {"answers": answers, "status": "refused", "diagnosis": ANSI.sub("", lines[0])}
+
+
+def _report_outcome(result):
+    """IPython's post_run_cell hook: the outcome of a check cell, as an invisible output."""
+    try:
+        from IPython.display import display
+
+        from helpers.exercises import last_guard
+
+        found = outcome(result.info.raw_cell or "", result.error_in_exec, last_guard)
+        last_guard.clear()
+        if found is not None:
+            display({OUTCOME: found, "text/plain": ""}, raw=True)
+    except Exception:  # noqa: BLE001 (a report must never break the learner's cell)
+        pass
+
+
 def install():
     """Register the handler in the running IPython, if any; a no-op outside IPython."""
     try:
@@ -117,4 +156,6 @@ def install():
     if shell is None or not hasattr(shell, "set_custom_exc"):
         return False
     shell.set_custom_exc((Exception,), _handler)
+    if _report_outcome not in shell.events.callbacks["post_run_cell"]:
+        shell.events.register("post_run_cell", _report_outcome)
     return True

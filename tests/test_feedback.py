@@ -92,3 +92,25 @@ def test_a_bare_assert_shows_its_line_and_other_errors_keep_ipythons_traceback(s
 
 def test_outside_ipython_nothing_is_installed():
     assert feedback.install() is False
+
+
+def test_a_check_cell_saves_its_outcome_in_an_invisible_output():
+    cells = ["import helpers\nfrom helpers.exercises import filled_in\n\nx = None",
+             "if filled_in(x=x):\n    assert x == 2, 'x is off by one: count again'",
+             "x = 3",
+             "if filled_in(x=x):\n    assert x == 2, 'x is off by one: count again'",
+             "x = 2",
+             "if filled_in(x=x):\n    assert x == 2, 'x is off by one: count again'",
+             "print('no check here')"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
+    found = [[o.data[feedback.OUTCOME] for o in c.outputs
+              if feedback.OUTCOME in o.get("data", {})] for c in nb.cells]
+    assert found[1] == [{"answers": ["x"], "status": "not yet",
+                         "diagnosis": "not implemented yet: x"}]
+    assert found[3] == [{"answers": ["x"], "status": "refused",
+                         "diagnosis": "x is off by one: count again"}]
+    assert found[5] == [{"answers": ["x"], "status": "passed", "diagnosis": ""}]
+    assert found[0] == found[2] == found[4] == found[6] == []
+    shown = [o for o in nb.cells[5].outputs if feedback.OUTCOME in o.get("data", {})]
+    assert shown[0].data["text/plain"] == ""   # JupyterLab and Colab show nothing for it
