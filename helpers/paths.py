@@ -1,0 +1,142 @@
+"""A gradient as the sum of its chain-rule paths, and which path an answer got wrong.
+
+When a tensor feeds several others, its gradient is the sum of one contribution per path
+from it to the loss (the multivariable chain rule). :func:`contributions` splits PyTorch's
+gradient that way, naming each path by the named tensors it passes through; :func:`diagnose`
+fits a learner's answer as a combination ``sum(c_p * path_p)`` of them and, when that fits
+every entry, says which paths are missing, have the wrong sign or carry an extra factor:
+
+>>> diagnose(answer, contributions(loss, hprebn, acts), tol, n=32)
+'the path through bnmeani is missing'
+
+It knows nothing about any exercise: the paths come from the autograd graph.
+"""
+
+import itertools
+
+import torch
+
+__all__ = ["contributions", "diagnose"]
+
+MAX_PATHS = 12
+
+
+def _feeds(tensor, node):
+    """Whether ``tensor`` is one of the direct inputs of the autograd node ``node``."""
+    own = tensor.grad_fn
+    for next_node, _ in getattr(node, "next_functions", ()):
+        if next_node is None:
+            continue
+        if own is not None and next_node is own:
+            return True
+        if own is None and getattr(next_node, "variable", None) is tensor:
+            return True
+    return False
+
+
+def _consumers(tensor, named, loss):
+    """The named tensors (and the loss) computed directly from ``tensor``, by name."""
+    found = [(name, t) for name, t in named.items()
+             if t is not tensor and t.grad_fn is not None and _feeds(tensor, t.grad_fn)]
+    if loss.grad_fn is not None and _feeds(tensor, loss.grad_fn):
+        found.append(("loss", loss))
+    return found
+
+
+def _vjp(output, tensor, upstream):
+    """``upstream`` at ``output`` carried back to ``tensor`` along the direct edges only
+    (``output`` computed from ``tensor`` itself, not through another intermediate)."""
+    node = output.grad_fn
+    slots = [j for j, (next_node, _) in enumerate(node.next_functions)
+             if next_node is not None and (next_node is tensor.grad_fn or (
+                 tensor.grad_fn is None and getattr(next_node, "variable", None) is tensor))]
+    captured = []
+    handle = node.register_hook(lambda grad_inputs, _: captured.append(
+        [grad_inputs[j] for j in slots]))
+    try:
+        torch.autograd.grad(output, tensor, upstream, retain_graph=True, allow_unused=True)
+    finally:
+        handle.remove()
+    grads = [g for g in captured[0] if g is not None] if captured else []
+    return sum(grads[1:], grads[0]) if grads else torch.zeros_like(tensor)
+
+
+def contributions(loss, tensor, named, depth=3):
+    """``[(path, gradient)]``: ``tensor``'s gradient split by the paths it takes to ``loss``.
+
+    ``named``: {name: tensor} of the forward pass's intermediate tensors (the loss's graph
+    must still be there). Each path is the tuple of names it passes through, nearest
+    ``tensor`` first; the paths are split at forks up to ``depth`` names deep (at most
+    :data:`MAX_PATHS` paths) and their gradients add up to ``tensor``'s gradient.
+    """
+    def split(current, upstream_of, level):
+        # upstream_of(t): the gradient of the loss with respect to t along the fixed tail
+        uses = _consumers(current, named, loss)
+        if not uses:
+            return []
+        result = []
+        for name, consumer in uses:
+            if name == "loss":
+                result.append(((), _vjp(loss, current, torch.ones_like(loss))))
+                continue
+            deeper = split(consumer, None, level + 1) if level < depth else []
+            if len(deeper) <= 1 or len(result) + len(deeper) > MAX_PATHS:
+                total = _total(consumer)
+                result.append(((name,), _vjp(consumer, current, total)))
+            else:
+                for path, grad in deeper:
+                    result.append(((name,) + path, _vjp(consumer, current, grad)))
+        return result
+
+    def _total(t):
+        (grad,) = torch.autograd.grad(loss, t, retain_graph=True)
+        return grad
+
+    return split(tensor, None, 1)
+
+
+NAMED = ((1.0, "right"), (0.0, "missing"), (-1.0, "the wrong sign"), (2.0, "twice"),
+         (0.5, "half"))
+
+
+def _factor_names(n):
+    names = list(NAMED)
+    if n:
+        names += [(n, f"an extra factor n = {n}"), (1 / n, f"an extra 1/n = 1/{n}"),
+                  (n / (n - 1), f"a factor n/(n-1) = {n}/{n - 1} (Bessel's correction)"),
+                  ((n - 1) / n, f"a factor (n-1)/n = {n - 1}/{n} (Bessel's correction)")]
+        names += [(-v, f"the wrong sign and {text}") for v, text in names[5:]]
+    return names
+
+
+def diagnose(answer, paths, tol, n=None):
+    """Which paths ``answer`` got wrong, in words, or ``""`` when no combination of the
+    paths fits every entry of ``answer`` within ``tol`` (a number or a tensor of its shape)
+    with all coefficients 1 but one or two nameable ones (0, -1, 2, 1/2, n, 1/n, n/(n-1),
+    ...). A path whose gradient is below ``tol`` everywhere cannot be told apart: it is left
+    out. The fewest wrong paths win."""
+    m = answer.detach().to(torch.float64).reshape(-1)
+    tol = torch.as_tensor(tol, dtype=torch.float64).expand_as(answer).reshape(-1)
+    kept = [(path, g.detach().to(torch.float64).reshape(-1)) for path, g in paths
+            if g.numel() == m.numel() and bool((g.detach().abs() > tol.reshape(g.shape)).any())]
+    if len(kept) < 2:
+        return ""
+    basis = torch.stack([g for _, g in kept], dim=1)
+    right = basis.sum(1)
+    names = _factor_names(n)[1:]
+    for count in (1, 2):
+        for which in itertools.combinations(range(len(kept)), count):
+            for values in itertools.product(names, repeat=count):
+                fitted = right + sum((v - 1) * basis[:, j]
+                                     for j, (v, _) in zip(which, values, strict=True))
+                if bool(((fitted - m).abs() <= tol).all()):
+                    return "; ".join(_says(kept[j][0], text)
+                                     for j, (_, text) in zip(which, values, strict=True))
+    return ""
+
+
+def _says(path, text):
+    where = " → ".join(path) if path else "the loss directly"
+    if text in ("missing", "twice", "half"):
+        return f"the path through {where} is {text}"
+    return f"the path through {where} has {text}"
