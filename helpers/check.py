@@ -33,6 +33,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
+from helpers.paths import contributions, diagnose
+
 __all__ = ["Comparison", "compare", "numerical_grad", "probe"]
 
 ROUNDING_UNITS = 32   # the tolerance, in units of the float's rounding (machine epsilon)
@@ -77,7 +79,8 @@ def _size(value):
 
 
 def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=None,
-            index=None, mistakes=None, atol=None, rtol=None, show_exact=True, quiet=False):
+            index=None, mistakes=None, atol=None, rtol=None, show_exact=True, quiet=False,
+            named=None):
     """Compare a hand-computed gradient ``manual`` with ``tensor.grad``; print one line.
 
     ``exact``: every element equals ``tensor.grad`` bit for bit (information only).
@@ -89,7 +92,10 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
     ``atol``/``rtol`` instead: ``torch.allclose`` with them.
     ``n``: the batch size, to name factors n, n-1, n/(n-1). ``graph``: the loss (or any
     result computed from ``tensor``), to count how often ``tensor`` is used and to find an
-    indexing's indices; ``index``: those indices directly. ``mistakes``: {what the mistake
+    indexing's indices; ``index``: those indices directly. ``named``: {name: tensor} of the
+    forward pass's intermediates in ``graph``: a wrong gradient is then fitted to its
+    chain-rule paths (``helpers.paths``), to name a path that is missing, has the wrong sign
+    or an extra factor. ``mistakes``: {what the mistake
     is: the gradient it would give}. ``show_exact=False`` leaves ``exact`` out of the line.
     ``manual=None`` (an exercise not done yet) prints "not implemented yet".
     Returns a :class:`Comparison` (truthy when the check passed).
@@ -152,7 +158,8 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
     else:
         diagnosis, where = _value_hint(name, m, r, tol, n, _uses(graph, tensor),
                                        _lookup(graph, tensor, index),
-                                       _derivative_at_input(graph, tensor, m, r, tol), mistakes)
+                                       _derivative_at_input(graph, tensor, m, r, tol), mistakes,
+                                       _paths(graph, tensor, named, m, tol, n))
         hint = f"{diagnosis}. {where}" if diagnosis and where else diagnosis or where
         allows = f"{tolerance:.1e}"
         shown = f"{maxdiff:.2e} (rounding allows {allows})  <-- FAIL: {hint}"
@@ -261,7 +268,18 @@ def _fits(candidate, m, tol):
     return bool(((m - candidate).abs() <= tol).all())
 
 
-def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes):
+def _paths(graph, tensor, named, m, tol, n):
+    """Which chain-rule paths ``m`` got wrong (helpers.paths), or ``""``."""
+    if graph is None or not named or not isinstance(graph, torch.Tensor) \
+            or graph.grad_fn is None:
+        return ""
+    try:
+        return diagnose(m, contributions(graph, tensor, named), tol, n)
+    except RuntimeError:   # the graph was freed (backward without retain_graph)
+        return ""
+
+
+def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes, paths=""):
     """(the likely mistake or "", where the values differ or "") for a gradient of the right
     shape and the wrong values."""
     if not torch.isfinite(m).all():
@@ -292,6 +310,8 @@ def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes):
         message = _repeated_rows(name, m, r, tol, lookup)
         if message:
             return message, ""
+    if paths:
+        return f"{name}'s gradient is the sum of its chain-rule paths, and {paths}", ""
     where = _where(m, r, tol)
     if uses and uses[0] >= 2:
         count, ops = uses

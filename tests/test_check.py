@@ -463,3 +463,29 @@ def test_probe_leaves_the_retained_gradients_alone():
     assert probe("maxes", "dmaxes", "dnorm", norm, maxes, namespace).ok
     assert all(torch.equal(t.grad, before) for t, before in zip((logits, maxes, norm), grads,
                                                                  strict=True))
+
+
+def test_named_intermediates_let_compare_name_the_missing_chain_rule_path():
+    gen = torch.Generator().manual_seed(3)
+    n = 32
+    hprebn = torch.randn(n, 6, generator=gen, requires_grad=True)
+    bnmeani = hprebn.mean(0, keepdim=True)
+    bndiff = hprebn - bnmeani
+    bndiff2 = bndiff**2
+    bnvar = bndiff2.sum(0, keepdim=True) / (n - 1)
+    bnvar_inv = (bnvar + 1e-5) ** -0.5
+    bnraw = bndiff * bnvar_inv
+    loss = (bnraw * torch.randn(n, 6, generator=gen)).sum()
+    named = {"bnmeani": bnmeani, "bndiff": bndiff, "bndiff2": bndiff2, "bnvar": bnvar,
+             "bnvar_inv": bnvar_inv, "bnraw": bnraw}
+    for t in named.values():
+        t.retain_grad()
+    loss.backward(retain_graph=True)
+    without_mean = bndiff.grad.clone()          # dhprebn = dbndiff: the mean's path dropped
+    result = compare("hprebn", without_mean, hprebn, graph=loss, n=n, named=named,
+                     quiet=True)
+    assert not result.ok
+    assert "the path through bnmeani → bndiff → bnraw is missing" in result.diagnosis
+    plain = compare("hprebn", without_mean, hprebn, graph=loss, n=n, quiet=True)
+    assert "path" not in plain.diagnosis        # without the names: no paths to fit
+    assert compare("hprebn", hprebn.grad, hprebn, graph=loss, n=n, named=named, quiet=True).ok
