@@ -569,8 +569,11 @@ def todo_keys(nb):
 
 
 def check_cell(nb, todo):
-    """The check cell right after the TODO cell at ``todo``, or None."""
-    after = nb.cells[todo + 1] if todo + 1 < len(nb.cells) else None
+    """The check cell right after the TODO cell at ``todo`` (and its hints), or None."""
+    at = todo + 1
+    while at < len(nb.cells) and editions.HINTS_TAG in tags(nb.cells[at]):
+        at += 1
+    after = nb.cells[at] if at < len(nb.cells) else None
     if (after is not None and after.cell_type == "code" and not tags(after)
             and after.source.startswith("if filled_in(")):
         return after
