@@ -1,0 +1,221 @@
+"""helpers.report on a small synthetic class built from lecture 01's answers and planted mistakes
+(tests/edition_answers/01_derivatives.py): one class run (two workers), then the CSV, the
+summary, the saved outcomes and the bad files are checked from what it wrote."""
+
+import csv
+import importlib.util
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers import report
+
+ROOT = Path(__file__).resolve().parent.parent
+LECTURE = "01_derivatives"
+TIMEOUT = 30   # seconds per cell: the slowest cell of edition 01 takes ~15 s on a loaded machine
+
+spec = importlib.util.spec_from_file_location("answers01",
+                                              ROOT / "tests" / "edition_answers" / f"{LECTURE}.py")
+answers01 = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(answers01)
+
+ENDLESS = "def grad_f(a, b, c):\n    while True:   # a learner's endless loop\n        pass\n"
+CRASH = "import os\n\nos._exit(1)\n"
+FLOOD = "print('x' * 1_000_000)\n"
+
+
+def edition():
+    """The current edition of lecture 01 (as the generator writes it, whatever exercises/ holds)."""
+    return nbformat.reads(report._editions().edition(ROOT / "lectures" / f"{LECTURE}.ipynb"),
+                          as_version=4)
+
+
+def filled(nb, sources):
+    """``nb`` with the TODO cells of the blanks in ``sources`` ({key: source}) replaced."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for blank in report.reference(LECTURE).blanks:
+        if blank.key in sources:
+            cell = next(c for c in nb.cells if c.get("id") == blank.cell_id)
+            cell.source = sources[blank.key]
+    return nb
+
+
+def lecture_answers():
+    nb = nbformat.read(ROOT / "lectures" / f"{LECTURE}.ipynb", as_version=4)
+    by_id = {c.id: c.source for c in nb.cells if "solution" in c.metadata.get("tags", [])}
+    return {b.key: by_id[b.cell_id] for b in report.reference(LECTURE).blanks}
+
+
+@pytest.fixture(scope="module")
+def class_run(tmp_path_factory):
+    """A class of six: right, wrong (a planted mistake, and a flood), unfinished, broken
+    (three bad files), an endless loop, a kernel that dies. Run once for the module."""
+    base, right = edition(), lecture_answers()
+    folder = tmp_path_factory.mktemp("submissions")
+    first = {"flat_points": right["flat_points"]}
+    learners = {
+        "right": filled(base, right),
+        "wrong": filled(base, right | {"grad_f": answers01.GRAD_F_MINUS_C,
+                                       "flat_points": right["flat_points"] + "\n" + FLOOD}),
+        "unfinished": filled(base, first),
+        "timeout": filled(base, right | {"grad_f": ENDLESS}),
+        "crash": filled(base, {"flat_points": CRASH}),
+    }
+    # the crash learner dropped the imports cell: its run ends within seconds, with no torch
+    imports = next(c for c in learners["crash"].cells if c.source.startswith("import math"))
+    learners["crash"].cells.remove(imports)
+    for name, nb in learners.items():
+        (folder / name).mkdir()
+        nbformat.write(nb, folder / name / f"{LECTURE}.ipynb")
+    broken = folder / "broken"
+    broken.mkdir()
+    (broken / f"{LECTURE}.ipynb").write_text("{ this is not JSON")
+    (broken / "notes.ipynb").write_text('{"cells": "none", "nbformat": 4}')
+    other = broken / "sub" / "02_value_and_manual_backprop.ipynb"   # holds lecture 03's edition
+    other.parent.mkdir()
+    other.write_bytes((ROOT / "exercises" / "03_autograd_engine.ipynb").read_bytes())
+    (folder / "absent").mkdir()   # a learner who handed in nothing
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    out = tmp_path_factory.mktemp("report")
+    report.main(["class", str(folder), "--out", str(out), "--workers", "2",
+                 "--timeout", str(TIMEOUT), "--executed"])
+    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return folder, out, before, after
+
+
+def rows_of(out):
+    with open(out / "report.csv", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def statuses(out, learner):
+    return {r["blank"]: (r["status"], r["diagnosis"]) for r in rows_of(out)
+            if r["learner"] == learner and r["lecture"] == LECTURE}
+
+
+KEYS = ["flat_points", "de_da", "forward_error_f", "grad_f", "forward_grad"]
+
+
+def test_the_blanks_are_keyed_and_checked_as_the_edition_tests_key_them():
+    spec = importlib.util.spec_from_file_location("test_editions_for_keys",
+                                                  ROOT / "tests" / "test_editions.py")
+    test_editions = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(test_editions)
+    nb = edition()
+    blanks = report.blanks_of(nb)
+    assert [b.key for b in blanks] == list(test_editions.todo_keys(nb).values()) == KEYS
+    for blank, (i, _) in zip(blanks, test_editions.todo_keys(nb).items(), strict=True):
+        assert blank.check_id == test_editions.check_cell(nb, i).id
+
+
+def test_the_csv_has_a_row_per_learner_lecture_and_blank(class_run):
+    _, out, _, _ = class_run
+    rows = rows_of(out)
+    assert list(rows[0]) == report.FIELDS
+    assert {k: v[0] for k, v in statuses(out, "right").items()} == dict.fromkeys(KEYS, "passed")
+    wrong = statuses(out, "wrong")
+    assert wrong["grad_f"][0] == "refused"
+    assert wrong["grad_f"][1].startswith("∂f/∂c differs at (a, b, c) = (2, 3, 4)")
+    assert "Likely mistake: the sign" in wrong["grad_f"][1]
+    assert [wrong[k][0] for k in KEYS] == ["passed"] * 3 + ["refused", "passed"]
+    unfinished = statuses(out, "unfinished")
+    assert [unfinished[k][0] for k in KEYS] == ["passed"] + ["not yet"] * 4
+    assert unfinished["grad_f"] == ("not yet", "not implemented yet: grad_f")
+    assert {r["learner"] for r in rows} == {"right", "wrong", "unfinished", "timeout", "crash",
+                                            "broken"}   # "absent" handed in nothing
+
+
+def test_an_endless_loop_times_out_and_what_comes_after_is_not_run(class_run):
+    _, out, _, _ = class_run
+    timeout = statuses(out, "timeout")
+    assert [timeout[k][0] for k in KEYS] == ["passed"] * 3 + ["timed out", "not run"]
+    assert timeout["grad_f"][1] == f"its check ran past the {TIMEOUT} s timeout (an endless loop?)"
+    assert timeout["forward_grad"][1].startswith("not run: cell ")
+    assert "ran past the timeout" in timeout["forward_grad"][1]
+
+
+def test_a_kernel_that_dies_is_named_and_the_rest_is_not_run(class_run):
+    _, out, _, _ = class_run
+    crash = statuses(out, "crash")
+    assert [crash[k][0] for k in KEYS] == ["crashed"] + ["not run"] * 4
+    assert crash["flat_points"][1].startswith("the kernel died in your TODO cell")
+    assert all("killed the kernel" in crash[k][1] for k in KEYS[1:])
+
+
+def test_bad_files_get_one_clear_row_each(class_run):
+    _, out, _, _ = class_run
+    broken = {r["file"]: (r["lecture"], r["blank"], r["status"], r["diagnosis"])
+              for r in rows_of(out) if r["learner"] == "broken"}
+    assert broken == {
+        f"{LECTURE}.ipynb": (LECTURE, "", "not json", "not a notebook: not JSON (Expecting "
+                             "property name enclosed in double quotes at line 1, column 3)"),
+        "notes.ipynb": ("notes", "", "not a notebook",
+                        "JSON, but not a Jupyter notebook (no cells or nbformat version)"),
+        "sub/02_value_and_manual_backprop.ipynb": (
+            "02_value_and_manual_backprop", "", "wrong lecture",
+            "named 02_value_and_manual_backprop.ipynb but it holds the edition of lecture "
+            "03_autograd_engine"),
+    }
+
+
+def test_a_flood_of_output_is_cut_and_the_submissions_are_untouched(class_run):
+    _, out, before, after = class_run
+    assert after == before
+    executed = nbformat.read(out / "executed" / "wrong" / f"{LECTURE}.ipynb", as_version=4)
+    flat = next(c for c in executed.cells if c.source.endswith(FLOOD))
+    printed = "".join(o.get("text", "") for o in flat.outputs)
+    assert len(printed) < report.OUTPUT_LIMIT + 100
+    assert printed.endswith(f"[helpers.report: output cut after {report.OUTPUT_LIMIT:,} "
+                            "characters]\n")
+    assert not any(c.source.startswith("def _report_cap") for c in executed.cells)
+
+
+def test_the_summary_gives_each_blanks_completion_and_its_common_diagnoses(class_run):
+    _, out, _, _ = class_run
+    text = (out / "summary.md").read_text()
+    assert text.startswith("# Class report\n\n7 learners, 8 notebooks, ")
+    section = text.split(f"## {LECTURE}\n")[1].split("\n## ")[0]
+    table = {line.split(" | ")[0][2:]: line.split(" | ")[1:] for line in section.splitlines()
+             if line.startswith("| ") and " of " in line}
+    assert list(table) == KEYS
+    # six handed in lecture 01 (broken's file counts, as not done)
+    assert table["flat_points"][:2] == ["4 of 6", "67%"]
+    assert table["de_da"][:2] == ["3 of 6", "50%"]
+    assert table["grad_f"][:2] == ["1 of 6", "17%"]
+    assert "Likely mistake: the sign" in table["grad_f"][2]
+    assert "its check ran past the" in table["grad_f"][2]
+    assert table["forward_grad"][:2] == ["2 of 6", "33%"]
+    assert "| broken | notes.ipynb | not a notebook: JSON, but not" in text
+    assert (out / "completion.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_saved_outcomes_read_back_as_the_run_gave_them(class_run, capsys):
+    _, out, _, _ = class_run
+    paths = [out / "executed" / name / f"{LECTURE}.ipynb" for name in ("right", "unfinished")]
+    report.main(["--saved", *map(str, paths)])
+    printed = capsys.readouterr().out
+    assert printed.count("5 of 5 blanks done") == 1 and printed.count("1 of 5 blanks done") == 1
+    assert printed.rstrip().endswith("Total: 6 of 10 blanks done")
+    assert "  grad_f           not yet      not implemented yet: grad_f" in printed
+
+
+def test_an_older_edition_is_run_and_its_unknown_blanks_are_missing(class_run):
+    _, out, _, _ = class_run
+    nb = nbformat.read(out / "executed" / "right" / f"{LECTURE}.ipynb", as_version=4)
+    renamed = next(b for b in report.reference(LECTURE).blanks if b.key == "de_da")
+    next(c for c in nb.cells if c.id == renamed.cell_id).id = "an-old-id"
+    path = out / f"old_{LECTURE}.ipynb"
+    nbformat.write(nb, path)
+    rows = report.report_file(path, saved=True, name=f"{LECTURE}.ipynb")
+    assert rows[0] == (LECTURE, "", "old edition", "an older edition: it lacks 1 blank(s) of "
+                       "the current edition (de_da) and has 1 TODO cell(s) the current edition "
+                       "no longer has")
+    assert {r[1]: r[2] for r in rows[1:]} == dict.fromkeys(KEYS, "passed") | {"de_da": "missing"}
+
+
+def test_a_lecture_notebook_is_no_edition():
+    rows = report.report_file(ROOT / "lectures" / f"{LECTURE}.ipynb", saved=True)
+    assert rows == [(LECTURE, "", "not an edition",
+                     "this is a lecture with its answers, not an exercise edition")]
