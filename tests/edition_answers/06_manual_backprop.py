@@ -1,0 +1,252 @@
+"""Answers for the edition of lecture 06 (format: tests/edition_answers/__init__.py).
+
+The planted mistakes are the ones learners make in exercise 1 (a missing keepdim, a
+forgotten path, a sign, n for n - 1, a derivative taken at the input, an indexed += that
+drops repeated rows, a formula that only passes because its gradient is zero on every
+batch); the check must name each. ``manual_backward``'s mistakes are the lecture's own
+function with one line changed."""
+
+from pathlib import Path
+
+import nbformat
+
+_LECTURE = Path(__file__).resolve().parents[2] / "lectures" / "06_manual_backprop.ipynb"
+_MANUAL_BACKWARD = next(c.source for c in nbformat.read(_LECTURE, as_version=4).cells
+                        if c.source.startswith("def manual_backward("))
+
+
+def _manual_backward(old, new):
+    """The lecture's manual_backward with the line ``old`` replaced by ``new``."""
+    assert _MANUAL_BACKWARD.count(old) == 1, old
+    return _MANUAL_BACKWARD.replace(old, new)
+
+
+PLUS_EQ = "+="
+ZERO = "only because the true gradient of"   # the re-run on other numbers (check.probe)
+
+ANSWERS = {
+    "dlogprobs": {
+        "alternatives": ["dlogprobs = -F.one_hot(Yb, vocab_size).float() / n\n"],
+        "mistakes": [
+            ("dlogprobs = torch.zeros_like(logprobs)\ndlogprobs[range(n), Yb] = -1.0\n",
+             "constant factor 32", [PLUS_EQ]),
+            ("dlogprobs = torch.zeros_like(logprobs)\ndlogprobs[range(n), Yb] = 1.0 / n\n",
+             "the sign is wrong", [PLUS_EQ]),
+        ],
+    },
+    "dprobs": {
+        "alternatives": ["dprobs = dlogprobs / probs\n"],
+        "mistakes": [("dprobs = probs * dlogprobs\n", "the values differ", [PLUS_EQ, "factor"])],
+    },
+    "dcounts_sum_inv": {
+        "alternatives": ["dcounts_sum_inv = torch.sum(dprobs * counts, dim=1, keepdim=True)\n"],
+        "mistakes": [
+            ("dcounts_sum_inv = (counts * dprobs).sum(1)\n",
+             "keepdim=True would give (32, 1)", ["drop keepdim"]),
+            ("dcounts_sum_inv = (counts * dprobs).sum(0, keepdim=True)\n",
+             "needs the sum over dimension 1", ["keepdim=True would give"]),
+            ("dcounts_sum_inv = counts * dprobs\n", ".sum(1, keepdim=True) gives (32, 1)", []),
+        ],
+    },
+    "dcounts_sum": {
+        "alternatives": ["dcounts_sum = -dcounts_sum_inv / counts_sum**2\n",
+                         "dcounts_sum = -counts_sum_inv**2 * dcounts_sum_inv\n"],
+        "mistakes": [("dcounts_sum = counts_sum**-2 * dcounts_sum_inv\n",
+                      "the sign is wrong", [PLUS_EQ])],
+    },
+    "dcounts": {
+        "alternatives": ["dcounts = dprobs / counts_sum + dcounts_sum\n"],
+        "mistakes": [
+            ("dcounts = counts_sum_inv * dprobs\n", "counts is used 2 times", []),
+            ("dcounts = counts_sum_inv * dprobs\ndcounts = dcounts_sum * torch.ones_like(counts)\n",
+             "+=, not =", []),
+        ],
+    },
+    "dnorm_logits": {
+        "alternatives": ["dnorm_logits = norm_logits.exp() * dcounts\n"],
+        "mistakes": [("dnorm_logits = norm_logits * dcounts\n",
+                      "exp's derivative is exp(x), the output", [PLUS_EQ])],
+    },
+    "dlogit_maxes": {
+        "alternatives": ["dlogit_maxes = -(dnorm_logits @ torch.ones(vocab_size, 1))\n",
+                         "dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)\n"],
+        "mistakes": [
+            ("dlogit_maxes = dnorm_logits.sum(1, keepdim=True)\n", ZERO, [PLUS_EQ]),
+            ("dlogit_maxes = -dnorm_logits.sum(1)\n", "keepdim=True would give (32, 1)", []),
+        ],
+    },
+    "argmax_onehot": {
+        "alternatives": [
+            "argmax_onehot = F.one_hot(logits.argmax(1), 27)\n"
+            "dlogits = dnorm_logits + argmax_onehot * dlogit_maxes\n",
+            "argmax_onehot = torch.zeros_like(logits)\n"
+            "argmax_onehot[range(n), logits.argmax(1)] = 1.0\n"
+            "dlogits = dnorm_logits.clone()\ndlogits += argmax_onehot * dlogit_maxes\n",
+        ],
+        "mistakes": [
+            ("argmax_onehot = F.one_hot(logits.max(1).indices, num_classes=vocab_size)\n"
+             "dlogits = -dnorm_logits + argmax_onehot * dlogit_maxes\n",
+             "the sign is wrong", [PLUS_EQ]),
+        ],
+    },
+    "dh": {
+        "alternatives": ["dh = torch.matmul(dlogits, W2.t())\n"
+                         "dW2 = torch.einsum('bi,bj->ij', h, dlogits)\ndb2 = dlogits.sum(dim=0)\n"],
+        "mistakes": [
+            ("dh = W2 @ dlogits.T\ndW2 = h.T @ dlogits\ndb2 = dlogits.sum(0)\n",
+             "(64, 32) does not match (32, 64)", []),
+            ("dh = dlogits @ W2.T\ndW2 = dlogits.T @ h\ndb2 = dlogits.sum(0)\n",
+             "transposed", []),
+            ("dh = dlogits @ W2.T\ndW2 = h.T @ dlogits\ndb2 = dlogits.sum(0, keepdim=True)\n",
+             "drop keepdim", []),
+        ],
+    },
+    "dhpreact": {
+        "alternatives": ["dhpreact = (1 - torch.tanh(hpreact) ** 2) * dh\n"],
+        "mistakes": [
+            ("dhpreact = (1.0 - hpreact**2) * dh\n",
+             "tanh's derivative is taken at its input", [PLUS_EQ]),
+            ("dhpreact = (1.0 - h) ** 2 * dh\n", "the values differ", [PLUS_EQ, "factor"]),
+        ],
+    },
+    "dbngain": {
+        "alternatives": ["dbngain = (bnraw * dhpreact).sum(0, keepdims=True)\n"
+                         "dbnraw = dhpreact * bngain\ndbnbias = dhpreact.sum(0).unsqueeze(0)\n"],
+        "mistakes": [
+            ("dbngain = (bnraw * dhpreact).sum(0)\ndbnraw = bngain * dhpreact\n"
+             "dbnbias = dhpreact.sum(0, keepdim=True)\n",
+             "keepdim=True would give (1, 64)", ["drop keepdim"]),
+            ("dbngain = (bnraw * dhpreact).sum(0, keepdim=True)\ndbnraw = dhpreact\n"
+             "dbnbias = dhpreact.sum(0, keepdim=True)\n",
+             "each column of yours is the right one times its own factor", [PLUS_EQ]),
+            ("dbngain = (bnraw * dhpreact).mean(0, keepdim=True)\ndbnraw = bngain * dhpreact\n"
+             "dbnbias = dhpreact.sum(0, keepdim=True)\n", "1/n = 1/32", [PLUS_EQ]),
+        ],
+    },
+    "dbnvar_inv": {
+        "alternatives": ["dbnvar_inv = torch.sum(bndiff * dbnraw, 0, keepdim=True)\n"],
+        "mistakes": [("dbnvar_inv = (bndiff * dbnraw).sum(0)\n",
+                      "keepdim=True would give (1, 64)", [])],
+    },
+    "dbnvar": {
+        "alternatives": ["dbnvar = -0.5 * bnvar_inv**3 * dbnvar_inv\n"],
+        "mistakes": [
+            ("dbnvar = 0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv\n", "the sign is wrong", []),
+            ("dbnvar = -0.5 * bnvar ** -1.5 * dbnvar_inv\n", "the values differ",
+             [PLUS_EQ, "factor"]),
+        ],
+    },
+    "dbndiff2": {
+        "alternatives": ["dbndiff2 = dbnvar.expand_as(bndiff2) / (n - 1)\n"],
+        "mistakes": [
+            ("dbndiff2 = 1 / n * torch.ones_like(bndiff2) * dbnvar\n", "n versus n-1", [PLUS_EQ]),
+            ("dbndiff2 = 1 / (n - 1) * dbnvar\n", "spread yours over (32, 64)", ["drop keepdim"]),
+        ],
+    },
+    "dbndiff": {
+        "alternatives": ["dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2\n"],
+        "mistakes": [
+            ("dbndiff = bnvar_inv * dbnraw\n", "bndiff is used 2 times", []),
+            ("dbndiff = bnvar_inv * dbnraw + bndiff * dbndiff2\n", "bndiff is used 2 times", []),
+        ],
+    },
+    "dbnmeani": {
+        "alternatives": ["dbnmeani = -dbndiff.sum(0, keepdim=True)\n"
+                         "dhprebn = dbndiff + dbnmeani / n\n"],
+        "mistakes": [
+            ("dbnmeani = dbndiff.sum(0, keepdim=True)\ndhprebn = dbndiff + 1.0 / n * dbnmeani\n",
+             "the sign is wrong", []),
+            ("dbnmeani = (-dbndiff).sum(0, keepdim=True)\ndhprebn = dbndiff.clone()\n",
+             "hprebn is used 2 times", []),
+        ],
+    },
+    "dembcat": {
+        "alternatives": ["dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
+                         "db1 = torch.ones(n) @ dhprebn\n"],
+        "mistakes": [
+            ("dembcat = (W1 @ dhprebn.T).T\ndW1 = dhprebn.T @ embcat\ndb1 = dhprebn.sum(0)\n",
+             "transposed", []),
+            ("dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\ndb1 = 2 * dhprebn.sum(0)\n",
+             ZERO, [PLUS_EQ]),
+            ("dembcat = dhprebn @ W1.T\ndW1 = embcat.T @ dhprebn\n"
+             "db1 = dhprebn.sum(0, keepdim=True)\n", "drop keepdim", []),
+        ],
+    },
+    "demb": {
+        "alternatives": ["demb = dembcat.reshape(n, block_size, n_embd)\n"],
+        "mistakes": [("demb = dembcat.view(32, 10, 3)\n", "(32, 3, 10)", ["transpose"])],
+    },
+    "dC": {
+        "alternatives": [
+            "dC = torch.zeros_like(C)\n"
+            "for row, grad in zip(Xb.view(-1).tolist(), demb.view(-1, n_embd), strict=True):\n"
+            "    dC[row] += grad\n",
+        ],
+        "mistakes": [
+            ("dC = torch.zeros_like(C)\ndC[Xb] += demb\n", "more than once", []),
+            ("dC = torch.zeros_like(C)\nfor i in range(Xb.shape[0]):\n"
+             "    for k in range(Xb.shape[1]):\n        dC[Xb[i, k]] = demb[i, k]\n",
+             "more than once", []),
+        ],
+    },
+    "dC_index_add": {
+        "alternatives": [
+            "idx = Xb.flatten()\nrows = demb.reshape(-1, n_embd)\n"
+            "dC_index_add = torch.zeros(vocab_size, n_embd).index_add_(0, idx, rows)\n"
+            "dC_onehot = F.one_hot(idx, vocab_size).to(rows.dtype).T @ rows\n",
+        ],
+        "mistakes": [
+            ("flat_idx = Xb.view(-1)\nflat_demb = demb.view(-1, n_embd)\n"
+             "dC_index_add = torch.zeros_like(C)\ndC_index_add[flat_idx] += flat_demb\n"
+             "dC_onehot = F.one_hot(flat_idx, num_classes=vocab_size).float().T @ flat_demb\n",
+             "more than once", []),
+            ("flat_idx = Xb.view(-1)\nflat_demb = demb.view(-1, n_embd)\n"
+             "dC_index_add = torch.zeros_like(C).index_add_(0, flat_idx, flat_demb)\n"
+             "dC_onehot = flat_demb.T @ F.one_hot(flat_idx, num_classes=vocab_size).float()\n",
+             "transposed", []),
+        ],
+    },
+    "manual_backward": {
+        "alternatives": [
+            _manual_backward(
+                '    d["counts"] = t["counts_sum_inv"] * d["probs"] + d["counts_sum"]\n',
+                '    d["counts"] = t["counts_sum_inv"] * d["probs"]\n'
+                '    d["counts"] += d["counts_sum"]\n'),
+        ],
+        "mistakes": [
+            (_manual_backward('d["bngain"] = (t["bnraw"] * d["hpreact"]).sum(0, keepdim=True)',
+                              'd["bngain"] = (t["bnraw"] * d["hpreact"]).sum(0)'),
+             'd["bngain"] is the first wrong gradient', ["agree"]),
+            (_manual_backward(
+                'd["counts"] = t["counts_sum_inv"] * d["probs"] + d["counts_sum"]',
+                'd["counts"] = t["counts_sum_inv"] * d["probs"]'),
+             "counts is used 2 times", ["agree"]),
+            (_manual_backward('d["bnvar"] = -0.5 *', 'd["bnvar"] = 0.5 *'),
+             'd["bnvar"] is the first wrong gradient', ["agree"]),
+        ],
+    },
+    "dhpreact_relu": {
+        "alternatives": ["dhpreact_relu = torch.where(hpreact > 0, dh, torch.zeros_like(dh))\n"],
+        "mistakes": [
+            ("dhpreact_relu = (hpreact > 0).float()\n", "the values differ", []),
+            ("dhpreact_relu = (hpreact < 0).float() * dh\n", "the values differ", []),
+        ],
+    },
+    "dgain": {
+        "alternatives": ["dgain = torch.einsum('ij,ij->', bnraw, dhpreact)\n"],
+        "mistakes": [("dgain = (bnraw * dhpreact).sum(0)\n", "gives ()", [])],
+    },
+    "dbngain_numerical": {
+        "alternatives": [
+            "dbngain_numerical = numerical_grad(\n"
+            "    lambda g: forward({**params64, 'bngain': g}, Xb, Yb)['loss'].item(),\n"
+            "    params64['bngain'])\n",
+        ],
+        "mistakes": [
+            ("def loss_of_gain(gain):\n    with torch.no_grad():\n"
+             "        return forward({**parameters, 'bngain': gain.float()}, Xb, Yb)['loss']\n\n\n"
+             "dbngain_numerical = numerical_grad(loss_of_gain, parameters['bngain'])\n",
+             "is your loss the float64 one", []),
+        ],
+    },
+}
