@@ -55,6 +55,7 @@ import csv
 import importlib.util
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -614,10 +615,20 @@ def completion(rows):
         for blank in reference(lecture).blanks:
             mine = [r for r in rows if r[1] == lecture and r[2] == blank.key]
             done = len({r[0] for r in mine if r[3] == DONE})
-            said = Counter(r[4] for r in mine if r[3] not in (DONE, "not yet", "waiting",
-                                                             "not run", "missing") and r[4])
+            said = Counter(gist(r[4]) for r in mine if r[3] not in (
+                DONE, "not yet", "waiting", "not run", "missing") and r[4])
             stats[(lecture, blank.key)] = (done, len(handed_in[lecture]), said)
     return stats
+
+
+NUMBER = re.compile(r"(?<![\w.])[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?(?![\w.])")
+
+
+def gist(diagnosis):
+    """What two learners' diagnoses share: from "Likely mistake" on where the check names
+    one, else the line with its numbers masked (``grad_f gives -0.0625`` -> ``gives #``)."""
+    at = diagnosis.find("Likely mistake")
+    return diagnosis[at:] if at >= 0 else NUMBER.sub("#", diagnosis)
 
 
 def summary(rows, learners, out):
@@ -631,7 +642,9 @@ def summary(rows, learners, out):
              f"{blanks} blanks: " + ", ".join(f"{n} {s}" for s, n in statuses.most_common())
              + ".", "",
              "Done means the blank's check passed. The rate is over the learners who handed "
-             "in that lecture (a file that could not be run counts as not done).", "",
+             "in that lecture (a file that could not be run counts as not done). Diagnoses "
+             "are grouped by the likely mistake they name, else with their numbers masked "
+             "(#); report.csv has each in full.", "",
              "![Completion rate per blank](completion.png)", ""]
     for lecture in dict.fromkeys(k[0] for k in stats):
         lines += [f"## {lecture}", "", "| blank | done | rate | most common diagnoses |",
@@ -645,8 +658,9 @@ def summary(rows, learners, out):
         lines.append("")
     bad = [r for r in rows if not r[2]]
     if bad:
-        lines += ["## Files with a problem", "", "| learner | file | problem |", "|---|---|---|"]
-        lines += [f"| {r[0]} | {r[5]} | {r[3]}: {_md(r[4])} |" for r in bad]
+        lines += ["## Files with a problem", "", "| learner | file | status | problem |",
+                  "|---|---|---|---|"]
+        lines += [f"| {r[0]} | {r[5]} | {r[3]} | {_md(r[4])} |" for r in bad]
         lines.append("")
     (out / "summary.md").write_text("\n".join(lines), encoding="utf-8")
 
@@ -665,6 +679,9 @@ def figure(stats, path):
     rates = [done / submitted for done, submitted, _ in stats.values()]
     fig, ax = plt.subplots(figsize=(7, 1 + 0.25 * max(1, len(labels))))
     ax.barh(range(len(labels)), rates, color="tab:blue")
+    for k, (done, submitted, _) in enumerate(stats.values()):
+        ax.text(min(done / submitted, 0.9) + 0.01, k, f"{done}/{submitted}", va="center",
+                fontsize=7)
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
