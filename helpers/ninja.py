@@ -8,6 +8,10 @@ lecture 07: one expression for the cross-entropy, one for BatchNorm, and an
 ``index_add_`` for the embedding table. Parameters live in a plain dict, so
 ``params.values()`` is the list an optimiser step loops over.
 ``check_forward_backward`` is exercise 4's check (lecture 08) of a learner's training step.
+The classic slips of the two one-line backward passes are declared once, here
+(``_CE_SLIPS``, ``_NORM_SLIPS``): lecture 07's checks get them from
+``cross_entropy_mistakes`` and ``normalization_mistakes`` (BatchNorm, and LayerNorm for
+its transfer exercise), exercise 4's from ``MISTAKES``.
 """
 
 import torch
@@ -18,7 +22,8 @@ from helpers.data import itos
 
 __all__ = ["PARAM_NAMES", "BN_EPS", "init_params", "forward", "manual_backward",
            "calibrate_batchnorm", "split_loss", "sample_names", "check_forward_backward",
-           "check_folded", "check_changes", "check_first_letters"]
+           "check_folded", "check_changes", "check_first_letters", "cross_entropy_mistakes",
+           "normalization_mistakes"]
 
 PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
 BN_EPS = 1e-5
@@ -151,17 +156,13 @@ def manual_backward(params, X, Y, acts):
 def _backward(p, X, Y, acts, mistake=None):
     """:func:`manual_backward` again, with ``mistake`` (a key of ``MISTAKES``) planted in it.
 
-    A copy, so that ``manual_backward`` reads as lecture 07 shows it (07 prints its source);
-    tests/test_ninja.py checks that the copy without a mistake gives the same gradients.
+    A copy, so that ``manual_backward`` stays the plain lines that lecture 07 writes out as
+    ``compact_backward`` (07 asserts that the two agree); tests/test_ninja.py checks that
+    the copy without a mistake gives the same gradients, bit for bit.
     """
-    n = X.shape[0]
     embcat, bnraw, bnvar_inv, h = acts["embcat"], acts["bnraw"], acts["bnvar_inv"], acts["h"]
     # cross-entropy: (softmax - one-hot) / n
-    dlogits = F.softmax(acts["logits"], 0 if mistake == "softmax_dim0" else 1)
-    if mistake != "no_onehot":
-        dlogits[torch.arange(n), Y] -= 1
-    if mistake != "not_mean":
-        dlogits /= n
+    dlogits = _dlogits(acts["logits"], Y, mistake if mistake in _CE_SLIPS else None)
     # second linear layer and tanh
     dh = dlogits @ p["W2"].T
     dW2 = h.T @ dlogits
@@ -170,9 +171,8 @@ def _backward(p, X, Y, acts, mistake=None):
     # BatchNorm, with Bessel's correction in the variance
     dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
     dbnbias = dhpreact.sum(0, keepdim=True)
-    gain = 1.0 if mistake == "no_bngain" else p["bngain"]
-    bessel = 1.0 if mistake == "no_bessel" else n / (n - 1)
-    dhprebn = gain * bnvar_inv / n * (n * dhpreact - dbnbias - bessel * bnraw * dbngain)
+    dhprebn = _normalization_backward(dhpreact, bnraw, bnvar_inv, p["bngain"], 0, True,
+                                      mistake if mistake in _NORM_SLIPS else None)
     # first linear layer and the embedding lookup
     dembcat = dhprebn @ p["W1"].T
     dW1 = embcat.T @ dhprebn
@@ -185,6 +185,165 @@ def _backward(p, X, Y, acts, mistake=None):
         dC.index_add_(0, X.view(-1), rows)
     return {"C": dC, "W1": dW1, "b1": db1, "W2": dW2, "b2": db2,
             "bngain": dbngain, "bnbias": dbnbias}
+
+
+# ---- the two one-line backward passes of lecture 07, and their classic slips -----------------
+
+# {slip: what it says}. The cross-entropy's: lecture 07's exercise 2 and exercise 4.
+_CE_SLIPS = {
+    "not_mean": "dlogits is not divided by n: the loss is the mean over the batch, so "
+                "dlogits = (softmax(logits) - onehot(Y)) / n",
+    "no_onehot": "dlogits lacks the one-hot of the targets: subtract 1 at each row's correct "
+                 "character, dlogits[rows, Yb] -= 1, before dividing by n",
+    "softmax_dim0": "the softmax is taken over dimension 0 (down the batch); each row of "
+                    "logits gets its own softmax: dim=1 (logprobs.exp() from log_softmax(1))",
+    "onehot_added": "the one-hot is added instead of subtracted: d(-log p_y)/dlogit_y = p_y - 1",
+    "log_probs": "log-probabilities instead of probabilities: the derivative of log-sum-exp "
+                 "is the softmax itself, exp(log_softmax)",
+    "whole_column": "the -1 went into every entry of the target's column, not only the target "
+                    "rows: index with both the rows and Yb, dlogits[range(n), Yb]",
+}
+
+
+def _dlogits(logits, Y, slip=None):
+    """(softmax(logits) - onehot(Y)) / n, with ``slip`` (a key of ``_CE_SLIPS``) planted."""
+    n = logits.shape[0]
+    if slip == "log_probs":
+        dlogits = F.log_softmax(logits, 1)
+    else:
+        dlogits = F.softmax(logits, 0 if slip == "softmax_dim0" else 1)
+    if slip == "whole_column":
+        dlogits[:, Y] -= 1
+    elif slip == "onehot_added":
+        dlogits[torch.arange(n), Y] += 1
+    elif slip != "no_onehot":
+        dlogits[torch.arange(n), Y] -= 1
+    if slip != "not_mean":
+        dlogits /= n
+    return dlogits
+
+
+@torch.no_grad()
+def cross_entropy_mistakes(logits, Y, slips=("softmax_dim0", "no_onehot", "onehot_added",
+                                             "log_probs", "whole_column")):
+    """{what the slip is: the dlogits it gives} for ``F.cross_entropy(logits, Y)``, in float64:
+    the ``mistakes`` of lecture 07's exercise 2 check. A missing ``/ n`` is left out by
+    default: ``compare`` names a constant factor n by itself."""
+    logits = logits.detach().double()
+    return {_CE_SLIPS[slip]: _dlogits(logits, Y, slip) for slip in slips}
+
+
+# The slips of a normalisation's one-line backward, with its names filled in: {block}
+# (BatchNorm, LayerNorm), {gain}, {s} (the inverse standard deviation), {xhat}, {g} (the
+# incoming gradient), {m} (the count its statistics run over), {dim} (their dimension),
+# {other}, {unit} (what is normalised on its own), {fn} (PyTorch's function).
+_NORM_SLIPS = {
+    "no_bngain": "the {block} backward lacks {gain}: the gradient reaches {xhat} through "
+                 "y = {gain} * {xhat} + bias, so it is multiplied by {gain} on its way back",
+    "no_bessel": "the {block} backward lacks the factor {m}/({m}-1) in front of the term "
+                 "with {xhat}: the forward pass divides the variance by {m} - 1 (Bessel's "
+                 "correction), and the backward pass keeps that factor (lecture 07, exercise 3)",
+    "extra_bessel": "the factor {m}/({m}-1) of exercise 3 does not belong here: this forward "
+                    "pass divides the variance by {m} ({fn} takes the biased variance), so "
+                    "Bessel's correction leaves no factor in the backward pass",
+    "bessel_inverted": "({m}-1)/{m} instead of {m}/({m}-1): the factor is {m} over {m} - 1",
+    "no_mean": "the mean term is missing: the forward pass subtracts each {unit}'s mean, so "
+               "the backward pass subtracts the mean of the gradient over dimension {dim}",
+    "no_variance": "the variance term is missing: each {unit} is also divided by its own "
+                   "standard deviation, which depends on every input of the {unit}",
+    "no_s": "{s} is missing (or divided by): {xhat} = (x - mean) * {s}, so every term "
+            "carries {s}",
+    "wrong_dim": "the sums run over dimension {other}; {block}'s statistics are over "
+                 "dimension {dim} (each {unit} on its own), so every sum of the backward pass "
+                 "is over dim={dim}, keepdim=True",
+    "gain_outside": "{gain} stands outside the sums, as BatchNorm allows; here the sums run "
+                    "along the features, where {gain} changes: the gradient arriving at {xhat} "
+                    "is {gain} * {g}, and the sums must take that",
+    "unbiased_stats": "{s} and {xhat} use the variance divided by {m} - 1 (torch's .var() "
+                      "divides by {m} - 1 unless told otherwise); {fn} divides by {m}: "
+                      "var({dim}, keepdim=True, unbiased=False)",
+    "unbiased_stats_bessel": "this is the backward of a {block} whose variance divides by "
+                             "{m} - 1 (torch's .var() default, with the factor {m}/({m}-1)); "
+                             "{fn} divides by {m}: var({dim}, keepdim=True, unbiased=False), "
+                             "and no factor {m}/({m}-1)",
+    "as_batchnorm": "this is BatchNorm's backward, with statistics and sums down each column "
+                    "(dimension 0); {block}'s run along each row: mean, variance and every "
+                    "sum over dimension {dim}, keepdim=True",
+}
+
+# The names in the messages: this model's BatchNorm (exercise 3, exercise 4), and otherwise
+# those of lecture 07's exercises A (BatchNorm, biased) and D (LayerNorm).
+_BN_NAMES = {"block": "BatchNorm", "gain": "bngain", "s": "bnvar_inv", "xhat": "bnraw",
+             "g": "dhpreact", "m": "n", "unit": "column", "fn": "F.batch_norm"}
+_NAMES = {0: {"block": "BatchNorm", "gain": "gamma", "s": "s", "xhat": "xhat", "g": "dy",
+              "m": "n", "unit": "column", "fn": "F.batch_norm in training mode"},
+          1: {"block": "LayerNorm", "gain": "gamma", "s": "s", "xhat": "xhat", "g": "dy",
+              "m": "d", "unit": "row", "fn": "F.layer_norm"}}
+
+
+def _normalization_backward(g, xhat, s, gain, dim, unbiased, slip=None):
+    """The gradient for the input of ``y = gain * xhat + bias``, ``xhat = (x - mean) * s``,
+    mean and variance over ``dim`` (the variance divided by m - 1 if ``unbiased``, else by m),
+    from the incoming gradient ``g``; with ``slip`` (a key of ``_NORM_SLIPS``) planted.
+    For a gain constant along ``dim`` (BatchNorm) it stands in front, as in manual_backward."""
+    m = g.shape[dim]
+    factor = m / (m - 1) if unbiased else 1.0
+    factor = {"no_bessel": 1.0, "extra_bessel": m / (m - 1),
+              "bessel_inverted": (m - 1) / m}.get(slip, factor)
+    along = 1 - dim if slip == "wrong_dim" else dim
+    gain = torch.as_tensor(gain, dtype=g.dtype)
+    padded = (1,) * (g.dim() - gain.dim()) + tuple(gain.shape)
+    if slip == "no_bngain":
+        front, g_hat = 1.0, g
+    elif padded[dim] == 1 or slip == "gain_outside":
+        front, g_hat = gain, g
+    else:
+        front, g_hat = 1.0, gain * g
+    if slip == "no_s":
+        s = torch.ones_like(s)
+    mean_term = 0 if slip == "no_mean" else g_hat.sum(along, keepdim=True)
+    variance_term = 0 if slip == "no_variance" else \
+        factor * xhat * (xhat * g_hat).sum(along, keepdim=True)
+    return front * s / m * (m * g_hat - mean_term - variance_term)
+
+
+def _statistics(x, dim, unbiased, eps=BN_EPS):
+    """``(xhat, s)`` of a normalisation over ``dim``."""
+    s = (x.var(dim, keepdim=True, correction=1 if unbiased else 0) + eps) ** -0.5
+    return (x - x.mean(dim, keepdim=True)) * s, s
+
+
+@torch.no_grad()
+def normalization_mistakes(x, gain, dy, dim=0, unbiased=True, eps=BN_EPS, names=None):
+    """{what the slip is: the gradient it gives} for the input ``x`` of a normalisation
+    (statistics over ``dim``: 0 for BatchNorm, 1 for LayerNorm; the variance divided by
+    m - 1 if ``unbiased``, else by m) with gain ``gain``, incoming gradient ``dy``: the
+    ``mistakes`` of lecture 07's checks, computed in float64 from ``x``.
+
+    ``names`` (a dict, merged over the defaults) names the tensors in the messages; the
+    defaults are this model's for an unbiased BatchNorm (``bngain``, ``bnraw``, ...), else
+    ``gamma``, ``s``, ``xhat``, ``dy``.
+    """
+    x, gain, dy = (torch.as_tensor(t).detach().double() for t in (x, gain, dy))
+    said = dict(_BN_NAMES if dim == 0 and unbiased else _NAMES[dim], dim=dim, other=1 - dim)
+    said.update(names or {})
+    xhat, s = _statistics(x, dim, unbiased, eps)
+    slips = ["no_bngain", "no_mean", "no_variance", "no_s", "wrong_dim"]
+    slips += ["no_bessel", "bessel_inverted"] if unbiased else ["extra_bessel"]
+    padded = (1,) * (x.dim() - gain.dim()) + tuple(gain.shape)
+    if padded[dim] != 1:
+        slips.append("gain_outside")
+    found = {slip: _normalization_backward(dy, xhat, s, gain, dim, unbiased, slip)
+             for slip in slips}
+    if not unbiased:   # the learner computes the statistics: torch's .var() default
+        found["unbiased_stats"] = _normalization_backward(
+            dy, *_statistics(x, dim, True, eps), gain, dim, False)
+        found["unbiased_stats_bessel"] = _normalization_backward(
+            dy, *_statistics(x, dim, True, eps), gain, dim, True)
+    if dim == 1:       # exercise A's or exercise 3's BatchNorm line, applied as it is
+        found["as_batchnorm"] = _normalization_backward(dy, *_statistics(x, 0, False, eps),
+                                                        gain, 0, False, "gain_outside")
+    return {_NORM_SLIPS[slip].format(**said): grad for slip, grad in found.items()}
 
 
 @torch.no_grad()
@@ -228,18 +387,10 @@ BACKWARD_ORDER = ("W2", "b2", "bngain", "bnbias", "W1", "b1", "C")
 
 # Planted into _backward to recognise a learner's gradient; named only when one matches.
 MISTAKES = {
-    "not_mean": "dlogits is not divided by n: the loss is the mean over the batch, so "
-                "dlogits = (softmax(logits) - onehot(Y)) / n",
-    "no_onehot": "dlogits lacks the one-hot: subtract 1 at each row's target, "
-                 "dlogits[rows, Yb] -= 1, before dividing by n",
-    "softmax_dim0": "the softmax is taken over dimension 0 (across the batch); each row of "
-                    "logits gets its own softmax: dim=1 (logprobs.exp() from log_softmax(1))",
+    **{slip: _CE_SLIPS[slip] for slip in ("not_mean", "no_onehot", "softmax_dim0")},
     "tanh_at_input": "tanh's derivative is taken at its input hpreact; it is 1 - h**2 with "
                      "h = tanh(hpreact), the output: dhpreact = (1 - h**2) * dh",
-    "no_bngain": "the BatchNorm backward lacks bngain: dhprebn = bngain * bnvar_inv / n * (...)",
-    "no_bessel": "the BatchNorm backward lacks the factor n/(n-1) in front of "
-                 "bnraw * dbngain: the forward pass divides the variance by n - 1 (Bessel's "
-                 "correction), and the backward pass keeps that factor (lecture 07, exercise 3)",
+    **{slip: _NORM_SLIPS[slip].format(**_BN_NAMES) for slip in ("no_bngain", "no_bessel")},
     "indexed_add": "dC[Xb] += ... writes a row that occurs several times in the batch only "
                    "once, instead of adding every occurrence; use dC.index_add_(0, "
                    "Xb.view(-1), dembcat.view(-1, n_embd)), which adds repeats up",

@@ -38,6 +38,9 @@ Z = "z = acts['logits'].detach()\n"
 BN = "g = acts['hpreact'].grad\nxh, s = acts['bnraw'].detach(), acts['bnvar_inv'].detach()\n"
 GAIN = "gain = params['bngain'].detach()\n"          # the old catch-all hint
 NOT_KEEPDIM = "keepdim=True would give"
+ROWS = ("x0 = x_ln.detach()\nd = x0.shape[1]\n"     # exercise D: LayerNorm's statistics per row
+        "s = (x0.var(1, keepdim=True, unbiased=False) + 1e-5) ** -0.5\n"
+        "xhat = (x0 - x0.mean(1, keepdim=True)) * s\ngd = gamma_ln * dy_ln\n")
 ZERO = "only because the true gradient of"       # the probe's message
 
 # ---- exercise 1 (lecture 06): (step, answer, texts that must appear, texts that must not) ---
@@ -161,7 +164,7 @@ WRONG = [
     ("07", "logits", Z + "dlogits = (F.softmax(z, 0) - F.one_hot(Yb, 27)) / n",
      ["dimension 0", "dim=1"], [PLUS_EQ]),
     ("07", "logits", Z + "dlogits = F.softmax(z, 1) / n",
-     ["one-hot of the targets is missing"], [PLUS_EQ]),
+     ["lacks the one-hot of the targets"], [PLUS_EQ]),
     ("07", "logits", Z + "dlogits = F.softmax(z, 1) - F.one_hot(Yb, 27)",
      ["constant factor 32", "n = 32"], [PLUS_EQ]),
     ("07", "logits", Z + "dlogits = (F.one_hot(Yb, 27) - F.softmax(z, 1)) / n",
@@ -178,7 +181,7 @@ WRONG = [
     # ---- exercise 3 (lecture 07): dhprebn ----
     ("07", "dhpreact", BN +
                        "dhprebn = s / n * (n * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))",
-     ["bngain is missing"], [PLUS_EQ]),
+     ["lacks bngain"], [PLUS_EQ]),
     ("07", "dhpreact", BN + GAIN +
                        "dhprebn = gain * s / n * (n * g - g.sum(0) - xh * (g * xh).sum(0))",
      ["n/(n-1)", "Bessel"], [PLUS_EQ]),
@@ -209,6 +212,29 @@ WRONG = [
                        "dhprebn = gain * s / n * (n * g - g.sum(0)"
                        " - n / (n - 1) * xh * (g * xh).sum())",
      ["the values differ"], [PLUS_EQ]),
+    # ---- exercise D (lecture 07): LayerNorm's backward, statistics per row ----
+    ("07", "x0", ROWS + "dx_ln = s / d * (d * gd - gd.sum(0, keepdim=True)"
+                        " - xhat * (gd * xhat).sum(0, keepdim=True))",
+     ["the sums run over dimension 0", "dim=1"], [PLUS_EQ, "Bessel"]),
+    ("07", "x0", ROWS + "dx_ln = gamma_ln * s / d * (d * dy_ln - dy_ln.sum(1, keepdim=True)"
+                        " - xhat * (dy_ln * xhat).sum(1, keepdim=True))",
+     ["gamma_ln stands outside the sums"], [PLUS_EQ, "Bessel"]),
+    ("07", "x0", ROWS + "dx_ln = s / d * (d * gd - gd.sum(1, keepdim=True)"
+                        " - d / (d - 1) * xhat * (gd * xhat).sum(1, keepdim=True))",
+     ["d/(d-1)", "does not belong here"], [PLUS_EQ]),
+    ("07", "x0", ROWS + "dx_ln = s / d * (d * gd - xhat * (gd * xhat).sum(1, keepdim=True))",
+     ["the mean term is missing"], [PLUS_EQ, "Bessel"]),
+    ("07", "x0", "x0 = x_ln.detach()\nd = x0.shape[1]\n"
+                 "s = (x0.var(1, keepdim=True) + 1e-5) ** -0.5\n"
+                 "xhat = (x0 - x0.mean(1, keepdim=True)) * s\ngd = gamma_ln * dy_ln\n"
+                 "dx_ln = s / d * (d * gd - gd.sum(1, keepdim=True)"
+                 " - xhat * (gd * xhat).sum(1, keepdim=True))",
+     ["torch's .var()", "unbiased=False"], [PLUS_EQ]),
+    ("07", "x0", "x0 = x_ln.detach()\nm = x0.shape[0]\n"
+                 "s = (x0.var(0, unbiased=False) + 1e-5) ** -0.5\nxhat = (x0 - x0.mean(0)) * s\n"
+                 "dx_ln = gamma_ln * s / m * (m * dy_ln - dy_ln.sum(0)"
+                 " - xhat * (dy_ln * xhat).sum(0))",
+     ["this is BatchNorm's backward", "dimension 1"], [PLUS_EQ]),
 ]
 
 RIGHT = [
@@ -251,6 +277,14 @@ RIGHT = [
                        "dhprebn = params['bngain'].detach() * s / n * ("
                        "n * g - g.sum(0, keepdim=True)"
                        " - n / (n - 1) * xh * (g * xh).sum(0, keepdim=True))"),
+    ("07", "x0", ROWS + "dx_ln = s * (gd - gd.mean(1, keepdim=True)"
+                        " - xhat * (gd * xhat).mean(1, keepdim=True))"),
+    ("07", "x0", "x0 = x_ln.detach()\nmu = x0.mean(-1, keepdim=True)\n"
+                 "var = ((x0 - mu) ** 2).mean(-1, keepdim=True)\n"
+                 "xh = (x0 - mu) * torch.rsqrt(var + 1e-5)\n"
+                 "g = dy_ln * gamma_ln\n"
+                 "dx_ln = torch.rsqrt(var + 1e-5) * (g - g.mean(-1, keepdim=True)"
+                 " - xh * (g * xh).mean(-1, keepdim=True))"),
 ]
 
 def _first_name(source):
