@@ -1,5 +1,6 @@
 # The two commands of the README. Both run the same idempotent set-up first.
-.PHONY: setup lab exercises test lint test-single-thread check-editions-3.12
+.PHONY: setup lab exercises report class-report test lint test-single-thread \
+	check-editions-3.12
 
 setup:
 	@bash scripts/setup.sh
@@ -14,6 +15,20 @@ lab: setup
 ## The same, with the file browser open on the exercise editions.
 exercises: setup
 	.venv/bin/jupyter lab $(ROOT_FLAG) --LabApp.default_url=/lab/tree/exercises .
+
+## Where you stand: each exercise edition run on a copy (your files are not changed), then a
+## table of every blank's status and the totals. ARGS="--saved" reads the outcomes saved in the
+## notebooks instead; ARGS="exercises/06_manual_backprop.ipynb" runs one. This runs your code.
+report: setup
+	.venv/bin/python -m helpers.report $(ARGS)
+
+## A class: SUBMISSIONS holds one folder per learner. Writes OUT/report.csv, OUT/summary.md and
+## OUT/completion.png (default OUT: SUBMISSIONS-report, beside it). This runs the learners'
+## code: see the README (in a container).
+class-report: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make class-report SUBMISSIONS=folder [OUT=folder]"; exit 2; }
+	.venv/bin/python -m helpers.report class "$(SUBMISSIONS)" \
+		--out "$(or $(OUT),$(patsubst %/,%,$(SUBMISSIONS))-report)" $(ARGS)
 
 ## Lint, then the helpers' unit tests and every notebook under nbval.
 test: setup lint

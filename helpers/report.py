@@ -34,7 +34,7 @@ the next TODO cell (``scripts/editions.check_index``). Its status:
 - ``timed out`` / ``crashed``: its TODO cell or its check ran past the per-cell timeout,
   or the kernel died there (``os._exit``, a segfault, memory); nothing after it ran;
 - ``not run``: the run stopped before its check (a timeout or a dead kernel earlier on);
-  with ``--saved``, a check that was never run;
+  with ``--saved``, a written blank whose check was never run (``not yet`` if unwritten);
 - ``missing``: the notebook has no such TODO cell (an older edition);
 - ``written`` / ``not yet`` for a blank without a check cell (no current edition has one):
   whether its TODO cell differs from the edition's stub and ran without an error.
@@ -243,7 +243,7 @@ def read_notebook(path):
 
 def lecture_of(nb):
     """The lecture whose edition ``nb`` is, by its TODO cells' ids; None if none fits."""
-    ids = {c.get("id") for c in nb.cells if TODO_TAG in _tags(c)} - {None}
+    ids = {c.get("id") for c in nb.cells} - {None}   # tags may be lost; the ids are unique
     best = max(solution_ids().items(), key=lambda item: len(item[1] & ids), default=None)
     return best[0] if best and best[1] & ids else None
 
@@ -413,8 +413,10 @@ def _status(nb, blank, todo, check, stop_at, why, saved, timeout):
             line = next(x for x in _printed(check_cell).splitlines() if NOT_YET in x)
             found = {"status": "not yet", "diagnosis": line.split(" (")[0]}
         elif check_cell.get("execution_count") is None:
-            return "not run", "its check has not run" + (" in the saved notebook" if saved
-                                                         else "")
+            if _same(todo_cell.source, blank.stub):
+                return "not yet", "not written yet (its check has not run)"
+            return "not run", "written, but its check has not run" + (
+                " in the saved notebook" if saved else "")
         else:
             found = {"status": "passed", "diagnosis": ""}
     status, diagnosis = found.get("status"), found.get("diagnosis", "")
@@ -485,9 +487,19 @@ def table(lecture, rows, path=None):
         lines.append(f"  {shown:<{width}}  {status:<11}  {_first_line(diagnosis, 100)}"
                      .rstrip())
     blanks = [r for r in rows if r[1]]
-    done = sum(r[2] == DONE for r in blanks)
-    lines.append(f"  {done} of {len(blanks)} blanks done")
+    if blanks:
+        done = sum(r[2] == DONE for r in blanks)
+        lines.append(f"  {done} of {len(blanks)} blanks done")
     return lines
+
+
+def _blank_count(rows):
+    """The blanks a file's rows stand for: its blank rows, or for a file that could not be
+    run, the blanks of the lecture its name says (none if it names no lecture)."""
+    blanks = sum(bool(r[1]) for r in rows)
+    if blanks or rows[0][0] not in lecture_names():
+        return blanks
+    return len(reference(rows[0][0]).blanks)
 
 
 def learner(paths, timeout=DEFAULT_TIMEOUT, saved=False, out=None):
@@ -498,7 +510,7 @@ def learner(paths, timeout=DEFAULT_TIMEOUT, saved=False, out=None):
 
     paths = [Path(p) for p in paths] or sorted(EXERCISES.glob("*.ipynb"))
     total = 0 if saved else sum(_code_cells(p) for p in paths)
-    everything = []
+    everything, blanks = [], 0
     with tqdm(total=total, desc="running the editions", unit="cell", file=sys.stderr,
               leave=False, disable=saved or None) as bar:
         for path in paths:
@@ -507,12 +519,14 @@ def learner(paths, timeout=DEFAULT_TIMEOUT, saved=False, out=None):
             rows = report_file(path, timeout=timeout, saved=saved, on_cell=bar.update)
             bar.update(before + _code_cells(path) - bar.n)   # what a stopped run skipped
             everything += rows
+            blanks += _blank_count(rows)
             bar.clear()
-            print("\n".join(table(rows[0][0], rows, path)) + "\n", file=out, flush=True)
-    blanks = [r for r in everything if r[1]]
-    done = sum(r[2] == DONE for r in blanks)
+            shown = os.path.relpath(path) if path.is_absolute() and path.is_relative_to(
+                Path.cwd()) else path
+            print("\n".join(table(rows[0][0], rows, shown)) + "\n", file=out, flush=True)
+    done = sum(r[2] == DONE for r in everything if r[1])
     problems = sum(not r[1] for r in everything)
-    print(f"Total: {done} of {len(blanks)} blanks done"
+    print(f"Total: {done} of {blanks} blanks done"
           + (f"; {problems} file(s) with a problem (see above)" if problems else ""), file=out)
     return everything
 
@@ -550,6 +564,8 @@ def run_class(folder, out, workers=None, timeout=DEFAULT_TIMEOUT, executed=False
     folder, out = Path(folder), Path(out)
     if not folder.is_dir():
         raise SystemExit(f"no such folder: {folder}")
+    if out.resolve().is_relative_to(folder.resolve()):
+        raise SystemExit(f"write the report outside the submissions: {out} is inside {folder}")
     out.mkdir(parents=True, exist_ok=True)
     found = submissions(folder)
     learners = sorted(p.name for p in folder.iterdir() if p.is_dir())

@@ -21,7 +21,8 @@ spec = importlib.util.spec_from_file_location("answers01",
 answers01 = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(answers01)
 
-ENDLESS = "def grad_f(a, b, c):\n    while True:   # a learner's endless loop\n        pass\n"
+# a learner's endless loop (it sleeps, so that it leaves the cores to the other notebooks)
+ENDLESS = "def grad_f(a, b, c):\n    while True:\n        time.sleep(0.05)\n\n\nimport time\n"
 CRASH = "import os\n\nos._exit(1)\n"
 FLOOD = "print('x' * 1_000_000)\n"
 
@@ -220,3 +221,28 @@ def test_a_lecture_notebook_is_no_edition():
     rows = report.report_file(ROOT / "lectures" / f"{LECTURE}.ipynb", saved=True)
     assert rows == [(LECTURE, "", "not an edition",
                      "this is a lecture with its answers, not an exercise edition")]
+
+
+def test_a_learners_bad_file_is_one_line_and_its_blanks_count_as_not_done(tmp_path, capsys):
+    (tmp_path / f"{LECTURE}.ipynb").write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    report.main(["--saved", str(tmp_path / f"{LECTURE}.ipynb"), str(tmp_path / "gone.ipynb")])
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[1] == "  (file)  not json     not a notebook: the file is not text (not JSON)"
+    assert printed[4].startswith("  (file)  error        cannot read the file: No such file")
+    assert printed[-1] == "Total: 0 of 5 blanks done; 2 file(s) with a problem (see above)"
+
+
+def test_diagnoses_that_name_the_same_mistake_are_counted_together(tmp_path):
+    sign = ("∂f/∂c differs at (a, b, c) = ({}): grad_f gives -0.0625, expected 0.0625. "
+            "Likely mistake: the sign: -1/c")
+    rows = [(who, LECTURE, "grad_f", "refused", sign.format(at), f"{LECTURE}.ipynb")
+            for who, at in [("a", "2, 3, 4"), ("b", "1, 1, 2")]]
+    rows += [("c", LECTURE, "grad_f", "refused", "df_db is 0.5, expected 2.25", "x.ipynb"),
+             ("d", LECTURE, "grad_f", "refused", "df_db is 1.5, expected 2.0", "x.ipynb"),
+             ("e", LECTURE, "grad_f", "passed", "", "x.ipynb")]
+    done, submitted, said = report.completion(rows)[(LECTURE, "grad_f")]
+    assert (done, submitted) == (1, 5)
+    assert said == {"Likely mistake: the sign: -1/c": 2, "df_db is #, expected #": 2}
+    report.summary(rows, list("abcde"), tmp_path)
+    assert ("| grad_f | 1 of 5 | 20% | Likely mistake: the sign: -1/c (2); df_db is #, "
+            "expected # (2) |") in (tmp_path / "summary.md").read_text()
