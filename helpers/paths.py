@@ -21,43 +21,61 @@ __all__ = ["contributions", "diagnose"]
 MAX_PATHS = 12
 
 
-def _feeds(tensor, node):
-    """Whether ``tensor`` is one of the direct inputs of the autograd node ``node``."""
-    own = tensor.grad_fn
-    for next_node, _ in getattr(node, "next_functions", ()):
-        if next_node is None:
+def _is_node_of(next_node, tensor):
+    """Whether the autograd node ``next_node`` stands for ``tensor`` (its grad_fn, or the
+    AccumulateGrad node of a leaf)."""
+    if next_node is None:
+        return False
+    if tensor.grad_fn is not None:
+        return next_node is tensor.grad_fn
+    return getattr(next_node, "variable", None) is tensor
+
+
+def _direct_nodes(output, tensor, stops):
+    """The autograd nodes between ``output`` and ``tensor`` that take ``tensor`` as an input,
+    reached from ``output`` without passing through another named tensor (``stops``)."""
+    found, seen, todo = [], set(), [output.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:
             continue
-        if own is not None and next_node is own:
-            return True
-        if own is None and getattr(next_node, "variable", None) is tensor:
-            return True
-    return False
-
-
-def _consumers(tensor, named, loss):
-    """The named tensors (and the loss) computed directly from ``tensor``, by name."""
-    found = [(name, t) for name, t in named.items()
-             if t is not tensor and t.grad_fn is not None and _feeds(tensor, t.grad_fn)]
-    if loss.grad_fn is not None and _feeds(tensor, loss.grad_fn):
-        found.append(("loss", loss))
+        seen.add(id(node))
+        nexts = [n for n, _ in getattr(node, "next_functions", ())]
+        if any(_is_node_of(n, tensor) for n in nexts):
+            found.append(node)
+        todo += [n for n in nexts if n is not None and id(n) not in stops
+                 and not _is_node_of(n, tensor)]
     return found
 
 
-def _vjp(output, tensor, upstream):
-    """``upstream`` at ``output`` carried back to ``tensor`` along the direct edges only
-    (``output`` computed from ``tensor`` itself, not through another intermediate)."""
-    node = output.grad_fn
-    slots = [j for j, (next_node, _) in enumerate(node.next_functions)
-             if next_node is not None and (next_node is tensor.grad_fn or (
-                 tensor.grad_fn is None and getattr(next_node, "variable", None) is tensor))]
-    captured = []
-    handle = node.register_hook(lambda grad_inputs, _: captured.append(
-        [grad_inputs[j] for j in slots]))
+def _consumers(tensor, named, loss):
+    """``[(name, consumer, nodes)]``: the named tensors (and the loss) computed from
+    ``tensor`` without another named tensor in between, with the nodes that take it."""
+    stops = {id(t.grad_fn) for t in named.values() if t.grad_fn is not None}
+    found = []
+    for name, t in list(named.items()) + [("loss", loss)]:
+        if t is tensor or (t is loss and name != "loss") or t.grad_fn is None:
+            continue
+        nodes = _direct_nodes(t, tensor, stops - {id(t.grad_fn)})
+        if nodes:
+            found.append((name, t, nodes))
+    return found
+
+
+def _vjp(output, tensor, upstream, nodes):
+    """``upstream`` at ``output`` carried back to ``tensor`` through ``nodes`` only (those of
+    :func:`_direct_nodes`: not through another named tensor)."""
+    captured, handles = [], []
+    for node in nodes:
+        slots = [j for j, (n, _) in enumerate(node.next_functions) if _is_node_of(n, tensor)]
+        handles.append(node.register_hook(
+            lambda grad_inputs, _, slots=slots: captured.extend(grad_inputs[j] for j in slots)))
     try:
         torch.autograd.grad(output, tensor, upstream, retain_graph=True, allow_unused=True)
     finally:
-        handle.remove()
-    grads = [g for g in captured[0] if g is not None] if captured else []
+        for handle in handles:
+            handle.remove()
+    grads = [g for g in captured if g is not None]
     return sum(grads[1:], grads[0]) if grads else torch.zeros_like(tensor)
 
 
@@ -69,30 +87,22 @@ def contributions(loss, tensor, named, depth=3):
     ``tensor`` first; the paths are split at forks up to ``depth`` names deep (at most
     :data:`MAX_PATHS` paths) and their gradients add up to ``tensor``'s gradient.
     """
-    def split(current, upstream_of, level):
-        # upstream_of(t): the gradient of the loss with respect to t along the fixed tail
-        uses = _consumers(current, named, loss)
-        if not uses:
-            return []
+    def split(current, level):
         result = []
-        for name, consumer in uses:
+        for name, consumer, nodes in _consumers(current, named, loss):
             if name == "loss":
-                result.append(((), _vjp(loss, current, torch.ones_like(loss))))
+                result.append(((), _vjp(loss, current, torch.ones_like(loss), nodes)))
                 continue
-            deeper = split(consumer, None, level + 1) if level < depth else []
+            deeper = split(consumer, level + 1) if level < depth else []
             if len(deeper) <= 1 or len(result) + len(deeper) > MAX_PATHS:
-                total = _total(consumer)
-                result.append(((name,), _vjp(consumer, current, total)))
+                (total,) = torch.autograd.grad(loss, consumer, retain_graph=True)
+                result.append(((name,), _vjp(consumer, current, total, nodes)))
             else:
                 for path, grad in deeper:
-                    result.append(((name,) + path, _vjp(consumer, current, grad)))
+                    result.append(((name,) + path, _vjp(consumer, current, grad, nodes)))
         return result
 
-    def _total(t):
-        (grad,) = torch.autograd.grad(loss, t, retain_graph=True)
-        return grad
-
-    return split(tensor, None, 1)
+    return split(tensor, 1)
 
 
 NAMED = ((1.0, "right"), (0.0, "missing"), (-1.0, "the wrong sign"), (2.0, "twice"),
