@@ -246,3 +246,39 @@ def test_diagnoses_that_name_the_same_mistake_are_counted_together(tmp_path):
     report.summary(rows, list("abcde"), tmp_path)
     assert ("| grad_f | 1 of 5 | 20% | Likely mistake: the sign: -1/c (2); df_db is #, "
             "expected # (2) |") in (tmp_path / "summary.md").read_text()
+
+
+def test_saved_outcomes_are_read_with_what_else_the_cells_hold():
+    """No kernel: a notebook as a learner might have saved it, outputs written by hand."""
+    nb = edition()
+    ref = {b.key: b for b in report.reference(LECTURE).blanks}
+    cell = {c.get("id"): c for c in nb.cells}
+
+    def outcome(status, diagnosis=""):
+        return nbformat.v4.new_output("display_data", data={
+            report.OUTCOME: {"answers": [], "status": status, "diagnosis": diagnosis},
+            "text/plain": ""})
+
+    def ran(blank, todo_count, check_count, todo_outputs=(), check_outputs=()):
+        todo, check = cell[ref[blank].cell_id], cell[ref[blank].check_id]
+        todo.source += "\n# written"
+        todo.execution_count, todo.outputs = todo_count, list(todo_outputs)
+        check.execution_count, check.outputs = check_count, list(check_outputs)
+
+    ran("flat_points", 5, 3, check_outputs=[outcome("passed")])
+    ran("de_da", 6, 7, [nbformat.v4.new_output("error", ename="SyntaxError",
+                                                evalue="invalid syntax", traceback=[])],
+        [outcome("refused", "NameError: name 'de_da' is not defined")])
+    ran("forward_error_f", 8, 9, check_outputs=[nbformat.v4.new_output(
+        "error", ename="AssertionError", evalue="off by 0.75\nmore", traceback=[])])
+    ran("grad_f", 10, 11, check_outputs=[nbformat.v4.new_output(
+        "stream", name="stdout", text="not implemented yet: grad_f (fill in its TODO cell, "
+                                      "then run this cell again)\n")])
+    ran("forward_grad", 12, 13, check_outputs=[outcome("not yet", "not implemented yet: grad_f")])
+    assert report.blank_rows(LECTURE, nb, saved=True) == [
+        ("flat_points", "passed", "(the TODO cell ran after its check: run the check again)"),
+        ("de_da", "refused", "your cell raised SyntaxError: invalid syntax"),
+        ("forward_error_f", "refused", "AssertionError: off by 0.75"),
+        ("grad_f", "not yet", "not implemented yet: grad_f"),
+        ("forward_grad", "waiting", "its check waits for an earlier blank: grad_f"),
+    ]
