@@ -21,6 +21,7 @@ from helpers.check import compare
 from helpers.data import itos
 
 __all__ = ["PARAM_NAMES", "BN_EPS", "init_params", "forward", "manual_backward",
+           "forward_backward",
            "calibrate_batchnorm", "split_loss", "sample_names", "check_forward_backward",
            "check_folded", "check_changes", "check_first_letters", "cross_entropy_mistakes",
            "normalization_mistakes"]
@@ -151,6 +152,23 @@ def manual_backward(params, X, Y, acts):
     dC.index_add_(0, X.view(-1), dembcat.view(-1, p["C"].shape[1]))
     return {"C": dC, "W1": dW1, "b1": db1, "W2": dW2, "b2": db2,
             "bngain": dbngain, "bnbias": dbnbias}
+
+
+def forward_backward(params, Xb, Yb):
+    """One training step's arithmetic, finished: ``(loss, grads)`` for the batch ``Xb``, ``Yb``.
+
+    ``loss`` is the batch's mean cross-entropy and ``grads`` the list of gradients in the
+    order of ``params``: :func:`forward`, then :func:`manual_backward`, with no autograd.
+    This is exercise 4 of lecture 08 done; its exercise edition trains with it while the
+    learner's ``forward_backward`` is still a TODO.
+    """
+    with torch.no_grad():
+        loss, acts = forward(params, Xb, Yb)
+        grads = manual_backward(params, Xb, Yb, acts)
+    return loss, [grads[name] for name in params]
+
+
+_finished_step = forward_backward   # check_forward_backward's argument shadows the name
 
 
 def _backward(p, X, Y, acts, mistake=None):
@@ -539,17 +557,19 @@ def _matches(grad, planted, reference):
 
 
 def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, batch_size=32,
-                           lr=0.1, seed=0):
-    """Exercise 4's check: a learner's ``forward_backward`` against autograd along a short run.
+                           lr=0.1, seed=0, run_steps=300):
+    """Exercise 4's check: a learner's ``forward_backward`` against autograd along a short run,
+    then the first ``run_steps`` steps of lecture 08's training run against the finished one.
 
     ``forward_backward(params, Xb, Yb)`` must return ``(loss, grads)``: the batch's mean
     cross-entropy and a list with one gradient per parameter, in the order of ``params``.
     For ``steps`` random batches of ``X``, ``Y`` (seeded by ``seed``) it compares the loss
     and every gradient with a float64 autograd reference at the same point, then updates
-    the parameters with the learner's gradients, as training would. On success it prints
-    one line; on the first disagreement it prints ``compare``'s line for every parameter
-    (nearest the loss first) and raises ``AssertionError`` saying which step of the
-    backward pass to look at, and the likely mistake where a known one fits.
+    the parameters with the learner's gradients, as training would. On the first
+    disagreement it prints ``compare``'s line for every parameter (nearest the loss first)
+    and raises ``AssertionError`` saying which step of the backward pass to look at, and
+    the likely mistake where a known one fits. Then :func:`_check_training_start`. On
+    success it prints one line for each part.
     """
     if not callable(forward_backward):
         raise TypeError(f"check_forward_backward needs your function forward_backward; got "
@@ -567,10 +587,9 @@ def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, bat
         # db1 is a sum that cancels to about zero: judge it against the size of its terms
         scales = {"b1": float(acts["hprebn"].grad.abs().max())}
         acts = {name: a.detach() for name, a in acts.items()}
-        with torch.no_grad():
-            loss, grads = _unpack(forward_backward(params, Xb, Yb), params)
         where = f"step {step} of {steps}" + (" (after updates with your gradients)" if step
                                               else "")
+        loss, grads = _call(forward_backward, params, Xb, Yb, where)
         if abs(loss - reference.item()) > 1e-5 * max(1.0, abs(reference.item())):
             why = _loss_message(loss, params64, Xb, Yb, reference.item())
             raise AssertionError(f"{where}: {why}")
@@ -589,6 +608,69 @@ def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, bat
                 p -= lr * grads[name]
     print(f"{steps} steps x {len(params)} parameters: the loss and every gradient agree with "
           "autograd")
+    if run_steps:
+        _check_training_start(forward_backward, X, Y, run_steps, n_hidden, batch_size, lr)
+
+
+# Lecture 08's training run: its parameters' seed and its batches' seed.
+RUN_SEED, BATCH_SEED = 2147483647, 42
+
+
+def _call(forward_backward, params, Xb, Yb, where):
+    """The learner's ``(loss, grads)``, refused if the call changed the parameters."""
+    before = {name: p.detach().clone() for name, p in params.items()}
+    with torch.no_grad():
+        loss, grads = _unpack(forward_backward(params, Xb, Yb), params)
+    changed = [name for name, p in params.items() if not torch.equal(p, before[name])]
+    if changed:
+        raise AssertionError(
+            f"{where}: your forward_backward changed {', '.join(changed)} in place. It must only "
+            "compute the loss and the gradients: the training loop makes the update "
+            "(p.add_(grad, alpha=-lr)), so an update inside it would be applied twice")
+    return loss, grads
+
+
+def _check_training_start(forward_backward, X, Y, steps, n_hidden, batch_size, lr):
+    """The first ``steps`` steps of lecture 08's run (its seeds, batches and learning rate),
+    the learner's ``forward_backward`` side by side with :func:`forward_backward`.
+
+    At every step both compute the loss and the gradients at the learner's parameters, and
+    the learner's update is applied, so rounding cannot make the two drift apart; the first
+    step where the loss or a parameter's update differs by more than float32 rounding is
+    refused, naming the parameter nearest the loss.
+    """
+    params = init_params(n_hidden=n_hidden, block_size=X.shape[1], seed=RUN_SEED)
+    gen = torch.Generator().manual_seed(BATCH_SEED)
+    for step in range(steps):
+        ix = torch.randint(0, X.shape[0], (batch_size,), generator=gen)
+        Xb, Yb = X[ix], Y[ix]
+        ref_loss, ref_grads = _finished_step(params, Xb, Yb)
+        where = f"step {step} of the training run (section 3's batches, lr = {lr})"
+        loss, grads = _call(forward_backward, params, Xb, Yb, where)
+        ref_loss = ref_loss.item()
+        if abs(loss - ref_loss) > 1e-4 * max(1.0, abs(ref_loss)):
+            raise AssertionError(f"{where}: your loss is {loss:.6f}, the finished "
+                                 f"forward_backward's {ref_loss:.6f}")
+        refs = dict(zip(params, ref_grads, strict=True))
+        scales = {name: float(ref.abs().max()) for name, ref in refs.items()}
+        scales["b1"] = scales["W1"]    # db1 is about zero: judge it by dW1's size
+        for name in BACKWARD_ORDER:
+            grad, ref = grads[list(params).index(name)], refs[name]
+            if grad.shape != ref.shape:
+                raise AssertionError(f"{where}: d{name} has shape {tuple(grad.shape)}, {name} "
+                                     f"{tuple(ref.shape)}")
+            off = float((grad.double() - ref.double()).abs().max())
+            if off > 1e-4 * scales[name]:
+                raise AssertionError(
+                    f"{where}: the update of {name}, -lr * d{name}, differs from the finished "
+                    f"forward_backward's by up to {lr * off:.3g} (its largest entry is "
+                    f"{lr * scales[name]:.3g}); the {step} steps before agreed, so d{name} is "
+                    "right on some batches and parameters but not on these")
+        with torch.no_grad():
+            for p, grad in zip(params.values(), grads, strict=True):
+                p.add_(grad, alpha=-lr)
+    print(f"the first {steps} steps of the training run: every update agrees with the finished "
+          "forward_backward's")
 
 
 # ---- lecture 08's practice problems: checks that do not give the answer away -----------------

@@ -130,6 +130,12 @@ WRONG = [
     ("loss-summed",
      [("    loss = -logprobs[rows, Yb].mean()", "    loss = -logprobs[rows, Yb].sum()")],
      ["n times larger", "sum over the batch"], []),
+    ("updates-the-parameters-itself",
+     [(RETURN, "    grads = [dC, dW1, db1, dW2, db2, dbngain, dbnbias]\n"
+               "    for p, grad in zip(params.values(), grads):\n"
+               "        p.data -= 0.1 * grad\n"
+               "    return loss, grads")],
+     ["changed C, W1, b1, W2, b2, bngain, bnbias in place", "applied twice"], [NAMED_MISTAKE]),
     ("tanh-derivative-sign",
      [("(1 - h * h) * dh", "(1 + h * h) * dh")],
      ["Nearest the loss: dbngain and dbnbias", "tanh ((1 - h**2) * dh)"], [NAMED_MISTAKE]),

@@ -155,9 +155,51 @@ def test_check_forward_backward_passes_the_modules_own_training_step(capsys):
         grads = ninja.manual_backward(params, Xb, Yb, acts)
         return loss, [grads[name] for name in params]
 
-    ninja.check_forward_backward(forward_backward, X, Y, steps=3, n_hidden=32)
+    ninja.check_forward_backward(forward_backward, X, Y, steps=3, n_hidden=32, run_steps=20)
     assert capsys.readouterr().out == (
-        "3 steps x 7 parameters: the loss and every gradient agree with autograd\n")
+        "3 steps x 7 parameters: the loss and every gradient agree with autograd\n"
+        "the first 20 steps of the training run: every update agrees with the finished "
+        "forward_backward's\n")
+
+
+def test_the_finished_forward_backward_is_manual_backward_in_the_order_of_params():
+    params = ninja.init_params(n_hidden=24, dtype=torch.float64)
+    X, Y = random_batch(16, seed=4)
+    loss, grads = ninja.forward_backward(params, X, Y)
+    ref_loss, acts = ninja.forward(params, X, Y)
+    with torch.no_grad():
+        ref = ninja.manual_backward(params, X, Y, acts)
+    assert loss.item() == ref_loss.item() and not loss.requires_grad
+    assert all(torch.equal(g, ref[name]) for g, name in zip(grads, params, strict=True))
+
+
+def test_check_forward_backward_follows_the_training_run_and_names_the_first_wrong_update():
+    X, Y = random_batch(500, seed=5)
+
+    def wrong_later(params, Xb, Yb):   # right for 5 + 10 calls, then the one-hot is dropped
+        loss, acts = ninja.forward(params, Xb, Yb)
+        grads = ninja._backward(params, Xb, Yb, acts, "no_onehot" if len(calls) >= 15 else None)
+        calls.append(1)
+        return loss, [grads[name] for name in params]
+
+    calls = []
+    with pytest.raises(AssertionError, match=r"^step 10 of the training run \(section 3's "
+                       r"batches, lr = 0.1\): the update of W2, -lr \* dW2, differs .* the 10 "
+                       r"steps before agreed"):
+        ninja.check_forward_backward(wrong_later, X, Y, steps=5, n_hidden=32)
+
+
+def test_check_forward_backward_refuses_a_function_that_updates_the_parameters():
+    X, Y = random_batch(500, seed=5)
+
+    def updates_too(params, Xb, Yb):
+        loss, grads = ninja.forward_backward(params, Xb, Yb)
+        params["W2"] -= 0.1 * grads[3]
+        return loss, grads
+
+    with pytest.raises(AssertionError, match=r"^step 0 of 3: your forward_backward changed W2 "
+                       r"in place.*applied twice"):
+        ninja.check_forward_backward(updates_too, X, Y, steps=3, n_hidden=32)
 
 
 def test_check_forward_backward_names_the_step_and_shows_every_parameter(capsys):
