@@ -12,9 +12,7 @@ succeed, or the script exits with status 1.
 """
 
 import argparse
-import csv
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -45,7 +43,7 @@ def filled_edition():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=30, help="class size (default 30)")
-    parser.add_argument("--workers", type=int, default=os.cpu_count(),
+    parser.add_argument("--workers", type=int, default=report.cores(),
                         help="the report's workers (default: one per core)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds per cell")
     args = parser.parse_args(argv)
@@ -64,8 +62,7 @@ def main(argv=None):
                         "--out", str(tmp / "out"), "--workers", str(args.workers),
                         "--timeout", str(args.timeout)], check=True, cwd=ROOT)
         report_time = time.perf_counter() - start
-        with open(tmp / "out" / "report.csv", newline="") as f:
-            rows = list(csv.DictReader(f))
+        rows = report.read_csv(tmp / "out" / "report.csv")
         passed = sum(r["status"] == "passed" for r in rows)
         problems = [r for r in rows if r["status"] != "passed"]
 
@@ -82,7 +79,7 @@ def main(argv=None):
         nbconvert_time = time.perf_counter() - start
 
     print(f"class of {args.learners} learners x {LECTURE} ({blanks} blanks each), "
-          f"{os.cpu_count()} cores")
+          f"{report.cores()} cores")
     print(f"  helpers.report class, {args.workers} workers: {report_time:7.1f} s "
           f"({passed} of {args.learners * blanks} blanks passed)")
     print(f"  jupyter nbconvert --execute, one by one:    {nbconvert_time:7.1f} s")

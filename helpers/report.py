@@ -545,6 +545,13 @@ def _one(job):
     return [(learner_name, *row, relative) for row in rows]
 
 
+def cores():
+    """The cores this process may use (a container's cpuset, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
 def submissions(folder):
     """``[(learner, path, path relative to the learner's folder)]``: every notebook below
     each learner's folder (checkpoints skipped)."""
@@ -569,7 +576,7 @@ def run_class(folder, out, workers=None, timeout=DEFAULT_TIMEOUT, executed=False
     out.mkdir(parents=True, exist_ok=True)
     found = submissions(folder)
     learners = sorted(p.name for p in folder.iterdir() if p.is_dir())
-    workers = max(1, workers or os.cpu_count() or 1)
+    workers = max(1, workers or cores())
     with tempfile.TemporaryDirectory(prefix="report-class-") as scratch:
         jobs = []
         for k, (person, path, relative) in enumerate(found):
@@ -607,14 +614,15 @@ def _expected_lectures(found):
 
 
 def write_csv(rows, path):
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    """UTF-8 with a byte-order mark, so that Excel reads the diagnoses' ∂ and ² as written."""
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f)
         writer.writerow(FIELDS)
         writer.writerows(rows)
 
 
 def read_csv(path):
-    with open(path, newline="", encoding="utf-8") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         return list(csv.DictReader(f))
 
 
@@ -720,7 +728,7 @@ def main(argv=None):
                         "completion.png. This runs the learners' code: see the README.")
         parser.add_argument("submissions", help="one folder per learner, holding notebooks")
         parser.add_argument("--out", required=True, help="where the report goes")
-        parser.add_argument("--workers", type=int, default=os.cpu_count(),
+        parser.add_argument("--workers", type=int, default=cores(),
                             help="notebooks run at once (default: one per core)")
         parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                             help=f"seconds a cell may run (default {DEFAULT_TIMEOUT})")
