@@ -508,10 +508,14 @@ def fill(nb, lecture, answers):
     into the TODO cell at index ``i``; keep the cells up to the last one filled + 1."""
     original = read(lecture)
     last = max(answers)
-    for i, (cell, before) in enumerate(zip(nb.cells[:last + 1], original.cells, strict=False)):
+    solutions = iter([c.source for c in original.cells if "solution" in tags(c)])
+    for i, cell in enumerate(nb.cells[:last + 1]):
         if "todo" in tags(cell):
-            cell.source = answers.get(i, before.source)
-    nb.cells = nb.cells[:last + 2]
+            cell.source = answers.get(i, next(solutions))
+            if i in answers:
+                next(solutions)
+    check = check_cell(nb, last)
+    nb.cells = nb.cells[:(last + 1) if check is None else nb.cells.index(check) + 1]
     return nb
 
 
@@ -522,7 +526,7 @@ def test_a_wrong_sign_in_dlogits_is_diagnosed():
     wrong = ("dlogits = F.one_hot(Yb, 27) - F.softmax(acts['logits'].detach(), dim=1)\n"
              "dlogits /= n")
     nb = run(fill(nb, lecture, {todo: wrong}), allow_errors=True)
-    check = nb.cells[todo + 1]
+    check = check_cell(nb, todo)
     assert "FAIL: the sign is wrong" in text_of(check)
     assert any(o.output_type == "error" and o.ename == "AssertionError" for o in check.outputs)
 
@@ -536,7 +540,7 @@ def test_a_batchnorm_backward_that_divides_by_n_is_diagnosed_as_bessel():
     for cell in nb.cells[:todo]:   # the earlier TODOs, filled from the lecture, pass
         assert not any(o.output_type == "error" for o in cell.get("outputs", []))
         assert NOT_YET not in text_of(cell)
-    assert "n versus n-1: Bessel's correction?" in text_of(nb.cells[todo + 1])
+    assert "n versus n-1: Bessel's correction?" in text_of(check_cell(nb, todo))
 
 
 def test_the_long_training_run_waits_for_the_hand_written_backward_pass():
