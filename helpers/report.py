@@ -66,7 +66,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import nbformat
+# jsonschema (under nbformat) imports rfc3987_syntax where it is installed (jupyter-events pulls
+# it in), only for the "iri" format, which no notebook uses; building its grammar takes ~4 s
+# of every report process (the command and each worker). Skipped here: ImportError, as if absent.
+if "jsonschema" not in sys.modules:
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
 
 from helpers.feedback import OUTCOME
 
@@ -189,6 +195,18 @@ def reference(lecture):
     """The blanks of the current edition of ``lecture`` ("01_derivatives")."""
     text = _editions().edition(LECTURES / f"{lecture}.ipynb")
     return Reference(lecture, blanks_of(nbformat.reads(text, as_version=4)))
+
+
+@cache
+def expected_seconds(lecture):
+    """How long the lecture says it runs (its metadata ``lecture.runs``: "5 s", "1–2 min"):
+    the upper figure in seconds, 60 when it says nothing readable."""
+    if lecture not in lecture_names():
+        return 0
+    runs = nbformat.read(LECTURES / f"{lecture}.ipynb", as_version=4).metadata.get(
+        "lecture", {}).get("runs", "")
+    match = re.search(r"(\d+(?:\.\d+)?)\s*(s|min)\b", str(runs))
+    return float(match[1]) * (60 if match[2] == "min" else 1) if match else 60
 
 
 @cache
@@ -448,6 +466,9 @@ def report_file(path, timeout=DEFAULT_TIMEOUT, saved=False, name=None, on_cell=N
         lecture, note = verdict(name, nb, expected)
     except BadFile as bad:
         return [(expected or stem, "", bad.status, bad.line)]
+    except Exception as err:  # noqa: BLE001 (the course's own edition could not be made)
+        return [(expected or stem, "", "error", f"the report could not read it: "
+                                                f"{type(err).__name__}: {_first_line(err, 200)}")]
     rows = [(lecture, "", "old edition", note)] if note else []
     try:
         if saved:
@@ -585,8 +606,8 @@ def run_class(folder, out, workers=None, timeout=DEFAULT_TIMEOUT, executed=False
             shutil.copy(path, copy)
             keep = out / "executed" / person / relative if executed else None
             jobs.append((person, str(copy), relative, timeout, keep))
-        for lecture in {r[0] for r in _expected_lectures(found)}:
-            reference(lecture)   # fail early (and once) if the course itself is broken
+        # the longest first (by the lectures' own "runs"), so that no long one starts last
+        jobs.sort(key=lambda job: -expected_seconds(Path(job[2]).stem))
         rows = []
         import multiprocessing
 
@@ -606,11 +627,6 @@ def run_class(folder, out, workers=None, timeout=DEFAULT_TIMEOUT, executed=False
     write_csv(rows, out / "report.csv")
     summary(rows, learners, out)
     return rows
-
-
-def _expected_lectures(found):
-    names = set(lecture_names())
-    return [(Path(p).stem,) for _, p, _ in found if Path(p).stem in names]
 
 
 def write_csv(rows, path):
