@@ -46,8 +46,9 @@ report itself failed on it). An older edition is run; its file row says ``old ed
 its unknown blanks are ``missing``.
 
 What a kernel prints is cut at :data:`OUTPUT_LIMIT` characters per cell (a first cell, not
-reported, wraps ``sys.stdout`` and ``sys.stderr``), and what it writes to its own file
-descriptors is discarded, so a flood costs neither memory nor a terminal.
+reported, wraps ``sys.stdout`` and ``sys.stderr``), a cell keeps at most :data:`MAX_OUTPUTS`
+outputs (displays; its error and its check's outcome always), and what the kernel writes to
+its own file descriptors is discarded, so a flood costs neither memory nor a terminal.
 """
 
 import argparse
@@ -82,6 +83,7 @@ EXERCISES = ROOT / "exercises"
 TODO_TAG, SOLUTION_TAG = "todo", "solution"
 DEFAULT_TIMEOUT = 300      # seconds per cell: lecture 08's training cell takes 1-2 minutes
 OUTPUT_LIMIT = 100_000     # characters a cell may print (stdout and stderr each)
+MAX_OUTPUTS = 100          # outputs a cell may add (displays); errors and outcomes always kept
 NOT_YET = "not implemented yet: "
 DONE = "passed"
 FILE_STATUSES = ("not json", "not a notebook", "wrong lecture", "not an edition", "error",
@@ -344,10 +346,28 @@ def _cell_line(nb, i):
     return f"cell {i + 1} (`{_first_line(code, 60)}`)"
 
 
+@cache
+def _capped_client():
+    """nbclient's client, keeping at most MAX_OUTPUTS outputs of a cell (and a line saying
+    so), besides its errors and the checks' outcomes."""
+    from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        def output(self, outs, msg, display_id, cell_index):
+            kept = msg["msg_type"] == "error" or OUTCOME in msg["content"].get("data", {})
+            if len(outs) >= MAX_OUTPUTS and not kept:
+                note = f"[helpers.report: outputs cut after {MAX_OUTPUTS}]\n"
+                if not any(o.get("text") == note for o in outs):
+                    outs.append(nbformat.v4.new_output("stream", name="stderr", text=note))
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    return CappedClient
+
+
 def run_notebook(nb, workdir, timeout, on_cell=None):
     """Execute a copy of ``nb`` in a fresh kernel in ``workdir``. Returns (the executed copy,
     {cell index: "timed out" | "crashed"} for the cell where the run stopped)."""
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     copy = nbformat.from_dict(json.loads(json.dumps(nb)))
@@ -356,7 +376,7 @@ def run_notebook(nb, workdir, timeout, on_cell=None):
             cell.outputs, cell.execution_count = [], None
     cap = nbformat.v4.new_code_cell(CAP_CELL)
     copy.cells.insert(0, cap)
-    client = NotebookClient(copy, kernel_name="python3", timeout=timeout, allow_errors=True,
+    client = _capped_client()(copy, kernel_name="python3", timeout=timeout, allow_errors=True,
                             shutdown_kernel="immediate", record_timing=False,
                             resources={"metadata": {"path": str(workdir)}})
     stopped = {}

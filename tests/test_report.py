@@ -23,7 +23,7 @@ spec.loader.exec_module(answers01)
 # a learner's endless loop (it sleeps, so that it leaves the cores to the other notebooks)
 ENDLESS = "def grad_f(a, b, c):\n    while True:\n        time.sleep(0.05)\n\n\nimport time\n"
 CRASH = "import os\n\nos._exit(1)\n"
-FLOOD = "print('x' * 1_000_000)\n"
+FLOOD = "print('x' * 1_000_000)\nfor k in range(500):\n    display(k)\n"
 
 
 def edition():
@@ -165,10 +165,12 @@ def test_a_flood_of_output_is_cut_and_the_submissions_are_untouched(class_run):
     assert after == before
     executed = nbformat.read(out / "executed" / "wrong" / f"{LECTURE}.ipynb", as_version=4)
     flat = next(c for c in executed.cells if c.source.endswith(FLOOD))
-    printed = "".join(o.get("text", "") for o in flat.outputs)
+    printed = "".join(o.get("text", "") for o in flat.outputs if o.get("name") == "stdout")
     assert len(printed) < report.OUTPUT_LIMIT + 100
     assert printed.endswith(f"[helpers.report: output cut after {report.OUTPUT_LIMIT:,} "
                             "characters]\n")
+    assert len(flat.outputs) == report.MAX_OUTPUTS + 1
+    assert flat.outputs[-1].text == f"[helpers.report: outputs cut after {report.MAX_OUTPUTS}]\n"
     assert not any(c.source.startswith("def _report_cap") for c in executed.cells)
 
 
