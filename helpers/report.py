@@ -15,7 +15,7 @@ prints per lecture a table of blanks (status and diagnosis) and the totals.
 **Class mode**: ``SUBMISSIONS`` holds one folder per learner, each with any of the editions
 (``*.ipynb`` anywhere below it). Every notebook is copied and run, ``--workers`` at a time
 (default: one per core), then ``OUT/report.csv`` gets one row per learner, lecture and blank
-(``learner, lecture, blank, status, diagnosis, file``) and ``OUT/summary.md`` one page per
+(``learner, lecture, blank, status, diagnosis, file``) and ``OUT/summary.md`` one page for the
 class: each blank's completion rate and most common diagnoses, with ``OUT/completion.png``.
 ``--executed`` also keeps the executed copies under ``OUT/executed/LEARNER/``.
 
@@ -86,8 +86,6 @@ OUTPUT_LIMIT = 100_000     # characters a cell may print (stdout and stderr each
 MAX_OUTPUTS = 100          # outputs a cell may add (displays); errors and outcomes always kept
 NOT_YET = "not implemented yet: "
 DONE = "passed"
-FILE_STATUSES = ("not json", "not a notebook", "wrong lecture", "not an edition", "error",
-                 "old edition")
 FIELDS = ["learner", "lecture", "blank", "status", "diagnosis", "file"]
 
 # The first cell of every run (not reported): caps what each cell prints.
@@ -225,7 +223,7 @@ def solution_ids():
 
 
 class BadFile(Exception):
-    """A file the report cannot run: ``status`` (one of FILE_STATUSES) and the line to show."""
+    """A file the report cannot run: ``status`` (see the module docstring) and its line."""
 
     def __init__(self, status, line):
         super().__init__(line)
