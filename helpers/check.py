@@ -311,7 +311,8 @@ def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes, paths=""):
         if message:
             return message, ""
     if paths:
-        return f"{name}'s gradient is the sum of its chain-rule paths, and {paths}", ""
+        fix = ": add each path's contribution (+=, not =)" if "missing" in paths else ""
+        return f"{name}'s gradient is the sum of its chain-rule paths, and {paths}{fix}", ""
     where = _where(m, r, tol)
     if uses and uses[0] >= 2:
         count, ops = uses

@@ -53,8 +53,9 @@ def _consumers(tensor, named, loss):
     ``tensor`` without another named tensor in between, with the nodes that take it."""
     stops = {id(t.grad_fn) for t in named.values() if t.grad_fn is not None}
     found = []
-    for name, t in list(named.items()) + [("loss", loss)]:
-        if t is tensor or (t is loss and name != "loss") or t.grad_fn is None:
+    candidates = [(name, t) for name, t in named.items() if t is not loss] + [("loss", loss)]
+    for name, t in candidates:
+        if t is tensor or t.grad_fn is None:
             continue
         nodes = _direct_nodes(t, tensor, stops - {id(t.grad_fn)})
         if nodes:
@@ -102,7 +103,14 @@ def contributions(loss, tensor, named, depth=3):
                     result.append(((name,) + path, _vjp(consumer, current, grad, nodes)))
         return result
 
-    return split(tensor, 1)
+    # torch.autograd.grad adds into the .grad of every tensor that retains it: put them back
+    kept = [(t, None if t.grad is None else t.grad.clone())
+            for t in [tensor, loss, *named.values()] if t.is_leaf or t.retains_grad]
+    try:
+        return split(tensor, 1)
+    finally:
+        for t, grad in kept:
+            t.grad = grad
 
 
 NAMED = ((1.0, "right"), (0.0, "missing"), (-1.0, "the wrong sign"), (2.0, "twice"),

@@ -89,3 +89,19 @@ def test_one_wrong_path_is_found_whichever_it_is(seed, which, factor):
     said = diagnose(wrong, paths, 1e-9, n=N)
     assert said.startswith(f"the path through {' → '.join(paths[which][0])} "), said
     assert ";" not in said
+
+
+def test_the_loss_among_the_named_tensors_is_one_path_not_two():
+    loss, h, named = batchnorm()
+    with_loss = contributions(loss, h, named | {"loss": loss})
+    assert [p for p, _ in with_loss] == [p for p, _ in contributions(loss, h, named)]
+
+
+def test_splitting_leaves_every_retained_grad_as_it_was():
+    loss, h, named = batchnorm()
+    for t in named.values():
+        t.retain_grad()
+    loss.backward(retain_graph=True)
+    before = {name: t.grad.clone() for name, t in named.items()}
+    contributions(loss, h, named)
+    assert all(torch.equal(named[name].grad, grad) for name, grad in before.items())
