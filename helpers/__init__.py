@@ -17,8 +17,11 @@ For the exercise editions (``exercises/``), where the learner writes each piece:
 
 - ``helpers.exercises``: the guard for unwritten answers, and the finished stand-in.
 - ``helpers.micrograd``: the finished pieces of lectures 02-03, on the lecture's own ``Value``.
+- ``helpers.learners_engine``: the ``Value`` the learner completed in edition 03, for 04-05.
 - ``helpers.derivative_check``, ``helpers.engine_check``, ``helpers.nn_check``: the checks of
-  lectures 01, 02-03 and 04-05 (every right answer passes; a wrong one is told what differs).
+  lectures 01-02, 02-03 and 04-05 (every right answer passes; a wrong one is told what differs).
+- ``helpers.paths``: a tensor gradient split into its chain-rule paths, to name the one an
+  answer got wrong (``helpers.check.compare(named=...)``).
 """
 
 from helpers import feedback as _feedback
