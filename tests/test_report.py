@@ -50,8 +50,9 @@ def lecture_answers():
 
 @pytest.fixture(scope="module")
 def class_run(tmp_path_factory):
-    """A class of six: right, wrong (a planted mistake, and a flood), unfinished, broken
-    (three bad files), an endless loop, a kernel that dies. Run once for the module."""
+    """A class of seven: right, wrong (a planted mistake, and a flood), unfinished (only the
+    first blank written), broken (three bad files), an endless loop, a kernel that dies, and
+    one who handed in nothing. Run once for the module, with the report's --executed copies."""
     base, right = edition(), lecture_answers()
     folder = tmp_path_factory.mktemp("submissions")
     first = {"flat_points": right["flat_points"]}
