@@ -15,12 +15,15 @@ in a check shows only the printed line.
   already there (a value used twice), for the section before the ``+=`` fix;
 - ``check_topological_sort(topological_order)``: any valid order (depth-first, Kahn, ...);
 - ``check_backward(Value)``: ``Value.backward`` on graphs made by the finished operations;
-- ``check_softmax_nll(softmax, nll, Value)``: the softmax and its loss, with their gradients.
+- ``check_softmax_nll(softmax, nll, Value)``: the softmax and its loss, with their gradients;
+- ``check_gates_by_hand(dx, dy, dz)``: gradients worked out by hand for the small expression
+  in ``GATES`` (a fork and a max), with the misapplied gate rule named.
 
 The random generator is private and seeded by the check's name, so the printed lines do
 not change from run to run, and the notebook's own random state is left alone.
 """
 
+import itertools
 import math
 import numbers
 import random
@@ -30,8 +33,8 @@ import torch
 
 from helpers import micrograd
 
-__all__ = ["OPERATIONS", "check_forward", "check_operation", "check_topological_sort",
-           "check_backward", "check_softmax_nll"]
+__all__ = ["OPERATIONS", "GATES", "check_forward", "check_operation", "check_topological_sort",
+           "check_backward", "check_softmax_nll", "check_gates_by_hand"]
 
 INPUTS, GRAPHS = 200, 50
 LIKELY = "Likely mistake:"
@@ -334,7 +337,17 @@ def _fresh_inputs(Value, name, op, fn, rng):
         data, const = _draw(op, rng)
         g = rng.choice((-1, 1)) * round(rng.uniform(0.5, 2.0), 2)
         g = 1.5 if g == 1.0 else g
-        text, xs, out = _trial(Value, name, op, fn, data, const, g)
+        try:
+            text, xs, out = _trial(Value, name, op, fn, data, const, g)
+        except AssertionError as crash:
+            # An arithmetic error in the learner's code at a special input (log's 1 / out.data
+            # at x = 1, where out.data = 0) comes after trials that already show the mistake:
+            # name it from those, then say where the code broke.
+            wrong = [t for t in trials if not all(map(_close, t.got, t.want))]
+            if not wrong or not isinstance(crash.__cause__, ArithmeticError):
+                raise
+            raise AssertionError(_gradient_problem(name, op, trials, wrong[0])
+                                 + f". Then {crash}.") from None
         _, want = _torch_result(op, data, const, g)
         trials.append(_Trial(text, data, const, g, out, want, [x.grad for x in xs]))
     wrong = [t for t in trials if not all(map(_close, t.got, t.want))]
@@ -786,7 +799,9 @@ def check_backward(Value):
     they are what a wrong order gets wrong) built on the learner's class with the finished
     operations of helpers.micrograd, so the learner's own operations do not matter (an
     ``=`` not yet fixed in them included). The calls to each node's ``_backward`` are
-    recorded to say what went wrong."""
+    recorded to say what went wrong. Last, one graph whose inputs and root already hold
+    gradients, as after a first pass nobody reset: the inputs' gradients must be added to
+    and the root's seed set to 1 (a seed added with ``+=`` is refused by name)."""
     fn = _class_function(Value, "backward", "backward")
     ops = list(_HELPERS)
     rng = random.Random("check_backward")
@@ -816,13 +831,26 @@ def check_backward(Value):
 
 def _check_keeps_gradients(Value, fn, steps):
     """backward() adds to the gradients the inputs already hold: resetting them is the
-    caller's job (lecture 03, section 4), so a backward that zeroes them is refused."""
+    caller's job (lecture 03, section 4), so a backward that zeroes them is refused. The
+    root's own gradient is the seed, SET to 1 whatever it held (a second backward() without
+    a reset must start from 1 again), so a seed added with ``+=`` is refused too."""
     nodes = _build(Value, steps)
     _, grads = _torch_graph(steps)
     held = {i: 0.25 * (i + 1) for i, s in enumerate(steps) if s[0] == "leaf"}
     for i, g in held.items():
         nodes[i].grad = g
-    _run("backward()", fn, nodes[-1])
+    root = nodes[-1]
+    root.grad = 1.0  # as after a first backward() that nobody reset
+    _run("backward()", fn, root)
+    if not _close(root.grad, 1.0):
+        added = _close(root.grad, 2.0)
+        raise AssertionError(
+            "backward: the root already had grad = 1 (from an earlier backward() that was "
+            f"not reset) and after root.backward() it is {_fmt(root.grad)}; the seed must be "
+            "1 whatever the root held"
+            + (f". {LIKELY} the seed is added, self.grad += 1.0: SET it, self.grad = 1.0 "
+               "(inputs add up contributions from several uses; the root has no use, its "
+               "gradient is d root / d root = 1)" if added else ""))
     wrong = [i for i in held if not _close(nodes[i].grad, held[i] + grads[i])]
     if wrong:
         names, listing = _listing(steps)
@@ -956,3 +984,107 @@ def _softmax_result(probs, data):
                              "keep each probability a Value (no .data), so that the gradient "
                              "can reach the logits")
     return probs
+
+
+# --- the gate patterns, by hand (lecture 03, section 3) ------------------------------------
+
+GATES = {"x": 2.0, "y": 3.0, "z": 1.0}  # the inputs of f = (x + y) * max(y, z)
+_GATES_TEXT = "f = (x + y) * max(y, z) at x = 2, y = 3, z = 1"
+
+# How each gate may be worked out: the right rule first (None), then the wrong readings a
+# learner applies, with what to tell them. A diagnosis names the wrong readings that
+# reproduce all three numbers the learner gave, with as few of them as possible.
+_GATE_RULES = {
+    "add": {"distributes": None,
+            "halves": "the + node passes its WHOLE incoming gradient to each input (add "
+                      "distributes it; it does not split it into halves)",
+            "ones": "the + node passes on the gradient it RECEIVED from the product, not 1: "
+                    "local derivative 1 TIMES the incoming gradient"},
+    "mul": {"swaps": None,
+            "own": "mul swaps: each factor gets the OTHER factor's value times the product's "
+                   "gradient (x + y gets the value of max(y, z), and max(y, z) gets the "
+                   "value of x + y), not its own value"},
+    "max": {"routes": None,
+            "loser": "max routes its gradient to the input that WON (the larger one, y); "
+                     "the input that lost, z, gets 0",
+            "both": "max routes its gradient to ONE input, the one that won (y): the input "
+                    "that lost, z, gets 0",
+            "ones": "max passes on the gradient it RECEIVED from the product (the value of "
+                    "x + y), not 1: local derivative 1 TIMES the incoming gradient"},
+    "fork": {"sum": None,
+             "add": "y is used twice (a fork): its gradient is the SUM of what both uses "
+                    "send back; you kept only the path through x + y",
+             "max": "y is used twice (a fork): its gradient is the SUM of what both uses "
+                    "send back; you kept only the path through max(y, z)"},
+}
+
+
+def _gate_gradients(rules, x, y, z):
+    """(dx, dy, dz) of f = (x + y) * max(y, z) worked out with the given gate rules."""
+    s, m = x + y, max(y, z)
+    ds, dm = (m, s) if rules["mul"] == "swaps" else (s, m)
+    into_add = {"distributes": ds, "halves": ds / 2, "ones": 1.0}[rules["add"]]
+    into_max = 1.0 if rules["max"] == "ones" else dm
+    y_won = y > z
+    if rules["max"] in ("routes", "ones"):
+        y_max, z_max = (into_max, 0.0) if y_won else (0.0, into_max)
+    elif rules["max"] == "loser":
+        y_max, z_max = (0.0, into_max) if y_won else (into_max, 0.0)
+    else:  # both
+        y_max, z_max = into_max, into_max
+    y_total = {"sum": into_add + y_max, "add": into_add, "max": y_max}[rules["fork"]]
+    return into_add, y_total, z_max
+
+
+def check_gates_by_hand(dx, dy, dz):
+    """The gradients of f = (x + y) * max(y, z) at x = 2, y = 3, z = 1 (``GATES``), worked
+    out by hand from the gate patterns: compared with PyTorch's backward pass. A wrong
+    answer is told which numbers are wrong and, where one fits all three, which gate rule
+    was misapplied (add distributes, mul swaps, max routes, a fork adds up)."""
+    given = {"dx": dx, "dy": dy, "dz": dz}
+    missing = [name for name, v in given.items() if v is None]
+    if missing:
+        print(f"not implemented yet: {', '.join(missing)}")
+        return
+    for name, v in given.items():
+        if isinstance(v, bool) or not isinstance(v, numbers.Real):
+            raise AssertionError(f"{name} should be a number (for example 1.5), got {_kind(v)}")
+    t = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+         for name, v in GATES.items()}
+    ((t["x"] + t["y"]) * torch.maximum(t["y"], t["z"])).backward()
+    want = [t[name].grad.item() for name in "xyz"]
+    got = [float(v) for v in given.values()]
+    right = {name: _close(g, w) for name, g, w in zip(given, got, want, strict=True)}
+    if all(right.values()):
+        print(f"gates by hand: dx, dy and dz agree with PyTorch's backward pass of "
+              f"{_GATES_TEXT.split(' at ')[0]}")
+        return
+    wrong = [f"{name} = {_fmt(v)}" for name, v in zip(given, got, strict=True)
+             if not right[name]]
+    fine = [name for name in given if right[name]]
+    message = (f"gates by hand, {_GATES_TEXT}: {' and '.join(wrong)} "
+               f"{'is' if len(wrong) == 1 else 'are'} not what the backward pass gives"
+               + (f" ({' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} right)"
+                  if fine else ""))
+    raise AssertionError(message + _gates_diagnosis(got))
+
+
+def _gates_diagnosis(got):
+    """'. Likely mistake: ...' for the fewest wrong gate rules that give ``got``, or advice."""
+    fits = []
+    for choice in itertools.product(*_GATE_RULES.values()):
+        rules = dict(zip(_GATE_RULES, choice, strict=True))
+        predicted = _gate_gradients(rules, *GATES.values())
+        if all(map(_close, got, predicted)):
+            fits.append([_GATE_RULES[gate][rule] for gate, rule in rules.items()
+                         if _GATE_RULES[gate][rule] is not None])
+    if fits:
+        fewest = min(len(f) for f in fits)
+        shared = [m for m in fits[[len(f) for f in fits].index(fewest)]
+                  if all(m in f for f in fits if len(f) == fewest)]
+        if shared:
+            return f". {LIKELY} " + "; and ".join(shared)
+    return (". Work back from f one gate at a time: f's gradient is 1; the product sends each "
+            "factor the other factor's value; the + sends what it received to x and to y; "
+            "max sends what it received to the larger input only; y, used twice, adds up "
+            "what its two uses send back")

@@ -12,6 +12,7 @@ from helpers.engine_check import (
     OPERATIONS,
     check_backward,
     check_forward,
+    check_gates_by_hand,
     check_operation,
     check_softmax_nll,
     check_topological_sort,
@@ -374,6 +375,10 @@ MISTAKES = [
      True, ["incoming gradient is missing"], NOT_EQUALS),
     (unary_source("log", "math.log10(self.data)", "self.grad += out.grad / self.data"), "log",
      True, ["forward value differs"], [LIKELY]),
+    # 1 / out.data divides by zero at x = 1 (log(1) = 0): the trials before it name the
+    # mistake, and the message says where the learner's code then broke
+    (unary_source("log", "math.log(self.data)", "self.grad += (1 / out.data) * out.grad"),
+     "log", True, ["not 1 / out.data", "raised ZeroDivisionError", "self = 1.0"], NOT_EQUALS),
     # 1 / out.data cannot be computed where log(x) = 0: that mistake must not fit, nor crash.
     (unary_source("log", "math.log(self.data)", "self.grad += -out.grad / self.data"), "log",
      True, ["opposite sign"], [LIKELY]),
@@ -735,6 +740,13 @@ Value.backward = backward
     (BACKWARD.replace("        node._backward()", "        if node is not self:\n"
                                                    "            node._backward()"),
      ["never called"], ["seeded"]),
+    # seeds with += : right on a fresh graph, wrong on a second backward() without a reset
+    # (lecture 03, section 4), so refused with the reason
+    (BACKWARD.replace("self.grad = 1.0", "self.grad += 1.0"),
+     ["the root already had grad = 1", "the seed is added", "self.grad = 1.0"],
+     ["inputs first", "sets the gradients to zero"]),
+    (BACKWARD.replace("self.grad = 1.0", "self.grad = self.grad + 1"),
+     ["the seed is added"], ["inputs first"]),
     # resets the gradients itself (the caller's job): refused on a graph whose leaves hold
     # gradients already, whether it zeroes every node or only the inputs
     (BACKWARD.replace("    self.grad = 1.0\n",
@@ -832,3 +844,37 @@ def test_softmax_or_nll_stub(capsys, which):
                                  f"NotImplementedError\n\n\ndef unused_{which}("))
     assert check_softmax_nll(ns["softmax"], ns["nll"], ns["Value"]) is None
     assert capsys.readouterr().out == f"not implemented yet: {which}\n"
+
+
+# --- the gate patterns by hand ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("answer", [(3, 8, 0), (3.0, 8.0, 0.0), (3.0, 8.0, -0.0)])
+def test_gates_by_hand_right_answers_pass(capsys, answer):
+    assert check_gates_by_hand(*answer) is None
+    assert capsys.readouterr().out == ("gates by hand: dx, dy and dz agree with PyTorch's "
+                                       "backward pass of f = (x + y) * max(y, z)\n")
+
+
+@pytest.mark.parametrize(("answer", "must", "must_not"), [
+    ((3, 5, 0), ["dy = 5 is not", "dx and dz are right", "only the path through max"],
+     ["max routes", "mul swaps"]),
+    ((3, 3, 0), ["only the path through x + y"], ["max routes", "mul swaps"]),
+    ((3, 3, 5), ["dy = 3 and dz = 5 are not", "the input that WON"], ["fork", "mul"]),
+    ((3, 8, 5), ["dz = 5 is not", "to ONE input"], ["fork", "mul"]),
+    ((5, 8, 0), ["dx = 5 is not", "mul swaps"], ["fork", "max routes"]),
+    ((1.5, 6.5, 0), ["does not split it into halves"], ["fork", "mul swaps"]),
+    ((1, 6, 0), ["the + node passes on the gradient it RECEIVED"], ["fork", "halves"]),
+    ((3, 4, 0), ["max passes on the gradient it RECEIVED"], ["fork", "the + node"]),
+    ((3, 5, 5), ["to ONE input", "only the path through max"], ["mul swaps"]),
+    ((3, -8, 0), ["dy = -8 is not", "Work back from f one gate at a time"], [LIKELY]),
+    (("3", 8, 0), ["dx should be a number", "a str"], [LIKELY]),
+    ((3, True, 0), ["dy should be a number"], [LIKELY]),
+])
+def test_gates_by_hand_mistakes_name_the_gate(answer, must, must_not):
+    refused(check_gates_by_hand, *answer, must=must, must_not=must_not)
+
+
+def test_gates_by_hand_unanswered(capsys):
+    assert check_gates_by_hand(None, 8, None) is None
+    assert capsys.readouterr().out == "not implemented yet: dx, dz\n"
