@@ -242,6 +242,41 @@ def backward(self):
 Value.backward = backward
 '''
 
+BACKWARD_SEED_ADDED = BACKWARD_ALTERNATIVE.replace("self.grad = 1", "self.grad += 1")
+assert BACKWARD_SEED_ADDED != BACKWARD_ALTERNATIVE
+
+# --- section 3: the gate patterns by hand, f = (x + y) * max(y, z) at x = 2, y = 3, z = 1 ----
+
+GATES_ALTERNATIVE = '''\
+dx = 3
+dy = 3 + 5  # through x + y, and through max(y, z)
+dz = 0
+'''
+
+GATES_ONE_PATH = '''\
+dx = 3.0
+dy = 3.0
+dz = 0.0
+'''
+
+GATES_MAX_TO_LOSER = '''\
+dx = 3.0
+dy = 3.0
+dz = 5.0
+'''
+
+GATES_MUL_NOT_SWAPPED = '''\
+dx = 5.0
+dy = 8.0
+dz = 0.0
+'''
+
+GATES_ADD_HALVES = '''\
+dx = 1.5
+dy = 6.5
+dz = 0.0
+'''
+
 # --- section 4: the += fix -------------------------------------------------------------
 
 FIX_ALTERNATIVE = '''\
@@ -466,6 +501,9 @@ def log(self):
 Value.log = log
 '''
 
+LOG_OF_OUTPUT = LOG_ALTERNATIVE.replace("out.grad / self.data", "out.grad / out.data")
+assert LOG_OF_OUTPUT != LOG_ALTERNATIVE
+
 LOG_WRONG_SIGN = LOG_ALTERNATIVE.replace("out.grad / self.data", "-out.grad / self.data")
 assert LOG_WRONG_SIGN != LOG_ALTERNATIVE
 
@@ -627,6 +665,16 @@ ANSWERS = {
         "mistakes": [
             (BACKWARD_NO_SEED, "not seeded with 1", ["inputs first", "+="]),
             (BACKWARD_WRONG_ORDER, "inputs first", ["seeded", "+="]),
+            (BACKWARD_SEED_ADDED, "the seed is added", ["inputs first", "not seeded"]),
+        ],
+    },
+    "dx": {
+        "alternatives": [GATES_ALTERNATIVE],
+        "mistakes": [
+            (GATES_ONE_PATH, "only the path through x + y", ["max routes", "mul swaps"]),
+            (GATES_MAX_TO_LOSER, "the input that WON", ["fork", "mul swaps"]),
+            (GATES_MUL_NOT_SWAPPED, "mul swaps", ["fork", "max routes"]),
+            (GATES_ADD_HALVES, "does not split it into halves", ["fork", "mul swaps"]),
         ],
     },
     "add#2": {
@@ -660,6 +708,7 @@ ANSWERS = {
         "mistakes": [
             (LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
             (LOG_WRONG_SIGN, "opposite", ["Likely mistake"]),
+            (LOG_OF_OUTPUT, "not 1 / out.data", ["+=", "incoming gradient"]),
         ],
     },
     "softmax": {
