@@ -16,7 +16,8 @@ the tests call.
 
 In an exercise edition every check cell starts with ``if filled_in(...):``. After such a cell
 runs, :func:`install`'s second hook adds an invisible output of MIME type :data:`OUTCOME`:
-``{"answers": [...], "status": "passed" | "not yet" | "refused", "diagnosis": "..."}``. A saved
+``{"answers": [...], "status": "passed" | "not yet" | "refused", "missing": [...],
+"diagnosis": "..."}`` (``missing``: the answers still open, for "not yet"). A saved
 notebook carries its results; ``helpers.report`` reads them.
 """
 
@@ -123,12 +124,13 @@ def outcome(source, error, guard):
         return None
     answers = [a.split("=")[0].strip() for a in match["args"].split(",")]
     if guard.get("answers") == answers and guard.get("missing"):
-        return {"answers": answers, "status": "not yet",
+        return {"answers": answers, "status": "not yet", "missing": list(guard["missing"]),
                 "diagnosis": f"not implemented yet: {', '.join(guard['missing'])}"}
     if error is None:
-        return {"answers": answers, "status": "passed", "diagnosis": ""}
+        return {"answers": answers, "status": "passed", "missing": [], "diagnosis": ""}
     lines = render(type(error), error, error.__traceback__) or [f"{type(error).__name__}: {error}"]
-    return {"answers": answers, "status": "refused", "diagnosis": ANSI.sub("", lines[0])}
+    return {"answers": answers, "status": "refused", "missing": [],
+            "diagnosis": ANSI.sub("", lines[0])}
 
 
 def _report_outcome(result):

@@ -457,7 +457,8 @@ def _status(nb, blank, todo, check, stop_at, why, saved, timeout):
             found = {"status": "passed", "diagnosis": ""}
     status, diagnosis = found.get("status"), found.get("diagnosis", "")
     if status == "not yet":
-        missing = [n.strip() for n in diagnosis.removeprefix(NOT_YET).split(",")]
+        missing = found.get("missing") or [
+            n.strip() for n in diagnosis.removeprefix(NOT_YET).split(",")]
         if not set(missing) & set(blank.answers):
             return "waiting", f"its check waits for an earlier blank: {', '.join(missing)}"
         return "not yet", diagnosis

@@ -106,11 +106,11 @@ def test_a_check_cell_saves_its_outcome_in_an_invisible_output():
     NotebookClient(nb, kernel_name="python3", allow_errors=True, timeout=60).execute()
     found = [[o.data[feedback.OUTCOME] for o in c.outputs
               if feedback.OUTCOME in o.get("data", {})] for c in nb.cells]
-    assert found[1] == [{"answers": ["x"], "status": "not yet",
+    assert found[1] == [{"answers": ["x"], "status": "not yet", "missing": ["x"],
                          "diagnosis": "not implemented yet: x"}]
-    assert found[3] == [{"answers": ["x"], "status": "refused",
+    assert found[3] == [{"answers": ["x"], "status": "refused", "missing": [],
                          "diagnosis": "x is off by one: count again"}]
-    assert found[5] == [{"answers": ["x"], "status": "passed", "diagnosis": ""}]
+    assert found[5] == [{"answers": ["x"], "status": "passed", "missing": [], "diagnosis": ""}]
     assert found[0] == found[2] == found[4] == found[6] == []
     shown = [o for o in nb.cells[5].outputs if feedback.OUTCOME in o.get("data", {})]
     assert shown[0].data["text/plain"] == ""   # JupyterLab and Colab show nothing for it
