@@ -609,7 +609,9 @@ def edition_of(nb, lecture_rel, edition_rel):
     blanks = {}       # id(TODO cell) -> (its answers, its hints)
     for i, cell in enumerate(cells):
         cell.metadata.pop("execution", None)
-        if cell.cell_type != "code" or is_solution(cell):
+        # a cell tagged answer moves after the check (_ask_before_telling): never the check
+        moves = ANSWER_TAG in cell.metadata.get("tags", [])
+        if (cell.cell_type != "code" and not moves) or is_solution(cell):
             if pending is not None:   # not a check: the fallback right after the TODO
                 result.append(pending.cell)
                 pending = None
@@ -666,10 +668,10 @@ def edition_of(nb, lecture_rel, edition_rel):
             if attribute in use.attributes or (DUNDER.match(attribute)
                                                and use.calls_operator(attribute)):
                 needs.append(stub)
-        if pending is not None and not pending.is_read_by(use):
+        if pending is not None and not moves and not pending.is_read_by(use):
             result.insert(-1, pending.cell)   # not a check: the fallback right after the TODO
             pending = None
-        if pending is not None:               # the check: it waits for the answers
+        if pending is not None and not moves:   # the check: it waits for the answers
             needs += pending.names
         needs = [a for a in dict.fromkeys(order) if a in needs]
         if needs:   # what this cell sets or changes waits for the same answers
@@ -682,7 +684,7 @@ def edition_of(nb, lecture_rel, edition_rel):
         else:       # a name set afresh no longer waits for anything
             for name in use.sets:
                 missing.pop(name, None)
-        if pending is not None:
+        if pending is not None and not moves:
             result.append(pending.cell)
             pending = None
     if pending is not None:

@@ -325,6 +325,39 @@ def test_a_finished_piece_gets_a_guarded_check_then_a_fallback_and_nothing_later
     assert sources[13].startswith("if filled_in(answer=answer):") and len(cells) == 14
 
 
+def test_hints_follow_the_todo_and_answer_cells_move_after_the_check_and_its_fallback():
+    nb = synthetic_lecture()
+    nb.cells[4].metadata["hints"] = [{"title": "look", "text": "The sum of $a$ and $b$."},
+                                     {"title": "idea", "text": "`Box(...)` of the sum."}]
+    told = nbformat.v4.new_markdown_cell("Add the two `.data` fields into a new `Box`.")
+    told.metadata["tags"] = ["answer"]
+    told.id = "told"
+    nb.cells.insert(5, told)   # between the solution and its check
+    before = nbformat.v4.new_markdown_cell("Exercise 1 again: the answer is a Box.")
+    before.metadata["tags"] = ["answer"]
+    before.id = "before"
+    nb.cells.insert(4, before)  # before the solution: it belongs to the next blank too
+    cells = nbformat.reads(editions.edition_of(nb, "lectures/99_synthetic.ipynb",
+                                               "exercises/99_synthetic.ipynb"), 4).cells
+    ids = [c.id for c in cells]
+    at = ids.index("cell-4")
+    assert ids[at:at + 6] == ["cell-4", "cell-4-hints", "cell-5", "cell-4-fallback",
+                              "before-worked-answer", "before"] and ids[at + 6] == "told"
+    hints = cells[at + 1].source
+    assert hints.count("<details><summary>Hint ") == 2 and "Hint 2 · idea" in hints
+    assert cells[at + 2].source == "if filled_in(add=add):\n    check_add(Box)"
+    assert cells[at + 4].source == editions.WORKED_LINE
+
+
+@pytest.mark.parametrize("hints", [["just text"], [{"title": "x"}], {"title": "x", "text": "y"},
+                                   [{"title": "", "text": "y"}]])
+def test_malformed_hints_are_refused_with_what_to_write(hints):
+    nb = synthetic_lecture()
+    nb.cells[4].metadata["hints"] = hints
+    with pytest.raises(ValueError, match='must be a list of {"title": "...", "text": "..."}'):
+        editions.edition_of(nb, "lectures/99_synthetic.ipynb", "exercises/99_synthetic.ipynb")
+
+
 def test_an_import_that_its_own_cell_uses_is_not_marked_for_the_answers():
     imports = synthetic_edition().cells[2].source   # imports display and uses it at once
     assert imports.startswith("from IPython.display import display\n") and "noqa" not in imports
