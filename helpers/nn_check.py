@@ -7,9 +7,10 @@ raises ``AssertionError`` saying what differs, naming the likely mistake only wh
 learner's result matches that mistake on every input tried.
 
 Lecture 04: ``check_neuron``, ``check_layer``, ``check_mlp``, ``check_squared_error``,
-``check_gradient_step``, ``check_train``, ``check_same_path``, ``check_reached``. Lecture 05:
-``check_max_margin_loss``, ``check_accuracy``, ``check_function`` (a
-``torch.autograd.Function`` against a torch reference).
+``check_gradient_step``, ``check_train``, ``check_same_path``, ``check_reached``,
+``check_count_parameters``. Lecture 05: ``check_max_margin_loss``, ``check_accuracy``,
+``check_function`` (a ``torch.autograd.Function`` against a torch reference), ``check_small``,
+``check_squares``.
 """
 
 import math
@@ -18,11 +19,12 @@ import random
 from contextlib import contextmanager
 
 from helpers.engine import Value
-from helpers.nn import TanhMLP, squared_error
+from helpers.nn import MLP, TanhMLP, squared_error
 
 __all__ = ["check_neuron", "check_layer", "check_mlp", "check_squared_error",
            "check_gradient_step", "check_train", "check_same_path", "check_reached",
-           "check_max_margin_loss", "check_accuracy", "check_function"]
+           "check_count_parameters", "check_max_margin_loss", "check_accuracy",
+           "check_function", "check_small", "check_squares"]
 
 
 # --- shared pieces ------------------------------------------------------------------------
@@ -574,12 +576,15 @@ def check_train(train):
 
 
 def check_same_path(sum_losses, mean_losses, fresh_model, loss_fn, train, n_examples,
-                    steps=50, lr=0.1):
+                    steps=50, lr=0.1, mean_loss=None):
     """Exercise 1 of lecture 04: ``sum_losses`` are the losses of ``train(fresh_model(),
     loss_fn, steps, lr)``; ``mean_losses`` those of the mean loss (``loss_fn`` divided by
     ``n_examples``) trained with the learning rate that follows the same path, so each is
     the matching sum loss divided by ``n_examples``. Recomputes the sum run with the
-    learner's ``train``."""
+    learner's ``train``. ``mean_loss``, when given, is the learner's mean loss function
+    (``mean_squared_error``): it must return a Value, the summed loss / ``n_examples``."""
+    if mean_loss is not None:
+        _check_mean_loss(mean_loss, fresh_model, loss_fn, n_examples)
     lists = {}
     for name, value in [("sum_losses", sum_losses), ("mean_losses", mean_losses)]:
         got = _as_list(value, name)
@@ -621,6 +626,25 @@ def check_same_path(sum_losses, mean_losses, fresh_model, loss_fn, train, n_exam
                          f"at step {k} ({n_examples} × {means[k]:.6g} instead of "
                          f"{reference[k]:.6g}): the learning rate of the mean run is not the one "
                          "that gives the same steps")
+
+
+def _check_mean_loss(mean_loss, fresh_model, loss_fn, n_examples):
+    name = getattr(mean_loss, "__name__", "the mean loss")
+    what = f"{name}(fresh_model())"
+    with _fresh_random():
+        got = _call(what, mean_loss, fresh_model())
+        summed = loss_fn(fresh_model()).data
+    if not hasattr(got, "data") or not hasattr(got, "backward"):
+        fix = (": keep it a Value (no .data), so that train can call backward() on it"
+               if isinstance(got, numbers.Number) else ": return the loss, one Value")
+        raise AssertionError(f"{what} returned {_kind(got)}{fix}")
+    if _close(got.data, summed):
+        raise AssertionError(f"{what} is {got.data:.6g}, the summed loss itself: divide it by "
+                             f"the number of examples, {n_examples}")
+    if not _close(got.data, summed / n_examples):
+        raise AssertionError(f"{what} is {got.data:.6g}; the mean of the {n_examples} squared "
+                             f"errors is {summed / n_examples:.6g} (the summed loss "
+                             f"{summed:.6g} / {n_examples})")
 
 
 def check_reached(reached, ChoiceMLP, loss_fn, train, seeds=range(6), steps=50, lr=0.1,
@@ -679,6 +703,57 @@ def _check_choice_mlp(ChoiceMLP):
 
 def _activate(name, z):
     return math.tanh(z) if name == "tanh" else max(0.0, z)
+
+
+def check_count_parameters(count_parameters, MLP):
+    """Exercise 3 of lecture 04: ``count_parameters(nin, nouts)``, the number of parameters of
+    ``MLP(nin, nouts)`` computed from the sizes alone (an int); compared with
+    ``len(MLP(nin, nouts).parameters())`` on a few networks."""
+    cases = [(3, [4, 4, 1]), (2, [16, 16, 1]), (5, [7, 1]), (1, [1]), (4, [3, 2, 5])]
+    fits = {key: [] for key in ("weights only", "biases per input", "first layer left out",
+                                "last layer left out")}
+    first_wrong = None
+    for nin, nouts in cases:
+        what = f"count_parameters({nin}, {nouts})"
+        got = _call(what, count_parameters, nin, list(nouts))
+        if isinstance(got, bool) or not isinstance(got, numbers.Real):
+            raise AssertionError(f"{what} returned {_kind(got)}; return the number of "
+                                 "parameters, an int")
+        with _fresh_random():
+            built = len(_call(f"MLP({nin}, {nouts}).parameters()",
+                              lambda a, b: MLP(a, b).parameters(), nin, list(nouts)))
+        pairs = list(zip([nin] + nouts[:-1], nouts, strict=True))
+        fits["weights only"].append(got == sum(a * b for a, b in pairs))
+        fits["biases per input"].append(got == sum(a * b + a for a, b in pairs))
+        fits["first layer left out"].append(got == sum(a * b + b for a, b in pairs[1:]))
+        fits["last layer left out"].append(got == sum(a * b + b for a, b in pairs[:-1]))
+        if got != built and first_wrong is None:
+            first_wrong = (what, got, built, nin, nouts)
+    if first_wrong is None:
+        for nin, nouts in cases:             # right values; now the type
+            got = count_parameters(nin, list(nouts))
+            if not isinstance(got, numbers.Integral):
+                raise AssertionError(f"count_parameters({nin}, {nouts}) returned {_kind(got)}: "
+                                     "the right number, but return an int (// or int(), not /)")
+        print(f"count_parameters: correct (on {len(cases)} networks, each compared with "
+              "len(MLP(nin, nouts).parameters()))")
+        return
+    what, got, built, nin, nouts = first_wrong
+    hints = {
+        "weights only": "counts the weights only: every neuron also has a bias, so a layer "
+                        "of n_out neurons adds n_out more",
+        "biases per input": "adds n_in biases per layer: a layer has one bias per neuron, "
+                            "n_out of them",
+        "first layer left out": "leaves out the first layer, the one from the nin inputs",
+        "last layer left out": "leaves out the last layer",
+    }
+    for key, hint in hints.items():
+        if all(fits[key]):
+            raise AssertionError(f"{what} returned {got}, but MLP({nin}, {nouts}) has {built} "
+                                 f"parameters: count_parameters {hint}")
+    raise AssertionError(f"{what} returned {got}, but MLP({nin}, {nouts}) has {built} "
+                         "parameters: add up, layer by layer, n_in · n_out weights and n_out "
+                         "biases")
 
 
 # --- lecture 05 ---------------------------------------------------------------------------
@@ -879,6 +954,83 @@ def check_function(Function, reference, away_from=None):
     assert ok
     print(f"{name}: correct (forward and backward against {_reference_name(reference)}, and "
           "gradcheck, on fresh float64 inputs)")
+
+
+def check_small(small, small_accuracy, inputs, targets, nouts=(8, 1), at_least=0.9):
+    """Exercise 1 of lecture 05: ``small`` is ``MLP(2, [8, 1])`` after training on the points
+    ``inputs`` (lists of 2 floats) with labels ``targets`` (±1), and ``small_accuracy`` its
+    training accuracy, a fraction. The accuracy is recomputed from ``small`` itself, so one
+    taken from another network (or before training) is refused."""
+    nouts = list(nouts)
+    nin = len(inputs[0])
+    if not callable(getattr(small, "parameters", None)):
+        raise AssertionError(f"small is {_kind(small)}; keep the network itself, the trained "
+                             f"MLP({nin}, {nouts})")
+    params = _as_list(_call("small.parameters()", small.parameters), "small.parameters()")
+    sizes = [nin] + nouts
+    count = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+    if len(params) != count:
+        raise AssertionError(f"small has {len(params)} parameters; MLP({nin}, {nouts}) has "
+                             f"{count}: build small with MLP({nin}, {nouts}) and train it")
+    if isinstance(small_accuracy, tuple | list):
+        raise AssertionError("small_accuracy is a tuple: loss_and_accuracy returns (loss, "
+                             "accuracy); keep the second")
+    if isinstance(small_accuracy, bool) or not isinstance(small_accuracy, numbers.Real):
+        raise AssertionError(f"small_accuracy is {_kind(small_accuracy)}; expected the "
+                             "accuracy, a float between 0 and 1")
+    scores = [_call(f"small({[round(v, 3) for v in x]})", small, list(x)) for x in inputs]
+    right = sum((getattr(s, "data", s) > 0) == (t > 0) for s, t in zip(scores, targets,
+                                                                       strict=True))
+    n = len(targets)
+    if _close(small_accuracy, 100 * right / n) and right:
+        raise AssertionError(f"small_accuracy is {small_accuracy!r}, a percentage; store the "
+                             f"fraction, {right / n!r}")
+    if not _close(small_accuracy, right / n):
+        raise AssertionError(f"small_accuracy is {small_accuracy!r}, but small classifies "
+                             f"{right} of the {n} points right ({right / n!r}): take the "
+                             "accuracy of small itself, after its training "
+                             "(loss_and_accuracy(small)), not of another network")
+    if right / n < at_least:
+        raise AssertionError(f"small classifies only {right} of the {n} points right "
+                             f"({right / n:.0%}): train it first (train(small)), with the "
+                             "lecture's loss and schedule")
+    print(f"small, small_accuracy: correct ({count} parameters; {right} of the {n} points "
+          "classified right, recounted from small itself)")
+
+
+def check_squares(squares, nin=2, nouts=(8, 8, 1), seed=1):
+    """Exercise 2 of lecture 05: ``squares`` maps each alpha (0.0 and 0.01) to the sum of
+    p² over the parameters of a network trained with that alpha; the regularized one is
+    the smaller. Both networks start as ``random.seed(seed)``, ``helpers.nn.MLP(nin, nouts)``;
+    a sum equal to that start's is recognised as taken before training."""
+    with _fresh_random():
+        random.seed(seed)
+        initial = sum(p.data ** 2 for p in MLP(nin, list(nouts)).parameters())
+    if not isinstance(squares, dict) or set(squares) != {0.0, 0.01}:
+        got = sorted(squares) if isinstance(squares, dict) else _kind(squares)
+        raise AssertionError(f"squares should be a dict with the keys 0.0 and 0.01 (the two "
+                             f"alphas); got {got}")
+    for alpha, value in squares.items():
+        if hasattr(value, "data"):
+            raise AssertionError(f"squares[{alpha}] is {_kind(value)}: store a plain number, "
+                                 "sum(p.data ** 2 for p in net.parameters())")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value <= 0:
+            raise AssertionError(f"squares[{alpha}] is {value!r}; expected the sum of p² over "
+                                 "the parameters, a positive float")
+    plain, regularized = squares[0.0], squares[0.01]
+    if _close(plain, initial, 1e-6) and _close(regularized, initial, 1e-6):
+        raise AssertionError(f"both sums are {plain:.6g}, the sum of p² at the start: train "
+                             "each network (train(net, alpha=alpha)) before you sum")
+    if _close(plain, regularized):
+        raise AssertionError(f"both sums are {plain:.6g}: train each network with its own "
+                             "alpha, train(net, alpha=alpha)")
+    if regularized > plain:
+        raise AssertionError(f"squares[0.01] is {regularized:.4g} and squares[0.0] is "
+                             f"{plain:.4g}, but the L2 term pulls the weights toward 0: "
+                             "squares[0.01] should be the smaller (alphas swapped, or the "
+                             "alpha not passed to train?)")
+    print(f"squares: correct (the sum of p² is {plain / regularized:.1f} times smaller with "
+          "alpha = 0.01)")
 
 
 def _reference_name(reference):

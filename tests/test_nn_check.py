@@ -532,3 +532,129 @@ def test_correct_functions_pass(capsys):
 ])
 def test_function_mistakes_are_diagnosed(forward, backward, says):
     fails(nn_check.check_function, tanh_function(forward, backward), torch.tanh, says=says)
+
+
+def test_the_mean_loss_function_of_exercise_1_is_checked_too(capsys):
+    xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
+    ys = [1.0, -1.0, -1.0, 1.0]
+
+    def fresh_model():
+        model = finished.TanhMLP(3, [4, 1])
+        rng = random.Random(3)
+        for p in model.parameters():
+            p.data = rng.uniform(-1, 1)
+        return model
+
+    def summed(model):
+        return finished.squared_error([model(x) for x in xs], ys)
+
+    def mean(model):
+        return summed(model) / len(xs)
+
+    sums = finished.train(fresh_model(), summed, 8, 0.1)
+    means = finished.train(fresh_model(), mean, 8, 0.4)
+
+    def check(mean_loss):
+        nn_check.check_same_path(sums, means, fresh_model, summed, finished.train,
+                                 n_examples=4, steps=8, mean_loss=mean_loss)
+
+    check(mean)
+    assert capsys.readouterr().out.startswith("sum_losses, mean_losses: correct")
+    fails(check, lambda model: mean(model).data, says="keep it a Value")
+    fails(check, summed, says="the summed loss itself")
+    fails(check, lambda model: summed(model) / 2, says="the mean of the 4 squared errors is")
+
+
+# --- exercise 3 of lecture 04, exercises 1 and 2 of lecture 05 --------------------------------
+
+
+def count_by_loop(nin, nouts):
+    total, n_in = 0, nin
+    for n_out in nouts:
+        total += (n_in + 1) * n_out
+        n_in = n_out
+    return total
+
+
+def test_count_parameters_is_compared_with_the_built_network(capsys):
+    nn_check.check_count_parameters(count_by_loop, finished.TanhMLP)
+    assert capsys.readouterr().out.startswith("count_parameters: correct")
+
+    def pairs(nin, nouts):
+        return list(zip([nin] + nouts, nouts))
+
+    check = nn_check.check_count_parameters
+    fails(check, lambda nin, nouts: sum(a * b for a, b in pairs(nin, nouts)), finished.TanhMLP,
+          says="counts the weights only")
+    fails(check, lambda nin, nouts: sum(a * b + a for a, b in pairs(nin, nouts)),
+          finished.TanhMLP, says="adds n_in biases per layer")
+    fails(check, lambda nin, nouts: sum(a * b + b for a, b in pairs(nin, nouts)[1:]),
+          finished.TanhMLP, says="leaves out the first layer")
+    fails(check, lambda nin, nouts: count_by_loop(nin, nouts) + 1, finished.TanhMLP,
+          says="add up, layer by layer", not_says=["weights only"])
+    fails(check, lambda nin, nouts: float(count_by_loop(nin, nouts)), finished.TanhMLP,
+          says="return an int")
+    fails(check, lambda nin, nouts: str(count_by_loop(nin, nouts)), finished.TanhMLP,
+          says="returned a str")
+
+
+@pytest.fixture(scope="module")
+def moons():
+    from helpers.data import make_moons
+
+    X, labels = make_moons(30, noise=0.1, seed=1)
+    return X.tolist(), [float(2 * t - 1) for t in labels]
+
+
+def trained(nouts, inputs, targets, steps=60, alpha=1e-4, seed=1):
+    state = random.getstate()
+    random.seed(seed)
+    net = finished.MLP(2, nouts)
+    random.setstate(state)
+    for k in range(steps):
+        loss = finished.max_margin_loss([net(x) for x in inputs], targets, net.parameters(),
+                                        alpha)
+        net.zero_grad()
+        loss.backward()
+        for p in net.parameters():
+            p.data -= (1.0 - 0.9 * k / 100) * p.grad
+    return net
+
+
+def test_small_accuracy_is_recounted_from_the_small_network(moons, capsys):
+    inputs, targets = moons
+    small = trained([8, 1], inputs, targets)
+    right = sum((small(x).data > 0) == (t > 0) for x, t in zip(inputs, targets))
+    accuracy = right / len(targets)
+    assert 0.9 <= accuracy < 1.0
+    nn_check.check_small(small, accuracy, inputs, targets)
+    assert capsys.readouterr().out.startswith("small, small_accuracy: correct")
+    check = nn_check.check_small
+    fails(check, small, 1.0, inputs, targets, says="not of another network")
+    fails(check, small, 100 * accuracy, inputs, targets, says="a percentage")
+    fails(check, small, (Value(0.1), accuracy), inputs, targets, says="keep the second")
+    fails(check, small, Value(accuracy), inputs, targets, says="expected the accuracy")
+    fails(check, trained([16, 1], inputs, targets, steps=5), accuracy, inputs, targets,
+          says="MLP(2, [8, 1]) has 33")
+    fails(check, 0.9, accuracy, inputs, targets, says="keep the network itself")
+    untrained = trained([8, 1], inputs, targets, steps=0)
+    right = sum((untrained(x).data > 0) == (t > 0) for x, t in zip(inputs, targets))
+    if right / len(targets) < 0.9:
+        fails(check, untrained, right / len(targets), inputs, targets, says="train it first")
+
+
+def test_squares_are_refused_when_swapped_untrained_or_not_numbers(capsys):
+    nn_check.check_squares({0.0: 45.8, 0.01: 15.9})
+    assert capsys.readouterr().out.startswith("squares: correct")
+    check = nn_check.check_squares
+    fails(check, {0.0: 15.9, 0.01: 45.8}, says="should be the smaller")
+    fails(check, {0.0: 3.0, 0.01: 3.0}, says="its own alpha")
+    fails(check, [45.8, 15.9], says="a dict with the keys 0.0 and 0.01")
+    fails(check, {0: 45.8, 1: 15.9}, says="got [0, 1]")
+    fails(check, {0.0: Value(45.8), 0.01: 15.9}, says="store a plain number")
+    fails(check, {0.0: -1.0, 0.01: 15.9}, says="a positive float")
+    state = random.getstate()
+    random.seed(1)
+    start = sum(p.data ** 2 for p in finished.MLP(2, [8, 8, 1]).parameters())
+    random.setstate(state)
+    fails(check, {0.0: start, 0.01: start}, says="the sum of p² at the start")
