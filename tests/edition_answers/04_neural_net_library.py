@@ -151,6 +151,9 @@ for hidden in ["tanh", "relu"]:
 print(reached)
 '''
 
+MEAN = ("def mean_squared_error(model):\n"
+        "    return squared_error([model(x) for x in xs], ys) * (1 / len(xs))\n")
+
 ANSWERS = {
     "Neuron": {
         "alternatives": [NEURON_BIAS_FIRST],
@@ -258,25 +261,30 @@ ANSWERS = {
              "losses; expected", []),
         ],
     },
-    "sum_losses": {
+    "mean_squared_error": {
         "alternatives": [
-            "def mean_squared_error(model):\n"
-            "    return squared_error([model(x) for x in xs], ys) * (1 / len(xs))\n\n\n"
-            "sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+            MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=0.1 * len(xs))\n",
         ],
         "mistakes": [
-            ("sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-             "mean_losses = train(fresh_model(), lambda m: dataset_loss(m) / 4, steps=50, "
-             "lr=0.1)\n",
+            (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=0.1)\n",
              "trained with lr = 0.1, the slower run", ["leaves"]),
-            ("sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-             "mean_losses = train(fresh_model(), lambda m: dataset_loss(m) / 4, steps=50, "
-             "lr=1.6)\n",
+            (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=1.6)\n",
              "leaves the summed run's path", ["slower"]),
-            ("sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+            (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
              "mean_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.4)\n",
              "mean_losses starts at", []),
+            ("def mean_squared_error(model):\n    return dataset_loss(model).data / len(xs)\n\n\n"
+             "sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_losses = [loss / 4 for loss in sum_losses]\n",
+             "keep it a Value", []),
+            ("def mean_squared_error(model):\n"
+             "    return squared_error([model(x) for x in xs], ys)\n\n\n"
+             "sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=0.4)\n",
+             "the summed loss itself", []),
         ],
     },
     "ChoiceMLP": {
@@ -295,6 +303,16 @@ ANSWERS = {
             "    for n_out in nouts:\n        total += (n_in + 1) * n_out\n"
             "        n_in = n_out\n    return total\n",
         ],
-        "mistakes": [],
+        "mistakes": [
+            ("def count_parameters(nin, nouts):\n    sizes = [nin] + nouts\n"
+             "    return sum(a * b for a, b in zip(sizes, sizes[1:]))\n",
+             "counts the weights only", []),
+            ("def count_parameters(nin, nouts):\n    sizes = [nin] + nouts\n"
+             "    return sum(a * b + a for a, b in zip(sizes, sizes[1:]))\n",
+             "adds n_in biases per layer", []),
+            ("def count_parameters(nin, nouts):\n"
+             "    return sum(a * b + b for a, b in zip(nouts, nouts[1:]))\n",
+             "leaves out the first layer", []),
+        ],
     },
 }

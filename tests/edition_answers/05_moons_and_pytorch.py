@@ -102,7 +102,13 @@ ANSWERS = {
         "mistakes": [
             ("random.seed(1)\nsmall = MLP(2, [8, 1])\ntrain(small)\n"
              "small_accuracy = 100 * loss_and_accuracy(small)[1]\n",
-             "fraction of points classified right", []),
+             "a percentage", []),
+            ("random.seed(1)\nsmall = MLP(2, [8, 1])\ntrain(small)\n"
+             "_, small_accuracy = loss_and_accuracy(model)\n",
+             "not of another network", ["train it first"]),
+            ("random.seed(1)\nsmall = MLP(2, [8, 1])\n"
+             "_, small_accuracy = loss_and_accuracy(small)\n",
+             "train it first", ["another network"]),
         ],
     },
     "squares": {
@@ -117,6 +123,14 @@ ANSWERS = {
              "    net = MLP(2, [8, 8, 1])\n    train(net, alpha=alpha)\n"
              "    squares[0.01 - alpha] = sum(p.data ** 2 for p in net.parameters())\n",
              "should be the smaller", []),
+            ("squares = {}\nfor alpha in (0.0, 0.01):\n    random.seed(1)\n"
+             "    net = MLP(2, [8, 8, 1])\n"
+             "    squares[alpha] = sum(p.data ** 2 for p in net.parameters())\n",
+             "the sum of p² at the start", ["swapped"]),
+            ("squares = {}\nfor alpha in (0.0, 0.01):\n    random.seed(1)\n"
+             "    net = MLP(2, [8, 8, 1])\n    train(net)\n"
+             "    squares[alpha] = sum(p.data ** 2 for p in net.parameters())\n",
+             "its own alpha", []),
         ],
     },
     "ReLU": {
