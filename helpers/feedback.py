@@ -51,6 +51,24 @@ def _where(frame):
     return f"  line {frame.lineno} of {where}: {(frame.line or '').strip()}"
 
 
+def _frames(frames):
+    """``_where`` lines for ``frames``, a run of the same line repeated (a function that
+    calls itself without end) shown once with its count."""
+    lines, previous, count = [], None, 0
+    for frame in frames + [None]:
+        key = None if frame is None else (frame.filename, frame.lineno)
+        if key == previous:
+            count += 1
+            continue
+        if count > 1:
+            lines.append(f"  ... the line above again, {count - 1} more times: it calls itself "
+                         "without end")
+        if frame is not None:
+            lines.append(_where(frame))
+        previous, count = key, 1
+    return lines
+
+
 def _called_with(frame):
     """`` on your `name`(x=1.0)`` for the learner's function that ``frame`` runs."""
     if frame.f_code.co_name == "<module>":
@@ -73,13 +91,14 @@ def render(etype, value, tb, cells=()):
         first = kinds.index("helpers")
         callers = [f for f, k in zip(frames[:first], kinds[:first], strict=True) if k == "cell"]
         inner = [(f, k) for f, k in zip(frames[first:], kinds[first:], strict=True) if k != "other"]
-        if inner and inner[-1][1] == "cell":   # the learner's code raised, under a check
+        # the learner's code raised under a check (itself, or in what the check handed it)
+        if any(k == "cell" for _, k in inner) and not issubclass(etype, AssertionError):
             ran = frames[first].name
             theirs = next(i for i, k in enumerate(kinds) if i > first and k == "cell")
             frame = [f for f, _ in traceback.walk_tb(tb)][theirs]
             lines = [f"{RED}{BOLD}Your code raised {etype.__name__}: {value}{RESET}",
                      f"while `{ran}` was checking it{_called_with(frame)}. Where, in your code:"]
-            lines += [_where(f) for f, k in inner if k == "cell"]
+            lines += _frames([f for f, k in inner if k == "cell"])
             return lines + ([f"(the check ran from {_where(callers[0])[2:]})"] if callers else [])
     else:
         callers = [f for f, k in zip(frames, kinds, strict=True) if k == "cell"]
@@ -96,7 +115,7 @@ def render(etype, value, tb, cells=()):
                   if _kind(f.filename, cells) == "cell"]
         if theirs:
             lines += [f"{type(cause).__name__} raised here, in your code:"]
-            lines += [_where(f) for f in theirs]
+            lines += _frames(theirs)
     if callers:
         lines.append(f"(checked by {_where(callers[0])[2:]})")
     return lines

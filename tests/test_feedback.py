@@ -43,6 +43,10 @@ def shown():
         "raises": ("from helpers.derivative_check import check_grad_f\n\n\n"
                    "def grad_f(a, b, c):\n    return [1 / (a - a), 0.0, 0.0]\n\n\n"
                    "check_grad_f(grad_f)"),
+        "handed": ("from helpers.derivative_check import check_difference_quotients\n\n\n"
+                   "def forward_grad(fn, point, h):\n"
+                   "    return [(fn(list(point)) - fn(*point)) / h for _ in point]\n\n\n"
+                   "check_difference_quotients(forward_grad, forward_grad)"),
         "bare": "x = 3\nassert x == 2",
         "plain": "1 / 0",
     }
@@ -114,3 +118,18 @@ def test_a_check_cell_saves_its_outcome_in_an_invisible_output():
     assert found[0] == found[2] == found[4] == found[6] == []
     shown = [o for o in nb.cells[5].outputs if feedback.OUTCOME in o.get("data", {})]
     assert shown[0].data["text/plain"] == ""   # JupyterLab and Colab show nothing for it
+
+
+def test_a_function_that_calls_itself_without_end_is_shown_once_with_its_count():
+    frames = [feedback.traceback.FrameSummary("/tmp/ipykernel_1/2.py", 3, "radd",
+                                              line="return other + self")] * 500
+    lines = feedback._frames(frames)
+    assert lines == ["  line 3 of `radd`: return other + self",
+                     "  ... the line above again, 499 more times: it calls itself without end"]
+
+
+def test_an_error_in_what_the_check_handed_the_learners_code_shows_their_frame(shown):
+    lines = shown["handed"]   # fn(list) instead of fn(*list): it fails inside the check's fn
+    assert lines[0].startswith("Your code raised TypeError"), lines
+    assert any("of `forward_grad`: return [(fn(list(point))" in line for line in lines), lines
+    assert not any("helpers/" in line for line in lines), lines
