@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from helpers.paths import contributions, diagnose
+from helpers.paths import contributions, diagnose, local_derivatives
 
 __all__ = ["Comparison", "compare", "numerical_grad", "probe"]
 
@@ -195,10 +195,13 @@ def _shape_hint(manual, reference, name):
         broadcast = None
     if broadcast == mine and manual.numel() > reference.numel():
         # ``want`` is ``mine`` summed over some dimensions
-        padded = (1,) * (len(mine) - len(want)) + want
-        dims = tuple(d for d, (a, b) in enumerate(zip(mine, padded, strict=True)) if a != b)
+        extra = len(mine) - len(want)   # leading dimensions ``want`` lacks: summed away too
+        padded = (1,) * extra + want
+        dims = tuple(d for d, (a, b) in enumerate(zip(mine, padded, strict=True))
+                     if a != b or d < extra)
         keep = len(want) == len(mine)
-        dims_text = dims[0] if len(dims) == 1 else dims
+        dims_text = "" if len(dims) == len(mine) and not keep else (
+            dims[0] if len(dims) == 1 else dims)
         how = f".sum({dims_text}{', keepdim=True' if keep else ''})"
         return (f"a dimension that was broadcast in the forward pass is summed in the backward "
                 f"pass: {how} gives {want}")
@@ -236,7 +239,7 @@ def _bessel_n(ratio):
     return round(n) if 3 <= n <= 1e6 and abs(n - round(n)) < 1e-3 * n else None
 
 
-def _factor_name(c, n):
+def _factor_name(c, n, shape=()):
     """A name for the constant factor ``c`` (yours = c * right), or ``""``."""
     named = []
     if n:
@@ -261,6 +264,20 @@ def _factor_name(c, n):
     if k:
         return f" = {k}/{k - 1} (n versus n-1: Bessel's correction?)" if c > 1 else \
             f" = {k - 1}/{k} (n versus n-1: Bessel's correction?)"
+    return _size_name(c, shape, n)
+
+
+def _size_name(c, shape, n):
+    """A name for ``c`` as a size of the gradient's shape (or its inverse), or ``""``."""
+    sizes = [(d, f"the size of dimension {k}") for k, d in enumerate(shape) if d > 1 and d != n]
+    total = int(np.prod(shape)) if shape else 1
+    if total > 1 and total not in (d for d, _ in sizes) and total != n:
+        sizes.append((total, "the number of entries"))
+    for d, what in sizes:
+        if abs(c - d) <= 1e-4 * d:
+            return f" = {d}, {what} (a sum where a mean belongs, or a division by {d} missing?)"
+        if abs(c - 1 / d) <= 1e-4 / d:
+            return f" = 1/{d}: divided by {d}, {what} (a mean where a sum belongs?)"
     return ""
 
 
@@ -274,7 +291,8 @@ def _paths(graph, tensor, named, m, tol, n):
             or graph.grad_fn is None:
         return ""
     try:
-        return diagnose(m, contributions(graph, tensor, named), tol, n)
+        return diagnose(m, contributions(graph, tensor, named), tol, n,
+                        local=local_derivatives(graph, tensor, named))
     except RuntimeError:   # the graph was freed (backward without retain_graph)
         return ""
 
@@ -298,7 +316,8 @@ def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes, paths=""):
             if abs(c + 1) < 1e-4:
                 return "the sign is wrong", ""
             sign = "the sign is wrong and it is " if c < 0 else ""
-            return f"{sign}off by a constant factor {abs(c):.4g}{_factor_name(abs(c), n)}", ""
+            named = _factor_name(abs(c), n, tuple(m.shape))
+            return f"{sign}off by a constant factor {abs(c):.4g}{named}", ""
     if m.dim() == 2 and m.shape[0] == m.shape[1] and _fits(r.T, m, tol):
         return "this is the transpose of the right matrix", ""
     per = _factor_per_line(m, r, tol)

@@ -16,7 +16,7 @@ import itertools
 
 import torch
 
-__all__ = ["contributions", "diagnose"]
+__all__ = ["contributions", "diagnose", "local_derivatives"]
 
 MAX_PATHS = 12
 
@@ -127,30 +127,64 @@ def _factor_names(n):
     return names
 
 
-def diagnose(answer, paths, tol, n=None):
+def local_derivatives(loss, tensor, named):
+    """``[(name, local)]``: for each tensor computed from ``tensor`` (as in
+    :func:`contributions`), what reaches ``tensor`` from it when the gradient arriving there
+    is taken as all ones: the local derivative alone, without the chain rule's upstream."""
+    found = []
+    for name, consumer, nodes in _consumers(tensor, named, loss):
+        found.append((name, _vjp(consumer, tensor, torch.ones_like(consumer), nodes)))
+    return found
+
+
+def diagnose(answer, paths, tol, n=None, local=()):
     """Which paths ``answer`` got wrong, in words, or ``""`` when no combination of the
     paths fits every entry of ``answer`` within ``tol`` (a number or a tensor of its shape)
     with all coefficients 1 but one or two nameable ones (0, -1, 2, 1/2, n, 1/n, n/(n-1),
     ...). A path whose gradient is below ``tol`` everywhere cannot be told apart: it is left
-    out. The fewest wrong paths win."""
+    out. The fewest wrong paths win. ``local`` (from :func:`local_derivatives`): also try
+    each first step's local derivative without the gradient arriving there."""
     m = answer.detach().to(torch.float64).reshape(-1)
     tol = torch.as_tensor(tol, dtype=torch.float64).expand_as(answer).reshape(-1)
-    kept = [(path, g.detach().to(torch.float64).reshape(-1)) for path, g in paths
-            if g.numel() == m.numel() and bool((g.detach().abs() > tol.reshape(g.shape)).any())]
+
+    def fits(fitted):
+        return bool(((fitted - m).abs() <= tol).all())
+
+    flat = [(path, g.detach().to(torch.float64).reshape(-1)) for path, g in paths
+            if g.numel() == m.numel()]
+    right = sum((g for _, g in flat), torch.zeros_like(m))
+    for name, alone in local:   # the upstream gradient left out of one first step
+        alone = alone.detach().to(torch.float64).reshape(-1)
+        through = sum((g for path, g in flat if path[:1] == (name,)), torch.zeros_like(m))
+        if alone.numel() == m.numel() and not fits(through) and fits(right - through + alone):
+            return (f"the local derivative through {name} is there, but not multiplied by the "
+                    f"gradient that arrives at {name} (d{name}): the chain rule multiplies them")
+    kept = [(path, g) for path, g in flat if bool((g.abs() > tol).any())]
     if len(kept) < 2:
         return ""
     basis = torch.stack([g for _, g in kept], dim=1)
-    right = basis.sum(1)
     names = _factor_names(n)[1:]
+    labels = _shortest_names([path for path, _ in kept])
     for count in (1, 2):
         for which in itertools.combinations(range(len(kept)), count):
             for values in itertools.product(names, repeat=count):
                 fitted = right + sum((v - 1) * basis[:, j]
                                      for j, (v, _) in zip(which, values, strict=True))
-                if bool(((fitted - m).abs() <= tol).all()):
-                    return "; ".join(_says(kept[j][0], text)
+                if fits(fitted):
+                    return "; ".join(_says(labels[j], text)
                                      for j, (_, text) in zip(which, values, strict=True))
     return ""
+
+
+def _shortest_names(paths):
+    """Each path cut to the shortest start that no other path shares."""
+    names = []
+    for path in paths:
+        others = [p for p in paths if p is not path]
+        k = next((k for k in range(1, len(path) + 1)
+                  if all(p[:k] != path[:k] for p in others)), len(path))
+        names.append(path[:k])
+    return names
 
 
 def _says(path, text):

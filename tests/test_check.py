@@ -485,7 +485,30 @@ def test_named_intermediates_let_compare_name_the_missing_chain_rule_path():
     result = compare("hprebn", without_mean, hprebn, graph=loss, n=n, named=named,
                      quiet=True)
     assert not result.ok
-    assert "the path through bnmeani → bndiff → bnraw is missing" in result.diagnosis
+    assert "the path through bnmeani is missing" in result.diagnosis
     plain = compare("hprebn", without_mean, hprebn, graph=loss, n=n, quiet=True)
     assert "path" not in plain.diagnosis        # without the names: no paths to fit
     assert compare("hprebn", hprebn.grad, hprebn, graph=loss, n=n, named=named, quiet=True).ok
+
+
+def test_a_factor_equal_to_a_size_of_the_gradient_is_named():
+    x = torch.randn(32, 27, requires_grad=True)
+    (x * torch.linspace(-1, 1, 27)).sum().backward()
+    right = x.grad.clone()
+    mean = compare("x", right / 27, x, n=32, quiet=True)
+    assert "= 1/27: divided by 27, the size of dimension 1 (a mean where a sum belongs?)" in \
+        mean.diagnosis
+    total = compare("x", right * 864, x, n=32, quiet=True)
+    assert "= 864, the number of entries" in total.diagnosis
+    assert "Bessel" in compare("x", right * 32 / 31, x, n=32, quiet=True).diagnosis
+    assert "size of" not in compare("x", right * 1.7, x, n=32, quiet=True).diagnosis
+
+
+def test_the_suggested_sum_gives_the_shape_it_promises():
+    for mine, want in [((32, 64), (64,)), ((32, 64), (1, 64)), ((1, 64), ()), ((32, 64), ()),
+                       ((4, 32, 64), (64,)), ((4, 1, 64), (1, 64))]:
+        x = torch.zeros(want, requires_grad=True)
+        x.grad = torch.ones(want)
+        hint = compare("x", torch.ones(mine), x, quiet=True).hint
+        call = hint.split("pass: ")[1].split(" gives ")[0]
+        assert tuple(eval(f"torch.ones({mine}){call}").shape) == want, (mine, want, hint)

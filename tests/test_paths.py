@@ -4,7 +4,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.paths import contributions, diagnose
+from helpers.paths import contributions, diagnose, local_derivatives
 
 N = 16
 
@@ -48,14 +48,14 @@ def test_a_missing_path_a_wrong_sign_and_a_bessel_factor_are_each_named():
     truth = sum(grad.values())
     mean_term, variance_term, direct = ("mean", "diff", "raw"), ("diff", "diff2"), ("diff", "raw")
     assert diagnose(truth - grad[mean_term], paths, 1e-9, n=N) == \
-        "the path through mean → diff → raw is missing"
+        "the path through mean is missing"   # the mean's other path carries nothing
     assert diagnose(truth - 2 * grad[variance_term], paths, 1e-9, n=N) == \
         "the path through diff → diff2 has the wrong sign"
     bessel = truth + (N / (N - 1) - 1) * grad[direct]
     assert diagnose(bessel, paths, 1e-9, n=N) == \
         f"the path through diff → raw has a factor n/(n-1) = {N}/{N - 1} (Bessel's correction)"
     two = truth - grad[mean_term] - 2 * grad[variance_term]
-    assert diagnose(two, paths, 1e-9, n=N) == ("the path through mean → diff → raw is missing; "
+    assert diagnose(two, paths, 1e-9, n=N) == ("the path through mean is missing; "
                                                "the path through diff → diff2 has the wrong sign")
 
 
@@ -87,7 +87,8 @@ def test_one_wrong_path_is_found_whichever_it_is(seed, which, factor):
         return
     wrong = sum(g for _, g in paths) + (factor - 1) * paths[which][1]
     said = diagnose(wrong, paths, 1e-9, n=N)
-    assert said.startswith(f"the path through {' → '.join(paths[which][0])} "), said
+    named = said.removeprefix("the path through ").split(" is ")[0].split(" has ")[0]
+    assert tuple(named.split(" → ")) == paths[which][0][:len(named.split(" → "))], said
     assert ";" not in said
 
 
@@ -105,3 +106,17 @@ def test_splitting_leaves_every_retained_grad_as_it_was():
     before = {name: t.grad.clone() for name, t in named.items()}
     contributions(loss, h, named)
     assert all(torch.equal(named[name].grad, grad) for name, grad in before.items())
+
+
+def test_a_step_without_the_gradient_that_arrives_there_is_named():
+    loss, h, named = batchnorm()
+    paths = contributions(loss, named["diff"], named)
+    local = local_derivatives(loss, named["diff"], named)
+    assert [name for name, _ in local] == ["diff2", "raw"]
+    right = sum(g for _, g in paths)
+    through_raw = sum(g for p, g in paths if p[0] == "raw")
+    forgot = right - through_raw + named["inv"].detach().expand_as(right)   # d(raw)/d(diff) alone
+    said = diagnose(forgot, paths, 1e-9, n=N, local=local)
+    assert said.startswith("the local derivative through raw is there, but not multiplied by "
+                           "the gradient that arrives at raw (draw)"), said
+    assert diagnose(right, paths, 1e-9, n=N, local=local) == ""
