@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 
 from helpers.graph import draw_dot, trace
 from helpers.plots import COLORS, plot_decision_boundary, plot_loss
+from helpers.progress import progress
 
 __all__ = ["InteractiveFigure", "derivative_explorer", "backward_stepper", "training_explorer"]
 
@@ -277,7 +278,7 @@ def training_explorer(X, y, losses, score, *, accuracies=None, steps=None, start
     gx, gy = np.meshgrid(np.linspace(x_min, x_max, grid), np.linspace(y_min, y_max, grid))
     points = np.column_stack([gx.ravel(), gy.ravel()])
     scores = []
-    for k in steps:
+    for k in progress(steps, desc="scoring each snapshot", unit="snapshot"):
         s = np.asarray(score(k, points), dtype=float).ravel()
         if s.shape != (len(points),):
             raise ValueError(f"score(k, points) must return one score per point "
