@@ -60,7 +60,7 @@ def _call(what, fn, *args, **kwargs):
 
 
 def _as_list(result, what):
-    if isinstance(result, Value) or isinstance(result, numbers.Number) or result is None:
+    if _is_value(result) or isinstance(result, numbers.Number) or result is None:
         raise AssertionError(f"{what} returned {_kind(result)}; it should return a list")
     try:
         return list(result)
@@ -68,10 +68,19 @@ def _as_list(result, what):
         raise AssertionError(f"{what} returned {_kind(result)}; it should return a list") from None
 
 
+def _is_value(x):
+    """Whether ``x`` is a scalar of an engine: ``helpers.engine.Value`` or any class with
+    its interface (``data``, ``grad``, ``_prev``, ``backward()``), such as the learner's own
+    ``Value`` from lecture 03, which an exercise edition may build on."""
+    return isinstance(x, Value) or (
+        hasattr(x, "data") and hasattr(x, "grad") and hasattr(x, "_prev")
+        and callable(getattr(x, "backward", None)))
+
+
 def _kind(x):
     if x is None:
         return "None"
-    if isinstance(x, Value):
+    if _is_value(x):
         return f"a Value ({x.data:.4g})"
     if isinstance(x, bool):
         return f"a bool ({x})"
@@ -100,8 +109,8 @@ def _parameter_problem(got, expected, what, parts):
     if any(isinstance(p, list | tuple) for p in got):
         return (f"{what} holds a list inside the list: return one flat list of Values "
                 "(e.g. self.w + [self.b], or a comprehension over the parts)")
-    if any(not isinstance(p, Value) for p in got):
-        bad = next(p for p in got if not isinstance(p, Value))
+    if any(not _is_value(p) for p in got):
+        bad = next(p for p in got if not _is_value(p))
         return (f"{what} holds {_kind(bad)}: return the Value objects themselves, not their "
                 "data (training changes p.data through them)")
     ids = {id(p) for p in expected}
@@ -129,9 +138,9 @@ def _neuron_parts(neuron, what):
     except TypeError:
         raise AssertionError(f"{what}.w is {_kind(w)}; make it a list of Values") from None
     for wi in w:
-        if not isinstance(wi, Value):
+        if not _is_value(wi):
             raise AssertionError(f"{what}.w holds {_kind(wi)}; make each weight a Value(...)")
-    if not isinstance(b, Value):
+    if not _is_value(b):
         raise AssertionError(f"{what}.b is {_kind(b)}; make the bias a Value(...)")
     return w, b
 
@@ -148,9 +157,9 @@ def _neuron_forward_problem(neuron, rng, what, nin):
         z = (-1) ** (trial // 2) * rng.uniform(0.2, 1.5)
         b.data = z - sum(wi.data * v for wi, v in zip(w, xs, strict=True))
         as_values = trial % 2 == 1          # the lecture calls it with floats and with Values
-        x = [Value(v) for v in xs] if as_values else list(xs)
+        x = [type(b)(v) for v in xs] if as_values else list(xs)   # the neuron's class
         out = _call(f"{what}({'[Values]' if as_values else xs})", neuron, x)
-        if not isinstance(out, Value):
+        if not _is_value(out):
             fix = ("return the Value itself (no .data), so that backward() can reach the "
                    "weights" if isinstance(out, numbers.Number) else "return one Value")
             return f"{what}(x) returned {_kind(out)}: {fix}"
@@ -252,15 +261,15 @@ def _layer_output_problem(layer, neurons, rng, what, nin):
         if isinstance(out, list | tuple) and len(out) == 1:
             return (f"{what}(x) returned a list of one Value: when the layer has one neuron, "
                     "return that Value itself (so the MLP's output is a Value the loss can use)")
-        if not isinstance(out, Value):
+        if not _is_value(out):
             return f"{what}(x) returned {_kind(out)}; expected one Value"
         if not _close(out.data, expected[0]):
             return f"{what}(x) is {out.data:.6g}; its neuron gives {expected[0]:.6g}"
         return None
-    if isinstance(out, Value):
+    if _is_value(out):
         return f"{what}(x) returned one Value; expected a list of {len(neurons)}, one per neuron"
     out = _as_list(out, f"{what}(x)")
-    if len(out) != len(neurons) or not all(isinstance(o, Value) for o in out):
+    if len(out) != len(neurons) or not all(_is_value(o) for o in out):
         return (f"{what}(x) returned {len(out)} items ({', '.join(_kind(o) for o in out[:3])}"
                 f"{', ...' if len(out) > 3 else ''}); expected {len(neurons)} Values, one per "
                 "neuron")
@@ -325,13 +334,13 @@ def check_mlp(MLP):
                 expected = _call(f"layer {i} of {what}", layer, expected)
             out = _call(f"{what}(x)", mlp, x)
             if nouts[-1] == 1:
-                if not isinstance(out, Value):
+                if not _is_value(out):
                     raise AssertionError(f"{what}(x) returned {_kind(out)}; expected one Value "
                                          "(the last layer's output)")
                 same = _close(out.data, expected.data)
             else:
                 out = _as_list(out, f"{what}(x)")
-                same = (len(out) == len(expected) and all(isinstance(o, Value) for o in out)
+                same = (len(out) == len(expected) and all(_is_value(o) for o in out)
                         and _all_close([o.data for o in out], [e.data for e in expected]))
             if not same:
                 raise AssertionError(f"{what}(x) differs from its layers applied in turn, each "
@@ -364,7 +373,7 @@ def check_squared_error(squared_error):
             predictions = [Value(p) for p in ps]
             what = f"squared_error(<{n} predictions>, <{n} targets>)"
             loss = _call(what, squared_error, predictions, list(ys))
-            if not isinstance(loss, Value):
+            if not _is_value(loss):
                 fix = (": keep it a Value (no .data), so that backward() can run"
                        if isinstance(loss, numbers.Number) else ": return one Value")
                 raise AssertionError(f"{what} returned {_kind(loss)}{fix}")
@@ -492,7 +501,7 @@ def check_gradient_step(gradient_step):
                 if returned is None:
                     raise AssertionError(f"{what} returned None: return the loss of the "
                                          "forward pass as a float (loss.data)")
-                if isinstance(returned, Value):
+                if _is_value(returned):
                     raise AssertionError(f"{what} returned the loss as a Value: return "
                                          "loss.data, a float (train collects these numbers)")
                 if not isinstance(returned, numbers.Real) or isinstance(returned, bool):
@@ -551,7 +560,7 @@ def check_train(train):
             if len(losses) != steps:
                 raise AssertionError(f"{what} returned {len(losses)} losses; expected {steps}, "
                                      "one per step")
-            if any(isinstance(v, Value) for v in losses):
+            if any(_is_value(v) for v in losses):
                 raise AssertionError(f"{what} returned Values; collect loss.data, the floats")
             if any(not isinstance(v, numbers.Real) or isinstance(v, bool) for v in losses):
                 bad = next(v for v in losses if not isinstance(v, numbers.Real))
@@ -588,7 +597,7 @@ def check_same_path(sum_losses, mean_losses, fresh_model, loss_fn, train, n_exam
     lists = {}
     for name, value in [("sum_losses", sum_losses), ("mean_losses", mean_losses)]:
         got = _as_list(value, name)
-        if any(isinstance(v, Value) for v in got):
+        if any(_is_value(v) for v in got):
             raise AssertionError(f"{name} holds Values; keep the floats train returns")
         if len(got) != steps:
             raise AssertionError(f"{name} has {len(got)} losses; train for {steps} steps, one "
@@ -696,7 +705,7 @@ def _check_choice_mlp(ChoiceMLP):
                                                                                   strict=True)))
                          for n in layer.neurons]
                 out = _call(f"{what}(x)", mlp, x)
-                if not isinstance(out, Value) or not _close(out.data, h[0]):
+                if not _is_value(out) or not _close(out.data, h[0]):
                     raise AssertionError(f"{what}(x) is not {hidden} in the hidden layers and "
                                          "tanh in the output neuron")
 
@@ -774,7 +783,7 @@ def check_max_margin_loss(max_margin_loss):
             scores, params = [Value(s) for s in ss], [Value(p) for p in ps]
             what = f"max_margin_loss(<{n} scores>, <{n} targets>, <6 parameters>, alpha={alpha})"
             loss = _call(what, max_margin_loss, scores, list(ts), list(params), alpha)
-            if not isinstance(loss, Value):
+            if not _is_value(loss):
                 fix = (": keep it a Value (no .data), so that backward() can run"
                        if isinstance(loss, numbers.Number) else ": return one Value")
                 raise AssertionError(f"{what} returned {_kind(loss)}{fix}")
@@ -863,7 +872,7 @@ def check_accuracy(accuracy):
             ss[-1] = -ts[-1] * abs(ss[-1])             # and one wrong
             what = f"accuracy(<{n} scores>, <{n} targets>)"
             got = _call(what, accuracy, [Value(s) for s in ss], list(ts))
-            if isinstance(got, Value):
+            if _is_value(got):
                 raise AssertionError(f"{what} returned a Value; return a plain float (nothing "
                                      "to backpropagate here)")
             if not isinstance(got, numbers.Real) or isinstance(got, bool):

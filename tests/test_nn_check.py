@@ -658,3 +658,61 @@ def test_squares_are_refused_when_swapped_untrained_or_not_numbers(capsys):
     start = sum(p.data ** 2 for p in finished.MLP(2, [8, 8, 1]).parameters())
     random.setstate(state)
     fails(check, {0.0: start, 0.01: start}, says="the sum of p² at the start")
+
+
+def test_the_checks_accept_networks_built_on_another_value_class(capsys):
+    """An exercise edition may build lecture 04's classes on the learner's own Value from
+    lecture 03 (closures, no __slots__): helpers.micrograd.Value has that interface."""
+    from helpers import micrograd
+
+    class Neuron:
+        def __init__(self, nin):
+            self.w = [micrograd.Value(random.uniform(-1, 1)) for _ in range(nin)]
+            self.b = micrograd.Value(random.uniform(-1, 1))
+
+        def __call__(self, x):
+            total = self.b
+            for wi, xi in zip(self.w, x):
+                total = total + wi * xi
+            return total.tanh()
+
+        def parameters(self):
+            return self.w + [self.b]
+
+    class Layer:
+        def __init__(self, nin, nout):
+            self.neurons = [Neuron(nin) for _ in range(nout)]
+
+        def __call__(self, x):
+            outs = [n(x) for n in self.neurons]
+            return outs[0] if len(outs) == 1 else outs
+
+        def parameters(self):
+            return [p for n in self.neurons for p in n.parameters()]
+
+    class MLP:
+        def __init__(self, nin, nouts):
+            sizes = [nin] + nouts
+            self.layers = [Layer(a, b) for a, b in zip(sizes, sizes[1:])]
+
+        def __call__(self, x):
+            for layer in self.layers:
+                x = layer(x)
+            return x
+
+        def parameters(self):
+            return [p for layer in self.layers for p in layer.parameters()]
+
+    nn_check.check_neuron(Neuron)
+    nn_check.check_layer(Layer)
+    nn_check.check_mlp(MLP)
+    nn_check.check_count_parameters(count_by_loop, MLP)
+    out = capsys.readouterr().out
+    assert out.count(": correct") == 4, out
+
+    class FloatWeights(Neuron):
+        def __init__(self, nin):
+            super().__init__(nin)
+            self.w = [w.data for w in self.w]
+
+    fails(nn_check.check_neuron, FloatWeights, says="make each weight a Value")
