@@ -64,6 +64,9 @@ FALLBACK_TAG = "fallback"
 FINISHED_KEY = "finished"   # a solution cell's metadata: {name: dotted path of the finished one}
 HINTS_KEY = "hints"         # a solution cell's metadata: [{"title": ..., "text": ...}, ...]
 EDITION_SOURCE_KEY = "edition_source"   # any cell's metadata: its source in the edition
+# A solution cell's metadata: lines of its answer that the text before it may show (a rule
+# taught earlier that the learner applies); tests/test_editions.py's scan lets them pass.
+MAY_SHOW_KEY = "may_show"
 ANSWER_TAG = "answer"       # a lecture cell that gives a blank's answer: moved after its check
 HINTS_TAG = "hints"
 WORKED_TAG = "worked-answer"
@@ -656,6 +659,7 @@ def edition_of(nb, lecture_rel, edition_rel):
             cell.metadata["tags"] = tags
             cell.metadata.pop("jupyter", None)
             cell.metadata.pop(FINISHED_KEY, None)
+            cell.metadata.pop(MAY_SHOW_KEY, None)
             blanks[id(cell)] = (answers, hints_of(cell.metadata.pop(HINTS_KEY, []), where))
             continue
         if notebooks.is_setup_cell(cell):

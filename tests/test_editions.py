@@ -456,6 +456,7 @@ def test_edition_is_the_lecture_without_its_answers(lecture):
             assert after.source.startswith("# TODO: ")
             assert not after.metadata.get("jupyter", {}).get("source_hidden")
             assert editions.HINTS_KEY not in after.metadata
+            assert editions.MAY_SHOW_KEY not in after.metadata
             continue
         restored = re.sub(r"  # noqa: (E501|F401 \(for your answers\))$", "", after.source,
                           flags=re.M)
@@ -501,7 +502,8 @@ def test_edition_asks_before_it_tells(lecture):
             n.name for n in ast.parse(todo.source).body if hasattr(n, "name")]
         check = editions.check_index(edition.cells, at, answers)
         end = at + 2 if check is None else check
-        may_show = {re.sub(r"\s+", "", line) for line in solution.metadata.get("may_show", [])}
+        may_show = {re.sub(r"\s+", "", line)
+                    for line in solution.metadata.get(editions.MAY_SHOW_KEY, [])}
         answer = _code_lines(solution.source) - _code_lines(todo.source) - written - may_show
         for cell in edition.cells[:end]:
             if cell is todo:
