@@ -578,15 +578,15 @@ def test_a_batchnorm_backward_that_divides_by_n_is_diagnosed_as_bessel():
     assert "n versus n-1: Bessel's correction?" in text_of(check_cell(nb, todo))
 
 
-def test_the_long_training_run_waits_for_the_hand_written_backward_pass():
+def test_the_long_training_run_uses_the_finished_backward_pass_until_yours_is_written():
     nb = read(ROOT / "exercises" / "08_training_by_hand.ipynb")
-    training = next(c for c in nb.cells if "max_steps = 200_000" in c.source)
-    assert training.source.startswith("if filled_in(forward_backward=forward_backward):\n")
-    # everything that uses the trained parameters waits too, up to the exercises
-    later = nb.cells[nb.cells.index(training):]
-    for cell in later:
-        if cell.cell_type == "code" and "params" in cell.source and "todo" not in tags(cell):
-            assert cell.source.startswith("if filled_in(forward_backward=forward_backward")
+    training = next(i for i, c in enumerate(nb.cells) if "max_steps = 200_000" in c.source)
+    assert not nb.cells[training].source.startswith("if filled_in(")   # it always runs
+    fallback = [i for i, c in enumerate(nb.cells)
+                if "fallback" in tags(c) and 'fall_back("forward_backward"' in c.source]
+    assert len(fallback) == 1 and fallback[0] < training
+    todo = next(i for i, c in enumerate(nb.cells) if "todo" in tags(c))
+    assert todo < fallback[0]
 
 
 # --- the four ways: unfilled, the lecture's answers, other answers, planted mistakes -------
