@@ -21,10 +21,9 @@ from helpers.check import compare
 from helpers.data import itos
 
 __all__ = ["PARAM_NAMES", "BN_EPS", "init_params", "forward", "manual_backward",
-           "forward_backward",
-           "calibrate_batchnorm", "split_loss", "sample_names", "check_forward_backward",
-           "check_folded", "check_changes", "check_first_letters", "cross_entropy_mistakes",
-           "normalization_mistakes"]
+           "forward_backward", "calibrate_batchnorm", "split_loss", "sample_names",
+           "check_forward_backward", "check_folded", "check_changes", "check_first_letters",
+           "cross_entropy_mistakes", "normalization_mistakes"]
 
 PARAM_NAMES = ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias")
 BN_EPS = 1e-5
