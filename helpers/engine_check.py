@@ -27,6 +27,7 @@ import itertools
 import math
 import numbers
 import random
+import re
 from typing import NamedTuple
 
 import torch
@@ -47,8 +48,9 @@ class _NotYet(Exception):
     """The learner's code raised NotImplementedError: a TODO still open (args: who raised)."""
 
 
-def _run(what, fn, *args):
-    """``fn(*args)``; any exception in it becomes an AssertionError naming ``what``."""
+def _run(what, fn, *args, name=None):
+    """``fn(*args)``; any exception in it becomes an AssertionError naming ``what`` (and,
+    for the operation ``name``, the cause where the error's kind tells it)."""
     try:
         return fn(*args)
     except NotImplementedError as error:
@@ -59,7 +61,46 @@ def _run(what, fn, *args):
     except _NotYet:
         raise
     except Exception as error:  # noqa: BLE001 (the learner's code may raise anything)
-        raise AssertionError(f"{what} raised {type(error).__name__}: {error}") from error
+        raise AssertionError(f"{what} raised {type(error).__name__}: {error}"
+                             + _explain(name, error)) from error
+
+
+# A reflected operation runs for `number <op> Value`: (symbol, its method, a way round it).
+_REFLECTED = {"radd": ("+", "__radd__", "self + other"), "rmul": ("*", "__rmul__", "self * other"),
+              "rsub": ("-", "__rsub__", "as_value(other) - self"),
+              "rtruediv": ("/", "__rtruediv__", "as_value(other) / self")}
+_RMETHOD = {"+": "__radd__", "-": "__rsub__", "*": "__rmul__", "/": "__rtruediv__",
+            "**": "__rpow__"}
+_INSTEAD = {"/": "write 1 / other as other ** -1", "-": "write c - other as -other + c",
+            "+": "write c + other as other + c", "*": "write c * other as other * c"}
+
+
+def _explain(name, error):
+    """What an exception raised by the learner's operation ``name`` means, or ''."""
+    if isinstance(error, RecursionError):
+        if name in _REFLECTED:
+            symbol, method, fix = _REFLECTED[name]
+            return (f". {LIKELY} {name} calls itself: with `other` a plain number, "
+                    f"`other {symbol} self` makes Python call `self.{method}(other)`, which is "
+                    f"{name} again, without end. Put the Value first, `{fix}`")
+        if name == "truediv":
+            return (f". {LIKELY} `1 / other` with other a Value calls Value.__rtruediv__, which "
+                    "is made of truediv itself (or comes later), so each calls the other without "
+                    "end: write the reciprocal as other ** -1")
+        return (". The operation calls itself without end, through the operations it is made "
+                "of: build it from operations that do not use it")
+    text = str(error)
+    number_first = re.search(r"unsupported operand type\(s\) for ([^:]+): '(?:int|float)' and "
+                             r"'(\w+)'", text)
+    if isinstance(error, TypeError) and number_first:
+        symbol = number_first[1].strip()
+        return (f". {LIKELY} `number {symbol} Value` needs Value.{_RMETHOD.get(symbol, '?')}, "
+                "which your Value does not have (yet: the lecture adds it later): keep a Value on "
+                f"the left, {_INSTEAD.get(symbol, 'rewrite it')}")
+    if isinstance(error, TypeError) and re.search(r"not '?Value'?|'Value'", text):
+        return (". A Value stands where a plain number is needed: data and gradients are "
+                "floats, use .data")
+    return ""
 
 
 def _report(name, own, test, parts=()):
@@ -175,7 +216,10 @@ _MISTAKES = {
     "tanh": [(0, lambda x, out: 1 - x * x,
               "tanh's local derivative was computed from the input: 1 - tanh(x)**2 needs "
               "t = tanh(x), the OUTPUT (t = out.data or math.tanh(self.data)), not "
-              "1 - self.data**2")],
+              "1 - self.data**2"),
+             (0, lambda x, out: 1 / math.cosh(x),
+              "tanh's local derivative is sech(x)**2 = 1 / cosh(x)**2 = 1 - tanh(x)**2, not "
+              "sech(x) = 1 / cosh(x): square it")],
     "exp": [(0, lambda x, out: x,
              "exp's local derivative is e**x, the OUTPUT (out.data), not the input self.data")],
     "log": [(0, lambda x, out: x, "log's local derivative is 1 / x, not x"),
@@ -183,11 +227,29 @@ _MISTAKES = {
                                         "not 1 / out.data")],
     "pow": [(0, lambda x, k, out: k * x**k, "the power rule lowers the exponent: "
                                             "k * x**(k - 1), not k * x**k"),
+            (0, lambda x, k, out: (k - 1) * x ** (k - 1),
+             "the power rule's factor is k, the exponent itself: k * x**(k - 1), not "
+             "(k - 1) * x**(k - 1)"),
             (0, lambda x, k, out: x ** (k - 1), "the power rule keeps the factor k: "
                                                 "k * x**(k - 1), not x**(k - 1)")],
     "relu": [(0, lambda x, out: out, "relu's local derivative is 1 where the input is "
-                                     "positive (0 elsewhere), not the output's value")],
+                                     "positive (0 elsewhere), not the output's value"),
+             (0, lambda x, out: float(x < 0), "relu's step is inverted: the gradient passes "
+                                              "where the input is POSITIVE (self.data > 0) and "
+                                              "is 0 where it is negative")],
 }
+
+# The local derivative of each one-input operation at its input x (and exponent k): a
+# learner who evaluates it at the output instead (k * out.data**(k - 1), 1 - tanh(out)**2)
+# is told so, for every operation here.
+_LOCAL = {"tanh": (lambda x: 1 - math.tanh(x) ** 2, "1 - tanh(x)**2"),
+          "exp": (math.exp, "e**x"),
+          "log": (lambda x: 1 / x, "1 / x"),
+          "pow": (lambda x, k: k * x ** (k - 1), "k * x**(k - 1)")}
+
+# Values an operation must also be right at, with what to say when it is not there only.
+_EDGES = {"relu": ([0.0], "at exactly x = 0 the task picks the slope 0 (the input is not "
+                          "positive): test self.data > 0, not self.data >= 0")}
 
 
 # --- one operation on fresh inputs --------------------------------------------------------
@@ -236,7 +298,7 @@ def _backprop(root, name, where=""):
             raise AssertionError(f"{name}: out._backward is {_kind(step)}, not a function: "
                                  "attach the function itself, `out._backward = _backward` "
                                  "(no parentheses)")
-        _run(f"{name}'s _backward{where}", step)
+        _run(f"{name}'s _backward{where}", step, name=name)
 
 
 def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
@@ -254,18 +316,60 @@ def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
     before = [x.data for x in xs]
     steps = [getattr(x, "_backward", None) for x in xs]
     text = _expression(op, data, const, same)
-    out = _run(f"{name} on {text}", fn, *args)
-    problem = _structure(name, op, text, xs, out, before) or _forward_problem(
-        name, text, out.data, _evaluate(op, [x.data for x in xs], const))
+    out = _run(f"{name} on {text}", fn, *args, name=name)
+    problem = _structure(name, op, text, xs, out, before)
     if problem:
         raise AssertionError(problem)
+    problem = _forward_problem(name, text, out.data, _evaluate(op, [x.data for x in xs], const))
+    if problem:
+        raise AssertionError(problem + _forward_diagnosis(Value, name, op, fn))
     if any(getattr(x, "_backward", None) is not s for x, s in zip(xs, steps, strict=True)):
         raise AssertionError(f"{name} replaced the `_backward` of its input on {text} "
                              "(self._backward = ...): attach the function to the new Value, "
                              "`out._backward = _backward`")
     out.grad = g
     _backprop(out, name, f" on {text} and out.grad = {g}")
+    who = ["x", "x"] if same else _WHO[:len(xs)]
+    problem = _grad_types(name, f" on {text} and out.grad = {g}", zip(who, xs, strict=True))
+    if problem:
+        raise AssertionError(problem)
     return text, xs, out
+
+
+def _grad_types(name, where, named):
+    """A message for the first (name, Value) whose .grad is not a plain number, or None."""
+    for who, x in named:
+        if isinstance(x.grad, bool) or not isinstance(x.grad, numbers.Real):
+            return (f"{name}: after the backward step{where}, {who}.grad is {_kind(x.grad)}, "
+                    "not a number: a gradient must be a float; compute it from numbers "
+                    "(other.data, out.grad), not from Values (use .data)")
+    return None
+
+
+def _reaches(out, xs):
+    """For each Value in ``xs``: can it be reached from ``out`` through ``_prev``?"""
+    seen, stack = set(), [out]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        try:
+            stack.extend(p for p in getattr(node, "_prev", ()) if _is_value(p))
+        except TypeError:
+            pass
+    return [id(x) in seen for x in xs]
+
+
+# An operation the lecture builds from the others: one way to write it.
+_COMPOSED = {"radd": "self + other", "rmul": "self * other", "neg": "self * -1",
+             "sub": "self + (-other)", "truediv": "self * other**-1",
+             "rsub": "-self + other", "rtruediv": "self**-1 * other"}
+
+
+def _build_it(name):
+    return (f"build {name} from the operations you have, e.g. `{_COMPOSED[name]}`: their "
+            "`_backward`s do the work")
 
 
 def _expression(op, data, const, same=False):
@@ -288,6 +392,11 @@ def _structure(name, op, text, xs, out, before):
     if any(out is x for x in xs):
         return f"{name} returned its input itself on {text}: return a new Value"
     if not op.ops:
+        cut = [w for w, x, r in zip(_WHO, xs, _reaches(out, xs), strict=False) if not r]
+        if cut:
+            return (f"{name}: on {text} the result is cut off from {' and '.join(cut)} "
+                    f"(out._prev is {getattr(out, '_prev', None)!r}), so no gradient can flow "
+                    f"back: a new Value(...) made from numbers cuts the graph; {_build_it(name)}")
         return None
     prev = list(out._prev) if hasattr(out._prev, "__iter__") else None
     inputs = "(self, other)" if len(xs) == 2 else "(self,)"
@@ -307,6 +416,63 @@ def _structure(name, op, text, xs, out, before):
         want = "f\"**{k}\" (e.g. '**3')" if op.ops == ("**",) else repr(op.ops[0])
         return f"{name}: out._op is {getattr(out, '_op', None)!r}; expected {want}"
     return None
+
+
+# The same operation with its operands the other way round (what `self - other` computes
+# where `other - self` is wanted), for the operations where the order matters.
+_MIRRORED = {"sub": lambda a, b: b - a, "truediv": lambda a, b: b / a,
+             "rsub": lambda a, c: a - c, "rtruediv": lambda a, c: a / c}
+
+
+def _ratio(pairs):
+    """The constant r with got = r * expected on every (got, expected), or None."""
+    ratios = [g / e for g, e in pairs if abs(e) > 1e-9]
+    if not ratios or not all(_close(g, 0.0) for g, e in pairs if abs(e) <= 1e-9):
+        return None
+    r = ratios[0]
+    return r if all(math.isclose(q, r, rel_tol=1e-6) for q in ratios) else None
+
+
+def _factor_text(r, name):
+    """Words for a constant factor r between the learner's number and the right one."""
+    names = {-1.0: "the opposite sign of the right one", 0.5: "exactly half the right one",
+             2.0: "exactly 2 times the right one", 1 / math.log(10): "exactly 1/ln(10) times "
+             "the right one (log10 instead of the natural log?)", math.log(10): "exactly ln(10) "
+             "times the right one (log10 instead of the natural log?)"}
+    for value, text in names.items():
+        if math.isclose(r, value, rel_tol=1e-6):
+            if value == 0.5 and name == "add":
+                text += ": the + passes its WHOLE out.grad to each input; it does not split it " \
+                        "in halves"
+            return text
+    return f"exactly {r:.6g} times the right one"
+
+
+def _forward_diagnosis(Value, name, op, fn):
+    """'. Likely mistake: ...' (or a factor) that explains the learner's forward values on
+    fresh inputs, or ''."""
+    rng = random.Random(f"forward {name}")
+    trials = []
+    for _ in range(20):
+        data, const = _draw(op, rng)
+        extra = [] if const is None else [const]
+        try:
+            got = fn(*[Value(x) for x in data], *extra).data
+        except Exception:  # noqa: BLE001 (no diagnosis where the learner's code fails)
+            return ""
+        if isinstance(got, bool) or not isinstance(got, numbers.Real):
+            return ""
+        trials.append((data + extra, got, _evaluate(op, data, const)))
+    mirror = _MIRRORED.get(name)
+    if mirror and all(_close(got, mirror(*args)) for args, got, _ in trials):
+        return (f". {LIKELY} the operands are the other way round: out.data is "
+                f"{op.write('other', 'self')} on every input tried; {name} computes "
+                f"{op.write('self', 'other')}")
+    r = _ratio([(got, want) for _, got, want in trials])
+    if name == "log" and r is not None and math.isclose(r, 1 / math.log(10), rel_tol=1e-6):
+        return (f". {LIKELY} log10 instead of the natural log: out.data is log10(x) = "
+                "ln(x) / ln(10) on every input tried; use math.log")
+    return f" ({_factor_text(r, name)}, on every input tried)" if r is not None else ""
 
 
 def _forward_problem(name, text, got, expected):
@@ -353,6 +519,15 @@ def _fresh_inputs(Value, name, op, fn, rng):
     wrong = [t for t in trials if not all(map(_close, t.got, t.want))]
     if wrong:
         raise AssertionError(_gradient_problem(name, op, trials, wrong[0]))
+    points, advice = _EDGES.get(name, ([], ""))
+    for x in points:  # right everywhere else: the value where the task picks a side
+        g = 1.5
+        text, xs, out = _trial(Value, name, op, fn, [x], None, g)
+        _, want = _torch_result(op, [x], None, g)
+        if not _close(xs[0].grad, want[0]):
+            raise AssertionError(f"{name}: the gradient of self differs on {text} and out.grad "
+                                 f"= {g}: expected {_fmt(want[0])}, got {_fmt(xs[0].grad)}. "
+                                 f"{LIKELY} {advice}")
 
 
 def _gradient_problem(name, op, trials, first):
@@ -373,6 +548,10 @@ def _diagnosis(name, op, trials):
         default = type(out)(0.0)
         step, blank = getattr(out, "_backward", None), getattr(default, "_backward", None)
         if getattr(step, "__code__", 0) is getattr(blank, "__code__", 1):
+            if not op.ops:
+                return (f". {LIKELY} the result is a new Value(...) of your own, whose "
+                        "`_backward` is the default that does nothing, so no gradient reaches "
+                        f"the inputs: {_build_it(name)}")
             return (f". {LIKELY} the `_backward` was never attached to the output: write "
                     "`out._backward = _backward` before `return out` (on out, not on self)")
         return (f". {LIKELY} the `_backward` never changes self.grad or other.grad: it must "
@@ -409,8 +588,21 @@ def _diagnosis(name, op, trials):
     for i, predict, text in _MISTAKES.get(name, []):
         if wrong == [i] and fits(i, lambda t, p=predict: p(*t.data, *_extra(t), t.out.data) * t.g):
             return f". {LIKELY} {text}"
-    if all(fits(i, lambda t, i=i: -t.want[i]) for i in wrong):
-        return " (the opposite sign of the right one, on every input tried)"
+    if name in _LOCAL and wrong == [0]:
+        local, formula = _LOCAL[name]
+        if fits(0, lambda t: local(t.out.data, *_extra(t)) * t.g):
+            return (f". {LIKELY} the local derivative was evaluated at the OUTPUT: {formula} is "
+                    "taken at the input, x = self.data, not at out.data")
+    for i in wrong:  # times another input's gradient instead of out.grad
+        for j in range(n):
+            if j != i and right(j) and fits(i, lambda t, i=i, j=j: t.want[i] / t.g * t.got[j]):
+                return (f". {LIKELY} {_WHO[i]}'s local derivative is multiplied by "
+                        f"{_WHO[j]}.grad, not by out.grad: the chain rule multiplies by the "
+                        "gradient of the OUTPUT")
+    ratios = [_ratio([(t.got[i], t.want[i]) for t in trials]) for i in wrong]
+    if ratios and all(r is not None and math.isclose(r, ratios[0], rel_tol=1e-6)
+                      for r in ratios):
+        return f" ({_factor_text(ratios[0], name)}, on every input tried)"
     return ""
 
 
@@ -617,6 +809,10 @@ def _graph_test(Value, name, op, fn, rng, size, reuse):
                                  f"{node.data!r:.12}, expected {_fmt(values[i])}")
     nodes[-1].grad = 1.0
     _backprop(nodes[-1], name, f" on this graph:\n    {listing}\n ")
+    problem = _grad_types(name, f" on this graph:\n    {listing}\n ",
+                          [(names[i], n) for i, n in enumerate(nodes)])
+    if problem:
+        raise AssertionError(problem)
     for i, step in enumerate(steps):
         if step[0] == "leaf" and not _close(nodes[i].grad, grads[i]):
             shared = " (values used more than once)" if _shares(steps) else ""
@@ -813,6 +1009,11 @@ def check_backward(Value):
             values, grads = _torch_graph(steps)
             calls = _record_calls(nodes)
             _run("backward()", fn, nodes[-1])
+            names, listing = _listing(steps)
+            problem = _grad_types("backward", f" on\n    {listing}\n ",
+                                  [(names[i], n) for i, n in enumerate(nodes)])
+            if problem:
+                raise AssertionError(problem.replace("(other.data, out.grad)", "(1.0)"))
             wrong = [i for i, s in enumerate(steps)
                      if s[0] == "leaf" and not _close(nodes[i].grad, grads[i])]
             if wrong:
@@ -951,13 +1152,26 @@ def check_softmax_nll(softmax, nll, Value):
             if not _close(loss.data, expected):
                 raise AssertionError(f"nll: the loss is {_fmt(loss.data)} for {text}, expected "
                                      f"-log(probs[target]) = {_fmt(expected)}")
-            loss.grad = 1.0
-            _backprop(loss, "softmax and nll", f" on {text}")
-            grads, want = [z.grad for z in logits], t.grad.tolist()
-            if all(g == 0 for g in grads):
+            reached = _reaches(loss, logits)
+            if not any(reached):
                 raise AssertionError(f"softmax/nll: no gradient reached the logits on {text}: "
                                      "build the probabilities and the loss from the Values "
                                      "themselves (no .data, no math.exp / math.log)")
+            if not all(reached):
+                cut = [f"z{i}" for i, r in enumerate(reached) if not r]
+                raise AssertionError(
+                    f"softmax/nll: on {text} the loss is not connected to the logits "
+                    f"{', '.join(cut)}, though every logit changes the sum of the exps and so "
+                    f"every probability. {LIKELY} the sum (the denominator) is a plain float, "
+                    "so the gradient path through it is lost: make the total a Value, the sum "
+                    "of the exp Values (sum(counts)), not of their .data")
+            loss.grad = 1.0
+            _backprop(loss, "softmax and nll", f" on {text}")
+            grads, want = [z.grad for z in logits], t.grad.tolist()
+            problem = _grad_types("softmax/nll", f" on {text}",
+                                  [(f"z{i}", z) for i, z in enumerate(logits)])
+            if problem:
+                raise AssertionError(problem)
             if not all(map(_close, grads, want)):
                 raise AssertionError(f"softmax/nll: the logits' gradients differ on {text}: "
                                      f"got {[round(g, 6) for g in grads]}, expected (float64 "

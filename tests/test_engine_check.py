@@ -341,7 +341,8 @@ MISTAKES = [
     (add_source(ADD_RIGHT, forward="self.data - other.data"), "add", True,
      ["forward value differs", "expected"], [LIKELY]),
     (add_source("self.grad += 2.0 * out.grad\nother.grad += 2.0 * out.grad"), "add", True,
-     ["gradient of self differs", "float64 PyTorch"], [LIKELY]),
+     ["gradient of self differs", "float64 PyTorch", "exactly 2 times the right one"],
+     [LIKELY]),
     (mul_source("self.grad += self.data * out.grad\nother.grad += other.data * out.grad"),
      "mul", True, ["swapped"], NOT_EQUALS + ["same operand"]),
     (mul_source("self.grad += other.data * out.grad\nother.grad += other.data * out.grad"),
@@ -374,7 +375,7 @@ MISTAKES = [
     (unary_source("log", "math.log(self.data)", "self.grad += (1 / self.data)"), "log",
      True, ["incoming gradient is missing"], NOT_EQUALS),
     (unary_source("log", "math.log10(self.data)", "self.grad += out.grad / self.data"), "log",
-     True, ["forward value differs"], [LIKELY]),
+     True, ["forward value differs", "log10 instead of the natural log"], []),
     # 1 / out.data divides by zero at x = 1 (log(1) = 0): the trials before it name the
     # mistake, and the message says where the learner's code then broke
     (unary_source("log", "math.log(self.data)", "self.grad += (1 / out.data) * out.grad"),
@@ -402,15 +403,16 @@ MISTAKES = [
     ("def neg(self):\n    return self * 1\nValue.__neg__ = neg\n", "neg", True,
      ["forward value differs"], [LIKELY]),
     ("def sub(self, other):\n    return other + (-self)\nValue.__sub__ = sub\n", "sub", True,
-     ["forward value differs"], [LIKELY]),
+     ["forward value differs", "the operands are the other way round"], []),
     ("def truediv(self, other):\n    return other * self**-1\nValue.__truediv__ = truediv\n",
-     "truediv", True, ["forward value differs"], [LIKELY]),
+     "truediv", True, ["forward value differs", "the operands are the other way round"], []),
     ("def rsub(self, other):\n    return self - other\nValue.__rsub__ = rsub\n", "rsub", True,
-     ["forward value differs"], [LIKELY]),
+     ["forward value differs", "the operands are the other way round"], []),
     ("def rtruediv(self, other):\n    return self / other\nValue.__rtruediv__ = rtruediv\n",
-     "rtruediv", True, ["forward value differs"], [LIKELY]),
+     "rtruediv", True, ["forward value differs", "the operands are the other way round"], []),
     ("def rmul(self, other):\n    return Value(self.data * other)\nValue.__rmul__ = rmul\n",
-     "rmul", True, ["never attached"], NOT_EQUALS),
+     "rmul", True, ["cut off from self", "build rmul from the operations you have"],
+     NOT_EQUALS + ["never attached"]),
     # sub made of the learner's add, which still sets with `=`
     (add_source("self.grad = out.grad\nother.grad = out.grad") + WRAP
      + "def sub(self, other):\n    return self + (-other)\nValue.__sub__ = sub\n", "sub", True,
@@ -424,6 +426,72 @@ MISTAKES = [
                 "self.grad += out.grad / other.data\n"
                 "other.grad += self.data / other.data**2 * out.grad"), "truediv", True,
      ["gradient of other differs", "opposite sign"], [LIKELY]),
+]
+
+
+# Mistakes of an independent learner-tester (issue 15), named by their structure.
+NOT_ATTACH = ["never attached", "out._backward = _backward"]
+MISTAKES += [
+    # a composed operation that returns a fresh Value: the graph is cut, not unattached
+    ("def radd(self, other):\n    return Value(other + self.data)\nValue.__radd__ = radd\n",
+     "radd", True, ["cut off from self", "build radd from the operations you have"],
+     NOT_ATTACH),
+    ("def rtruediv(self, other):\n    return Value(other / self.data)\n"
+     "Value.__rtruediv__ = rtruediv\n", "rtruediv", True, ["cut off from self"], NOT_ATTACH),
+    ("def neg(self):\n    return Value(-self.data, (self,), 'neg')\nValue.__neg__ = neg\n",
+     "neg", True, ["build neg from the operations you have", "self * -1"], NOT_ATTACH),
+    # a gradient that is a Value
+    (mul_source("self.grad = other * Value(out.grad)\nother.grad = self * Value(out.grad)"),
+     "mul", False, ["self.grad is a Value", "must be a float", ".data"], []),
+    (add_source("self.grad += Value(out.grad)\nother.grad += Value(out.grad)"), "add", False,
+     ["self.grad is a Value", "must be a float"], []),
+    # a reflected operation that calls itself
+    ("def radd(self, other):\n    return other + self\nValue.__radd__ = radd\n", "radd", True,
+     ["RecursionError", "calls itself", "`self.__radd__(other)`", "`self + other`"], []),
+    ("def rmul(self, other):\n    return other * self\nValue.__rmul__ = rmul\n", "rmul", True,
+     ["RecursionError", "`self * other`"], []),
+    # 1 / other before __rtruediv__ exists, and with an rtruediv made of this truediv
+    ("del Value.__rtruediv__\n\n\ndef truediv(self, other):\n    return self * (1 / other)\n"
+     "Value.__truediv__ = truediv\n", "truediv", True,
+     ["TypeError", "needs Value.__rtruediv__", "other ** -1"], []),
+    ("def truediv(self, other):\n    return self * (1 / other)\n\n\n"
+     "def rtruediv(self, other):\n    return Value(other) / self\n\n\n"
+     "Value.__truediv__ = truediv\nValue.__rtruediv__ = rtruediv\n", "truediv", True,
+     ["RecursionError", "other ** -1"], []),
+    # a constant factor, a derivative at the output, the wrong factor, sech, another's grad
+    (add_source("self.grad += 0.5 * out.grad\nother.grad += 0.5 * out.grad"), "add", True,
+     ["exactly half", "does not split it in halves"], [EQUALS]),
+    (add_source("self.grad += out.grad / 2\nother.grad += out.grad / 2"), "add", False,
+     ["exactly half"], []),
+    (pow_source("self.grad += k * out.data ** (k - 1) * out.grad"), "pow", True,
+     ["evaluated at the OUTPUT", "k * x**(k - 1)"], NOT_EQUALS + ["lowers"]),
+    (pow_source("self.grad += (k - 1) * self.data ** (k - 1) * out.grad"), "pow", True,
+     ["factor is k"], NOT_EQUALS + ["lowers", "OUTPUT"]),
+    (tanh_source("self.grad += out.grad / math.cosh(self.data)"), "tanh", True,
+     ["not sech(x)", "square it"], NOT_EQUALS + ["OUTPUT"]),
+    (tanh_source("self.grad += (1 - math.tanh(out.data) ** 2) * out.grad"), "tanh", True,
+     ["evaluated at the OUTPUT"], NOT_EQUALS + ["from the input"]),
+    (unary_source("exp", "math.exp(self.data)", "self.grad += math.exp(out.data) * out.grad"),
+     "exp", True, ["evaluated at the OUTPUT", "e**x"], NOT_EQUALS),
+    (mul_source("self.grad += other.data * out.grad\nother.grad += self.data * self.grad"),
+     "mul", True, ["multiplied by self.grad, not by out.grad"], ["swapped", "same operand"]),
+    (unary_source("log", "math.log(self.data)",
+                  "self.grad += out.grad / (self.data * math.log(10))"), "log", True,
+     ["1/ln(10)", "log10"], NOT_EQUALS),
+    # operands the other way round
+    ("def sub(self, other):\n    return -self + other\nValue.__sub__ = sub\n", "sub", True,
+     ["the operands are the other way round", "other - self"], []),
+    (closure_op("truediv", "__truediv__", "other.data / self.data", "(self, other)", "/",
+                "self.grad += out.grad / other.data\n"
+                "other.grad -= self.data / other.data**2 * out.grad"), "truediv", True,
+     ["the operands are the other way round", "other / self"], []),
+    # relu: the step inverted; the slope 1 at exactly x = 0
+    (unary_source("relu", "max(0.0, self.data)",
+                  "self.grad += (1.0 if self.data < 0 else 0.0) * out.grad"), "relu", True,
+     ["step is inverted"], NOT_EQUALS),
+    (unary_source("relu", "max(0.0, self.data)",
+                  "self.grad += (1.0 if self.data >= 0 else 0.0) * out.grad"), "relu", True,
+     ["exactly x = 0", "self.data > 0, not self.data >= 0"], NOT_EQUALS),
 ]
 
 
@@ -822,6 +890,10 @@ def test_softmax_and_nll_written_differently_pass(capsys, old, new):
      "    return [Value(c.data / total.data) for c in counts]", ["no gradient reached"], []),
     ("    return -probs[target].log()", "    return -math.log(probs[target].data)",
      ["returned a float"], []),
+    # the denominator a plain float: only the target's logit is in the loss's graph
+    ("    total = sum(counts)", "    total = sum(math.exp(z.data) for z in logits)",
+     ["not connected to the logits", "the sum (the denominator) is a plain float",
+      "make the total a Value"], ["exp, log"]),
     ("    return [count / total for count in counts]",
      "    return [c.data / total.data for c in counts]", ["keep each probability a Value"], []),
 ])

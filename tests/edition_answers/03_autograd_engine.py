@@ -633,12 +633,92 @@ def mul_fixed(self, other):
     return out
 '''
 
+# --- an independent learner-tester's mistakes (issue 15), named by their structure ----------
+
+ADD_HALVES = ADD_PLUS_EQUALS.replace("+= out.grad", "+= out.grad / 2")
+assert ADD_HALVES != ADD_PLUS_EQUALS
+
+MUL_GRAD_A_VALUE = MUL_ALTERNATIVE.replace("a.grad = out.grad * b.data",
+                                           "a.grad = b * Value(out.grad)").replace(
+    "b.grad = out.grad * a.data", "b.grad = a * Value(out.grad)")
+assert MUL_GRAD_A_VALUE.count("Value(out.grad)") == 2
+
+TANH_SECH = TANH_ALTERNATIVE.replace("(1 - out.data * out.data) * out.grad",
+                                     "out.grad / math.cosh(self.data)")
+assert TANH_SECH != TANH_ALTERNATIVE
+
+TANH_AT_OUTPUT = TANH_ALTERNATIVE.replace("(1 - out.data * out.data) * out.grad",
+                                          "(1 - math.tanh(out.data) ** 2) * out.grad")
+assert TANH_AT_OUTPUT != TANH_ALTERNATIVE
+
+RADD_FRESH_VALUE = RADD_ALTERNATIVE.replace("return as_value(other) + self",
+                                            "return Value(other + self.data)")
+assert RADD_FRESH_VALUE != RADD_ALTERNATIVE
+
+RADD_CALLS_ITSELF = RADD_ALTERNATIVE.replace("return as_value(other) + self",
+                                             "return other + self")
+assert RADD_CALLS_ITSELF != RADD_ALTERNATIVE
+
+POWER_AT_OUTPUT = POWER_ALTERNATIVE.replace("k * self.data ** (k - 1)", "k * out.data ** (k - 1)")
+assert POWER_AT_OUTPUT != POWER_ALTERNATIVE
+
+POWER_FACTOR_K_MINUS_1 = POWER_ALTERNATIVE.replace("k * self.data ** (k - 1)",
+                                                   "(k - 1) * self.data ** (k - 1)")
+assert POWER_FACTOR_K_MINUS_1 != POWER_ALTERNATIVE
+
+NEG_FRESH_VALUE = SUB_ADDS.replace("return self + other", "return self + (-other)").replace(
+    "return self * -1", 'return Value(-self.data, (self,), "neg")')
+assert NEG_FRESH_VALUE.count('"neg"') == 1 and "self + (-other)" in NEG_FRESH_VALUE
+
+TRUEDIV_ONE_OVER = SUB_ADDS.replace("return self + other", "return self + (-other)").replace(
+    "return self * other**-1", "return self * (1 / other)")
+assert "(1 / other)" in TRUEDIV_ONE_OVER and "self + (-other)" in TRUEDIV_ONE_OVER
+
+SUB_OTHER_WAY_ROUND = SUB_ADDS.replace("return self + other", "return -self + other")
+assert SUB_OTHER_WAY_ROUND != SUB_ADDS
+
+LOG10_DERIVATIVE = LOG_ALTERNATIVE.replace("out.grad / self.data",
+                                           "out.grad / (self.data * math.log(10))")
+assert LOG10_DERIVATIVE != LOG_ALTERNATIVE
+
+LOG10_FORWARD = LOG_ALTERNATIVE.replace("math.log(self.data)", "math.log10(self.data)")
+assert LOG10_FORWARD != LOG_ALTERNATIVE
+
+SOFTMAX_FLOAT_TOTAL = SOFTMAX_NOT_NORMALIZED.replace(
+    "    return [z.exp() for z in logits]",
+    "    total = sum(math.exp(z.data) for z in logits)\n"
+    "    return [z.exp() / total for z in logits]")
+assert "total" in SOFTMAX_FLOAT_TOTAL
+
+RELU_SLOPE_1_AT_0 = RELU_OVERWRITES.replace(
+    "self.grad = (1.0 if self.data > 0 else 0.0)", "self.grad += (1.0 if self.data >= 0 else 0.0)")
+assert ">= 0" in RELU_SLOPE_1_AT_0
+
+RELU_INVERTED = RELU_OVERWRITES.replace(
+    "self.grad = (1.0 if self.data > 0 else 0.0)", "self.grad += (1.0 if self.data < 0 else 0.0)")
+assert "< 0" in RELU_INVERTED
+
+RTRUEDIV_FRESH_VALUE = RSUB_ALTERNATIVE.replace("return self**-1 * other",
+                                                "return Value(other / self.data)")
+assert RTRUEDIV_FRESH_VALUE != RSUB_ALTERNATIVE
+
+RTRUEDIV_WRONG_WAY_ROUND = RSUB_ALTERNATIVE.replace("return self**-1 * other",
+                                                    "return self / other")
+assert RTRUEDIV_WRONG_WAY_ROUND != RSUB_ALTERNATIVE
+
+MUL_FIXED_TIMES_A_GRADIENT = MUL_FIXED_ALTERNATIVE.replace("other.grad += x * out.grad",
+                                                          "other.grad += x * self.grad")
+assert MUL_FIXED_TIMES_A_GRADIENT != MUL_FIXED_ALTERNATIVE
+
+NOT_ATTACHED = ["never attached", "out._backward = _backward"]
+
 ANSWERS = {
     "add": {
         "alternatives": [ADD_PLUS_EQUALS],
         "mistakes": [
             (ADD_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
             (ADD_NOT_ATTACHED, "never attached", ["+=", "incoming gradient"]),
+            (ADD_HALVES, "does not split it in halves", ["+=", "incoming gradient"]),
         ],
     },
     "mul": {
@@ -646,11 +726,17 @@ ANSWERS = {
         "mistakes": [
             (MUL_SWAPPED, "swapped", ["same operand", "+="]),
             (MUL_SAME_OPERAND, "same operand", ["swapped", "+="]),
+            (MUL_GRAD_A_VALUE, "self.grad is a Value, not a number: a gradient must be a float",
+             ["swapped", "+="]),
         ],
     },
     "tanh": {
         "alternatives": [TANH_ALTERNATIVE],
-        "mistakes": [(TANH_OF_INPUT, "from the input", ["+=", "incoming gradient"])],
+        "mistakes": [
+            (TANH_OF_INPUT, "from the input", ["+=", "incoming gradient"]),
+            (TANH_SECH, "not sech(x) = 1 / cosh(x)", ["+=", "OUTPUT"]),
+            (TANH_AT_OUTPUT, "evaluated at the OUTPUT", ["+=", "from the input"]),
+        ],
     },
     "topological_order": {
         "alternatives": [TOPO_KAHN, TOPO_ITERATIVE],
@@ -686,7 +772,12 @@ ANSWERS = {
     },
     "radd": {
         "alternatives": [RADD_ALTERNATIVE],
-        "mistakes": [(RMUL_ADDS, "rmul: the forward value differs", ["Likely mistake"])],
+        "mistakes": [
+            (RMUL_ADDS, "rmul: the forward value differs", ["Likely mistake"]),
+            (RADD_FRESH_VALUE, "build radd from the operations you have", NOT_ATTACHED),
+            (RADD_CALLS_ITSELF, "with `other` a plain number, `other + self` makes Python call "
+             "`self.__radd__(other)`", NOT_ATTACHED),
+        ],
     },
     "exp": {
         "alternatives": [EXP_ALTERNATIVE],
@@ -697,11 +788,20 @@ ANSWERS = {
     },
     "power": {
         "alternatives": [POWER_ALTERNATIVE],
-        "mistakes": [(POWER_WRONG_EXPONENT, "lowers the exponent", ["+=", "incoming gradient"])],
+        "mistakes": [
+            (POWER_WRONG_EXPONENT, "lowers the exponent", ["+=", "incoming gradient"]),
+            (POWER_AT_OUTPUT, "evaluated at the OUTPUT", ["+=", "lowers"]),
+            (POWER_FACTOR_K_MINUS_1, "the power rule's factor is k", ["+=", "OUTPUT"]),
+        ],
     },
     "truediv": {
         "alternatives": [DIV_ALTERNATIVE],
-        "mistakes": [(SUB_ADDS, "sub: the forward value differs", ["Likely mistake"])],
+        "mistakes": [
+            (SUB_ADDS, "sub: the forward value differs", ["Likely mistake"]),
+            (NEG_FRESH_VALUE, "build neg from the operations you have", NOT_ATTACHED),
+            (TRUEDIV_ONE_OVER, "needs Value.__rtruediv__", []),
+            (SUB_OTHER_WAY_ROUND, "the operands are the other way round", []),
+        ],
     },
     "log": {
         "alternatives": [LOG_ALTERNATIVE],
@@ -709,6 +809,8 @@ ANSWERS = {
             (LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
             (LOG_WRONG_SIGN, "opposite", ["Likely mistake"]),
             (LOG_OF_OUTPUT, "not 1 / out.data", ["+=", "incoming gradient"]),
+            (LOG10_DERIVATIVE, "exactly 1/ln(10) times the right one", ["+="]),
+            (LOG10_FORWARD, "log10 instead of the natural log", ["+="]),
         ],
     },
     "softmax": {
@@ -717,18 +819,33 @@ ANSWERS = {
             (SOFTMAX_WRONG_SIGN, "MINUS the log", ["no gradient reached", "divided"]),
             (SOFTMAX_NOT_NORMALIZED, "not divided by their sum", ["sign", "no gradient"]),
             (SOFTMAX_DETACHED, "no gradient reached the logits", ["sign"]),
+            (SOFTMAX_FLOAT_TOTAL, "the sum (the denominator) is a plain float",
+             ["exp, log", "sign"]),
         ],
     },
     "relu": {
         "alternatives": [RELU_ALTERNATIVE],
-        "mistakes": [(RELU_OVERWRITES, "`=` instead of `+=`", ["incoming gradient"])],
+        "mistakes": [
+            (RELU_OVERWRITES, "`=` instead of `+=`", ["incoming gradient"]),
+            (RELU_SLOPE_1_AT_0, "at exactly x = 0 the task picks the slope 0", ["+="]),
+            (RELU_INVERTED, "relu's step is inverted", ["+="]),
+        ],
     },
     "rsub": {
         "alternatives": [RSUB_ALTERNATIVE],
-        "mistakes": [(RSUB_WRONG_WAY_ROUND, "rsub: the forward value differs", ["Likely mistake"])],
+        "mistakes": [
+            (RSUB_WRONG_WAY_ROUND, "the operands are the other way round: out.data is "
+             "self - other on every input tried", []),
+            (RTRUEDIV_FRESH_VALUE, "build rtruediv from the operations you have", NOT_ATTACHED),
+            (RTRUEDIV_WRONG_WAY_ROUND, "out.data is self / other on every input tried", []),
+        ],
     },
     "mul_fixed": {
         "alternatives": [MUL_FIXED_ALTERNATIVE],
-        "mistakes": [(MUL_FIXED_STILL_WRONG, "same operand", ["swapped", "+="])],
+        "mistakes": [
+            (MUL_FIXED_STILL_WRONG, "same operand", ["swapped", "+="]),
+            (MUL_FIXED_TIMES_A_GRADIENT, "multiplied by self.grad, not by out.grad",
+             ["swapped", "same operand"]),
+        ],
     },
 }
