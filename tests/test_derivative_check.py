@@ -4,7 +4,17 @@ import math
 
 import pytest
 
-from helpers.derivative_check import check_by_nudging, check_difference_quotients, check_grad_f
+from helpers.derivative_check import (
+    check_by_nudging,
+    check_difference_quotients,
+    check_flat_points,
+    check_grad_f,
+    check_partials_e,
+    check_prediction_c,
+    check_q_gradient,
+    check_sigmoid_w1,
+    check_step_errors,
+)
 
 
 def gradient_plain(a, b, c):
@@ -220,3 +230,132 @@ def test_a_value_or_a_string_is_not_a_number(graph):
     d.grad = "-2"
     with pytest.raises(AssertionError, match="dd is str '-2'; expected a number"):
         check_by_nudging("dd", d, lambda x: x * f.data, L)
+
+
+def test_fn_called_with_the_point_itself_says_to_unpack_it():
+    def forward_list(fn, point, h):
+        return [(fn([v + h if j == i else v for j, v in enumerate(point)]) - fn(point)) / h
+                for i in range(len(point))]
+    with pytest.raises(TypeError, match=r"unpack the point when you call it, fn\(\*point\)"):
+        check_difference_quotients(forward_list, central_plain)
+
+
+def test_the_backward_pass_mistakes_that_give_the_same_number_are_both_named(graph):
+    a, b, c, f, e, d, L = graph
+    d.grad, f.grad, e.grad = -2.0, 4.0, -2.0
+    c.grad = L.grad   # the seed passed on, skipping d: the same number as 1 alone
+    with pytest.raises(AssertionError) as err:
+        check_by_nudging("dc", c, lambda x: (e.data + x) * f.data, L)
+    message = str(err.value)
+    assert "either the local derivative 1 alone" in message
+    assert "or the gradient of L (1) where the one that arrived at d (-2)" in message
+    assert "the step from L down to d skipped" in message and "Likely mistake:" not in message
+
+
+def test_the_gradient_of_another_node_and_a_split_sum_are_named(graph):
+    a, b, c, f, e, d, L = graph
+    d.grad, f.grad, c.grad, e.grad = -2.0, 4.0, -2.0, -2.0
+    a.grad = f.grad * b.data
+    with pytest.raises(AssertionError, match="Likely mistake: the gradient of f \\(4\\) where the "
+                                             "one that arrived at e \\(-2\\)"):
+        check_by_nudging("da", a, lambda x: (x * b.data + c.data) * f.data, L)
+    c.grad = d.grad / 2
+    with pytest.raises(AssertionError, match="the gradient split between the 2 inputs"):
+        check_by_nudging("dc", c, lambda x: (e.data + x) * f.data, L)
+
+
+def test_the_sigmoids_slope_for_tanh_and_no_negative_zero():
+    n = Node(0.8813735870195432, label="n")
+    o = n.tanh()
+    o.label, o.grad = "o", 1.0
+    n.grad = o.data * (1 - o.data)
+    with pytest.raises(AssertionError, match="o·\\(1 - o\\), the sigmoid's slope"):
+        check_by_nudging("dn", n, math.tanh, o)
+    x, w = Node(0.0, label="x"), Node(1.0, label="w")
+    xw = x * w
+    xw.label, xw.grad = "xw", 0.5
+    x.grad = -(xw.grad * x.data)   # -0.0
+    with pytest.raises(AssertionError) as err:
+        check_by_nudging("dx", x, lambda v: v * w.data * 0.5, xw)
+    assert str(err.value).startswith("dx is 0, but nudging x alone gives 0.5000")
+
+
+# --- the short exercises of lectures 01 and 02 ----------------------------------------------
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (([1.0, 3.0], 3.0, 1.0), "local_max = 3 and local_min = 1 are swapped"),
+    (([5.0, 1.0], 5.0, 1.0), "are the heights q(x) at the flat points, not the places"),
+    (([-1.0, -3.0], -3.0, -1.0), "the zeros of 3x² + 12x + 9: a sign went wrong"),
+    (([1.0, 3.0], 5.0, 1.0), "Likely mistake: the height q(x) of the maximum"),
+    (([1.0, 3.0], 1.0, 1.0), "either the height q(x) of the minimum"),
+    (([0.0, 3.0], 0.0, 3.0), "the slope of q at 0 is not zero (it is 9)"),
+    (([1.0], 1.0, 3.0), "flat_points holds 1 number"),
+    (("1, 3", 1.0, 3.0), "flat_points is str"),
+])
+def test_flat_points(answer, expected):
+    with pytest.raises(AssertionError) as err:
+        check_flat_points(*answer)
+    assert expected in str(err.value), str(err.value)
+
+
+def test_right_short_answers_pass(capsys):
+    check_flat_points((3, 1), 1, 3)
+    check_partials_e(4, 4.0, 1)
+    check_step_errors(1.5, 0.0)
+    check_prediction_c(-0.2)
+    check_q_gradient(-4, -4, 3)
+    sigma = 1 / (1 + math.exp(-0.8813735870195432))
+    check_sigmoid_w1(2 * sigma * (1 - sigma))
+    assert capsys.readouterr().out.count("\n") == 6
+
+
+A, B, C = 2.5, -1.5, 4.0
+
+
+@pytest.mark.parametrize("check, answer, expected, unexpected", [
+    (check_partials_e, (C, A + B, C), "the right numbers in another order", "·"),
+    (check_partials_e, (B, A, 1.0), "the gradient of d = a·b + c of section 5", None),
+    (check_partials_e, (B * C, A * C, A * B), "+ taken as ·: the gradient of a·b·c", None),
+    (check_partials_e, (C, C, A * B), "de_dc is -3.75; nudging gives 1. Likely mistake: + taken",
+     "de_da"),
+    (check_partials_e, (1.0, 1.0, A + B), "the local derivative of the sum alone (1): times c",
+     None),
+    (check_partials_e, (C, C, 7.0), "de_dc is 7; nudging gives 1", "Likely"),
+    (check_step_errors, (0.0, 1.5), "the two swapped", None),
+    (check_step_errors, (0.75, 0.0), "3h², the step squared", None),
+    (check_step_errors, (1.5, 0.25), "Likely mistake: h² (0.25), the cubic g's error", None),
+    (check_step_errors, (0.25, 0.0), "either h² (0.25)", "Likely mistake:"),
+    (check_step_errors, (-1.5, 0.0), "a signed error", "the sign"),
+    (check_step_errors, (1.5, 0.75), "central_error_f is 0.75; measuring at x = 3 with h = 0.5 "
+                                     "gives 0", "Likely"),
+    (check_prediction_c, (-8.2,), "the new value of L (-8.2), not the change", None),
+    (check_prediction_c, (0.4,), "c moved along its gradient", None),
+    (check_prediction_c, (0.72,), "section 4's predicted change", None),
+    (check_prediction_c, (-0.196,), "built from f.data as section 4's step left it", None),
+    (check_prediction_c, (0.1,), "d reaches L through L = d·f", None),
+    (check_prediction_c, (0.2,), "Likely mistake: the sign", None),
+    (check_q_gradient, (3.0, -4.0, -4.0), "the right numbers in another order", None),
+    (check_q_gradient, (5.0, -2.0, 1.0), "the gradient of x·y + z", None),
+    (check_q_gradient, (-20.0, 8.0, -10.0), "+ taken as ·: the gradient of x·y·z", None),
+    (check_q_gradient, (1.0, 1.0, 3.0), "times the gradient that arrived at p, ∂q/∂p = z = -4",
+     None),
+    (check_q_gradient, (-4.0, -4.0, -12.0), "q's value itself (-12)", None),
+    (check_sigmoid_w1, (1.0,), "tanh's slope 1 - o² (0.5) where σ's is asked", None),
+    (check_sigmoid_w1, (-0.6213203435596424,), "w1 where x1 belongs", "tanh"),
+    (check_sigmoid_w1, (0.20710678118654752,), "σ'(n) alone: times ∂n/∂w1 = x1 = 2", None),
+    (check_sigmoid_w1, (0.3,), "do_dw1_sigmoid is 0.3; nudging w1 gives 0.414214", "Likely"),
+])
+def test_short_answers_get_a_structural_diagnosis(check, answer, expected, unexpected):
+    with pytest.raises(AssertionError) as err:
+        check(*answer)
+    assert expected in str(err.value), str(err.value)
+    if unexpected:
+        assert unexpected not in str(err.value), str(err.value)
+
+
+def test_a_value_or_none_is_not_a_number():
+    with pytest.raises(AssertionError, match="expected a number"):
+        check_prediction_c(None)
+    with pytest.raises(AssertionError, match="dq_dx is a Value"):
+        check_q_gradient(Node(1.0), -4, 3)

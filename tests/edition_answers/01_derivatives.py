@@ -87,26 +87,91 @@ def central_grad(fn, point, h):
     return [(fn(*up) - fn(*down)) / (2 * h) for _ in point]
 '''
 
+QUOTIENTS_UNPACKED_NOT = '''\
+def forward_grad(fn, point, h):
+    out = []
+    for i in range(len(point)):
+        up = list(point)
+        up[i] += h
+        out.append((fn(up) - fn(point)) / h)
+    return out
+
+
+def central_grad(fn, point, h):
+    out = []
+    for i in range(len(point)):
+        up, down = list(point), list(point)
+        up[i] += h
+        down[i] -= h
+        out.append((fn(up) - fn(down)) / (2 * h))
+    return out
+'''
+
 ANSWERS = {
     "flat_points": {
         "alternatives": ["flat_points = [3, 1]\nlocal_max = 1\nlocal_min = 3\n"],
         "mistakes": [
+            # maximum and minimum swapped
             ("flat_points = [1.0, 3.0]\nlocal_max = 3.0\nlocal_min = 1.0\n",
-             "so it is the other kind", []),
+             "local_max = 3 and local_min = 1 are swapped", []),
             ("flat_points = [1.0, 3.0]\nlocal_max = 2.0\nlocal_min = 3.0\n",
-             "local_max = 2.0 is not in flat_points", []),
+             "local_max = 2 (it is not in flat_points)", ["Likely mistake"]),
             ("flat_points = [0.0, 3.0]\nlocal_max = 0.0\nlocal_min = 3.0\n",
-             "the slope of q at 0.0 is not zero", []),
+             "the slope of q at 0 is not zero", []),
+            # the heights q(x) stored instead of the places x
+            ("flat_points = [q(1.0), q(3.0)]\nlocal_max, local_min = q(1.0), q(3.0)\n",
+             "are the heights q(x) at the flat points, not the places", []),
+            ("flat_points = [1.0, 3.0]\nlocal_max, local_min = q(1.0), q(3.0)\n",
+             "local_max = 5 (it is not in flat_points). Likely mistake: the height q(x) of the "
+             "maximum, not its place x", []),
+            # the zeros of a derivative with a sign error: the negated points
+            ("flat_points = [-1.0, -3.0]\nlocal_max, local_min = -3.0, -1.0\n",
+             "These are the zeros of 3x² + 12x + 9: a sign went wrong in the derivative", []),
+            ("flat_points = [1.0]\nlocal_max, local_min = 1.0, 3.0\n",
+             "flat_points holds 1 number", []),
         ],
     },
     "de_da": {
         "alternatives": ["de_da = de_db = 4.0\nde_dc = 1.0\n"],
-        "mistakes": [("de_da = c\nde_db = c\nde_dc = a * b\n", "nudging gives", [])],
+        "mistakes": [
+            ("de_da = c\nde_db = c\nde_dc = a * b\n",
+             "de_dc is -3.75; nudging gives 1. Likely mistake: + taken as ·", []),
+            # the right numbers in another order
+            ("de_da, de_db, de_dc = c, a + b, c\n",
+             "the right numbers in another order", []),
+            # the gradient of d = a·b + c of section 5
+            ("de_da, de_db, de_dc = b, a, 1.0\n",
+             "the gradient of d = a·b + c of section 5, not of e = (a + b)·c", []),
+            # + taken as · everywhere
+            ("de_da, de_db, de_dc = b * c, a * c, a * b\n",
+             "+ taken as ·: the gradient of a·b·c", []),
+            # the sum's local derivative without the factor c
+            ("de_da, de_db, de_dc = 1.0, 1.0, a + b\n",
+             "de_da is 1; nudging gives 4. Likely mistake: the local derivative of the sum "
+             "alone (1): times c", []),
+            ("de_da, de_db, de_dc = c, c, 2.0\n", "de_dc is 2; nudging gives 1",
+             ["Likely mistake"]),
+        ],
     },
     "forward_error_f": {
         "alternatives": ["forward_error_f = 3 * 0.5\ncentral_error_f = 0.0\n"],
-        "mistakes": [("forward_error_f = 1.5\ncentral_error_f = 0.75\n",
-                      "central_error_f is 0.75", [])],
+        "mistakes": [
+            ("forward_error_f = 1.5\ncentral_error_f = 0.75\n",
+             "central_error_f is 0.75; measuring at x = 3 with h = 0.5 gives 0",
+             ["Likely mistake"]),
+            # swapped
+            ("forward_error_f = 0.0\ncentral_error_f = 1.5\n", "the two swapped", []),
+            # 3h² instead of 3h
+            ("forward_error_f = 3 * 0.5**2\ncentral_error_f = 0.0\n",
+             "3h², the step squared", []),
+            # the cubic's h² error carried over to the quadratic
+            ("forward_error_f = 1.5\ncentral_error_f = 0.5**2\n",
+             "central_error_f is 0.25; measuring at x = 3 with h = 0.5 gives 0. Likely "
+             "mistake: h² (0.25), the cubic g's error of section 6 carried over", []),
+            # a signed error
+            ("h = 0.5\nforward_error_f = df(3.0) - slope_forward(f, 3.0, h)\n"
+             "central_error_f = 0.0\n", "a signed error: store the absolute error", []),
+        ],
     },
     "grad_f": {
         "alternatives": [GRAD_F_SQRT],
@@ -122,6 +187,8 @@ ANSWERS = {
             (QUOTIENTS_BY_H, "divide by 2h", []),
             (QUOTIENTS_ALL_AT_ONCE, "every input nudged at once", []),
             (QUOTIENTS_BACKWARD, "this is the backward difference", []),
+            # fn(p) for fn(*p): the TypeError says to unpack the point
+            (QUOTIENTS_UNPACKED_NOT, "unpack the point when you call it, fn(*point)", []),
         ],
     },
 }

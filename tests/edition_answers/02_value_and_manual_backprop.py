@@ -80,9 +80,16 @@ ANSWERS = {
     "dc": {
         "alternatives": ["dc = d.grad\nde = 1 * d.grad\n"],
         "mistakes": [
+            # 1 alone and the seed passed on give the same number: both are named
             ("dc = 1.0\nde = 1.0\n",
-             "dc is 1, but nudging c alone gives -2.0000. Likely mistake: the local "
-             "derivative 1 alone", []),
+             "dc is 1, but nudging c alone gives -2.0000. 2 mistakes give exactly this number: "
+             "either the local derivative 1 alone", ["Likely mistake:"]),
+            ("dc = dL\nde = dL\n",
+             "or the gradient of L (1) where the one that arrived at d (-2), the node c feeds, "
+             "belongs: the step from L down to d skipped", ["Likely mistake:"]),
+            ("dc = dd / 2\nde = dd / 2\n",
+             "Likely mistake: the gradient split between the 2 inputs: a + passes the whole "
+             "gradient that arrived at d to each input", []),
             ("dc = dd * e.data\nde = dd * c.data\n", "a + passes the gradient on unchanged",
              []),
             ("dc = -dd\nde = -dd\n", "Likely mistake: the sign", []),
@@ -93,7 +100,12 @@ ANSWERS = {
         "mistakes": [
             ("da = a.data * de\ndb = b.data * de\n",
              "da is -4, but nudging a alone gives 6.0000. Likely mistake: its own data", []),
-            ("da = b.data\ndb = a.data\n", "Likely mistake: the local derivative alone", []),
+            ("da = b.data\ndb = a.data\n", "either the local derivative alone", []),
+            # multiplied by the gradient of another node
+            ("da = df * b.data\ndb = df * a.data\n",
+             "da is -12, but nudging a alone gives 6.0000. Likely mistake: the gradient of f "
+             "(4) where the one that arrived at e (-2), the node a feeds, belongs",
+             ["either"]),
             ("da = de\ndb = de\n", "the gradient passed on unchanged, as a + would", []),
         ],
     },
@@ -106,17 +118,24 @@ ANSWERS = {
              "dn is 0.223181, but nudging n alone gives 0.5000. Likely mistake: 1 - n²", []),
             ("do = 1.0\ndn = (1 - o.data) * do\n", "tanh's slope is 1 - o², the output squared",
              []),
+            # the sigmoid's slope used for tanh
+            ("do = 1.0\ndn = do * o.data * (1 - o.data)\n",
+             "Likely mistake: o·(1 - o), the sigmoid's slope: tanh's is 1 - o²", []),
         ],
     },
     "ds": {
         "alternatives": ["ds = db = n.grad\ndx1w1 = dx2w2 = ds\n"],
         "mistakes": [
             ("ds = dn\ndb = dn\ndx1w1 = s.grad\ndx2w2 = s.grad\n",
-             "dx1w1 is 0, but nudging x1*w1 alone gives 0.5000. Likely mistake: 0, as if the "
-             "gradient from above were 0", ["as a product would"]),
+             "dx1w1 is 0, but nudging x1*w1 alone gives 0.5000. 2 mistakes give exactly this "
+             "number: either 0, as if the gradient from above were 0", []),
             ("ds = 1.0\ndb = 1.0\ndx1w1 = 1.0\ndx2w2 = 1.0\n",
-             "Likely mistake: the local derivative 1 alone: multiply it by the gradient that "
-             "arrived at n (0.5)", []),
+             "the local derivative 1 alone: multiply it by the gradient that arrived at n "
+             "(0.5)", []),
+            # thought a + splits the gradient between its inputs
+            ("ds = dn / 2\ndb = dn / 2\ndx1w1 = ds / 2\ndx2w2 = ds / 2\n",
+             "ds is 0.25, but nudging x1*w1 + x2*w2 alone gives 0.5000. Likely mistake: the "
+             "gradient split between the 2 inputs", []),
         ],
     },
     "dx1": {
@@ -127,25 +146,53 @@ ANSWERS = {
              "dx2 = dx2w2 * x2.data\ndw2 = dx2w2 * w2.data\n",
              "dx1 is 1, but nudging x1 alone gives -1.5000. Likely mistake: its own data", []),
             ("dx1 = w1.data\ndw1 = x1.data\ndx2 = w2.data\ndw2 = x2.data\n",
-             "Likely mistake: the local derivative alone: multiply it by the gradient that "
+             "either the local derivative alone: multiply it by the gradient that "
              "arrived at x1*w1 (0.5)", []),
+            # tanh's step skipped: the seed where the gradient at x1*w1 belongs
+            ("dx1 = do * w1.data\ndw1 = do * x1.data\ndx2 = do * w2.data\ndw2 = do * x2.data\n",
+             "or the gradient of o (1) where the one that arrived at x1*w1 (0.5), the node x1 "
+             "feeds, belongs: the steps from o down to x1*w1", ["Likely mistake:"]),
+            # a negative zero is shown as 0, not -0
+            ("dx1 = dx1w1 * w1.data\ndw1 = dx1w1 * x1.data\ndx2 = -(dx2w2 * x2.data)\n"
+             "dw2 = dx2w2 * x2.data\n", "dx2 is 0, but nudging x2 alone gives 0.5000", ["-0"]),
         ],
     },
     # --- exercises: numbers worked out by hand ------------------------------------------
     "predicted_change_c": {
-        "alternatives": ["predicted_change_c = -0.2\n"],
+        "alternatives": ["predicted_change_c = c.grad * 0.1\n"],
         "mistakes": [
-            ("predicted_change_c = 0.2\n", "L changes by -0.2000", []),
+            ("predicted_change_c = 0.2\n", "Likely mistake: the sign", []),
+            # the new value of L instead of the change
+            ("predicted_change_c = L.data + dc * 0.1\n",
+             "the new value of L (-8.2), not the change", []),
+            # the gradient step along the gradient instead of a step of 0.1 in c
+            ("predicted_change_c = dc * (0.1 * dc)\n",
+             "c moved along its gradient, by 0.1·∂L/∂c", []),
+            # the step of d alone, without the factor f
+            ("predicted_change_c = 1.0 * 0.1\n",
+             "the change of d = e + c alone: d reaches L through L = d·f", []),
+            # built from .data: restored above the task, so it is right now
         ],
     },
     "dq_dx": {
         "alternatives": ["p, z = -2.0 + 5.0, -4.0\ndq_dx = dq_dy = z\ndq_dz = p\n"],
         "mistakes": [
             # The local derivative of the sum (1) without the gradient from above (z).
-            ("dq_dx = 1.0\ndq_dy = 1.0\ndq_dz = 3.0\n", "dq_dx is 1.0; nudging gives -4.0000",
+            ("dq_dx = 1.0\ndq_dy = 1.0\ndq_dz = 3.0\n",
+             "dq_dx is 1; nudging gives -4. Likely mistake: the local derivative of p = x + y "
+             "alone (1): times the gradient that arrived at p", []),
+            ("dq_dx = -4.0\ndq_dy = -4.0\ndq_dz = -12.0\n",
+             "dq_dz is -12; nudging gives 3. Likely mistake: q's value itself", []),
+            # the right numbers in another order
+            ("dq_dx, dq_dy, dq_dz = 3.0, -4.0, -4.0\n", "the right numbers in another order",
              []),
-            ("dq_dx = -4.0\ndq_dy = -4.0\ndq_dz = -12.0\n", "dq_dz is -12.0; nudging gives",
-             []),
+            # the gradient of the neighbouring x·y + z (lecture 01's section 5)
+            ("dq_dx, dq_dy, dq_dz = 5.0, -2.0, 1.0\n", "the gradient of x·y + z", []),
+            # + treated as ·
+            ("x, y, z = -2.0, 5.0, -4.0\ndq_dx, dq_dy, dq_dz = y * z, x * z, x * y\n",
+             "+ taken as ·: the gradient of x·y·z", []),
+            ("dq_dx, dq_dy, dq_dz = -4.0, -4.0, 7.0\n", "dq_dz is 7; nudging gives 3",
+             ["Likely mistake"]),
         ],
     },
     "do_dw1_sigmoid": {
@@ -154,7 +201,16 @@ ANSWERS = {
         ],
         "mistakes": [
             # tanh's slope 1 - o^2 kept for the sigmoid.
-            ("do_dw1_sigmoid = (1 - 0.5) * 2.0\n", "do_dw1_sigmoid is 1.0", []),
+            ("do_dw1_sigmoid = (1 - 0.5) * 2.0\n",
+             "do_dw1_sigmoid is 1; nudging w1 gives 0.414214. Likely mistake: tanh's slope "
+             "1 - o²", []),
+            ("do_dw1_sigmoid = (1 - o.data**2) * x1.data\n", "tanh's slope 1 - o²", []),
+            # w1 where x1 belongs
+            ("s = 1 / (1 + math.exp(-n.data))\ndo_dw1_sigmoid = s * (1 - s) * w1.data\n",
+             "w1 where x1 belongs", []),
+            # sigma'(n) without the factor x1
+            ("s = 1 / (1 + math.exp(-n.data))\ndo_dw1_sigmoid = s * (1 - s)\n",
+             "σ'(n) alone: times ∂n/∂w1 = x1 = 2", []),
         ],
     },
 }
