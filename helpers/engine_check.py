@@ -336,13 +336,13 @@ def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
     return text, xs, out
 
 
-def _grad_types(name, where, named):
+def _grad_types(name, where, named, how="compute it from numbers (other.data, out.grad), "
+                                           "not from Values (use .data)"):
     """A message for the first (name, Value) whose .grad is not a plain number, or None."""
     for who, x in named:
         if isinstance(x.grad, bool) or not isinstance(x.grad, numbers.Real):
             return (f"{name}: after the backward step{where}, {who}.grad is {_kind(x.grad)}, "
-                    "not a number: a gradient must be a float; compute it from numbers "
-                    "(other.data, out.grad), not from Values (use .data)")
+                    f"not a number: a gradient must be a float; {how}")
     return None
 
 
@@ -434,18 +434,22 @@ def _ratio(pairs):
 
 
 def _factor_text(r, name):
-    """Words for a constant factor r between the learner's number and the right one."""
+    """What a constant factor r between the learner's numbers and the right ones says."""
     names = {-1.0: "the opposite sign of the right one", 0.5: "exactly half the right one",
-             2.0: "exactly 2 times the right one", 1 / math.log(10): "exactly 1/ln(10) times "
-             "the right one (log10 instead of the natural log?)", math.log(10): "exactly ln(10) "
-             "times the right one (log10 instead of the natural log?)"}
-    for value, text in names.items():
-        if math.isclose(r, value, rel_tol=1e-6):
-            if value == 0.5 and name == "add":
-                text += ": the + passes its WHOLE out.grad to each input; it does not split it " \
-                        "in halves"
-            return text
-    return f"exactly {r:.6g} times the right one"
+             2.0: "exactly 2 times the right one",
+             1 / math.log(10): "exactly 1/ln(10) times the right one: a log10 somewhere?",
+             math.log(10): "exactly ln(10) times the right one: a log10 somewhere?"}
+    text = next((t for value, t in names.items() if math.isclose(r, value, rel_tol=1e-6)),
+                f"exactly {r:.6g} times the right one")
+    if name == "add" and math.isclose(r, 0.5, rel_tol=1e-6):
+        return (f". {LIKELY} the + splits out.grad in halves (each gradient is exactly half the "
+                "right one on every input tried): it passes its WHOLE out.grad to each input")
+    if name == "log" and math.isclose(r, 1 / math.log(10), rel_tol=1e-6):
+        return (f". {LIKELY} the derivative of log10, 1 / (x ln 10) (exactly 1/ln(10) times the "
+                "right one on every input tried): the natural log's is 1 / x")
+    text = text.replace(":", ", on every input tried:", 1) if ":" in text else (
+        text + ", on every input tried")
+    return f" ({text})"
 
 
 def _forward_diagnosis(Value, name, op, fn):
@@ -472,7 +476,7 @@ def _forward_diagnosis(Value, name, op, fn):
     if name == "log" and r is not None and math.isclose(r, 1 / math.log(10), rel_tol=1e-6):
         return (f". {LIKELY} log10 instead of the natural log: out.data is log10(x) = "
                 "ln(x) / ln(10) on every input tried; use math.log")
-    return f" ({_factor_text(r, name)}, on every input tried)" if r is not None else ""
+    return _factor_text(r, name) if r is not None else ""
 
 
 def _forward_problem(name, text, got, expected):
@@ -602,7 +606,7 @@ def _diagnosis(name, op, trials):
     ratios = [_ratio([(t.got[i], t.want[i]) for t in trials]) for i in wrong]
     if ratios and all(r is not None and math.isclose(r, ratios[0], rel_tol=1e-6)
                       for r in ratios):
-        return f" ({_factor_text(ratios[0], name)}, on every input tried)"
+        return _factor_text(ratios[0], name)
     return ""
 
 
@@ -1011,9 +1015,10 @@ def check_backward(Value):
             _run("backward()", fn, nodes[-1])
             names, listing = _listing(steps)
             problem = _grad_types("backward", f" on\n    {listing}\n ",
-                                  [(names[i], n) for i, n in enumerate(nodes)])
+                                  [(names[i], n) for i, n in enumerate(nodes)],
+                                  "seed the root with the number 1.0, not a Value")
             if problem:
-                raise AssertionError(problem.replace("(other.data, out.grad)", "(1.0)"))
+                raise AssertionError(problem)
             wrong = [i for i, s in enumerate(steps)
                      if s[0] == "leaf" and not _close(nodes[i].grad, grads[i])]
             if wrong:

@@ -460,7 +460,7 @@ MISTAKES += [
      ["RecursionError", "other ** -1"], []),
     # a constant factor, a derivative at the output, the wrong factor, sech, another's grad
     (add_source("self.grad += 0.5 * out.grad\nother.grad += 0.5 * out.grad"), "add", True,
-     ["exactly half", "does not split it in halves"], [EQUALS]),
+     ["splits out.grad in halves", "its WHOLE out.grad"], [EQUALS]),
     (add_source("self.grad += out.grad / 2\nother.grad += out.grad / 2"), "add", False,
      ["exactly half"], []),
     (pow_source("self.grad += k * out.data ** (k - 1) * out.grad"), "pow", True,
@@ -477,7 +477,7 @@ MISTAKES += [
      "mul", True, ["multiplied by self.grad, not by out.grad"], ["swapped", "same operand"]),
     (unary_source("log", "math.log(self.data)",
                   "self.grad += out.grad / (self.data * math.log(10))"), "log", True,
-     ["1/ln(10)", "log10"], NOT_EQUALS),
+     ["the derivative of log10", "1/ln(10)"], NOT_EQUALS),
     # operands the other way round
     ("def sub(self, other):\n    return -self + other\nValue.__sub__ = sub\n", "sub", True,
      ["the operands are the other way round", "other - self"], []),
@@ -826,6 +826,9 @@ Value.backward = backward
                       "        if not node._prev:\n            node.grad = 0\n"
                       "    self.grad = 1.0\n"),
      ["sets the gradients to zero first"], ["seeded"]),
+    # a seed that is a Value makes every gradient a Value: refused by name, not a TypeError
+    (BACKWARD.replace("self.grad = 1.0", "self.grad = Value(1.0)"),
+     ["grad is a Value, not a number", "seed the root with the number 1.0"], []),
 ])
 def test_backward_mistakes(source, must, must_not):
     refused(check_backward, learner(source)["Value"], must=must, must_not=must_not)

@@ -718,7 +718,7 @@ ANSWERS = {
         "mistakes": [
             (ADD_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
             (ADD_NOT_ATTACHED, "never attached", ["+=", "incoming gradient"]),
-            (ADD_HALVES, "does not split it in halves", ["+=", "incoming gradient"]),
+            (ADD_HALVES, "the + splits out.grad in halves", ["+=", "incoming gradient"]),
         ],
     },
     "mul": {
@@ -809,7 +809,7 @@ ANSWERS = {
             (LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
             (LOG_WRONG_SIGN, "opposite", ["Likely mistake"]),
             (LOG_OF_OUTPUT, "not 1 / out.data", ["+=", "incoming gradient"]),
-            (LOG10_DERIVATIVE, "exactly 1/ln(10) times the right one", ["+="]),
+            (LOG10_DERIVATIVE, "the derivative of log10, 1 / (x ln 10)", ["+="]),
             (LOG10_FORWARD, "log10 instead of the natural log", ["+="]),
         ],
     },
