@@ -4,7 +4,8 @@ The planted mistakes are the ones learners make in exercise 1 (a missing keepdim
 forgotten path, a sign, n for n - 1, a derivative taken at the input, an indexed += that
 drops repeated rows, a formula that only passes because its gradient is zero on every
 batch); the check must name each. ``manual_backward``'s mistakes are the lecture's own
-function with one line changed."""
+function with one line changed. Those marked "a learner-tester's" were written by a tester
+who had not read the checks, and passed or were misdiagnosed before."""
 
 from pathlib import Path
 
@@ -57,7 +58,7 @@ ANSWERS = {
     "dcounts": {
         "alternatives": ["dcounts = dprobs / counts_sum + dcounts_sum\n"],
         "mistakes": [
-            ("dcounts = counts_sum_inv * dprobs\n", "counts is used 2 times", []),
+            ("dcounts = counts_sum_inv * dprobs\n", "the path through counts_sum is missing", []),
             ("dcounts = counts_sum_inv * dprobs\ndcounts = dcounts_sum * torch.ones_like(counts)\n",
              "+=, not =", []),
         ],
@@ -87,6 +88,24 @@ ANSWERS = {
             ("argmax_onehot = F.one_hot(logits.max(1).indices, num_classes=vocab_size)\n"
              "dlogits = -dnorm_logits + argmax_onehot * dlogit_maxes\n",
              "the sign is wrong", [PLUS_EQ]),
+            # a learner-tester's: the max's gradient spread evenly over the row (it passed)
+            ("argmax_onehot = torch.ones_like(logits) / vocab_size\n"
+             "dlogits = dnorm_logits.clone()\ndlogits += argmax_onehot * dlogit_maxes\n",
+             "spread evenly over each row", []),
+            ("argmax_onehot = F.one_hot(Yb, num_classes=vocab_size)\n"
+             "dlogits = dnorm_logits.clone()\ndlogits += argmax_onehot * dlogit_maxes\n",
+             "at the correct characters Yb", []),
+            # = instead of += : it was told "off by a constant factor 9.4e-10"
+            ("argmax_onehot = F.one_hot(logits.max(1).indices, num_classes=vocab_size)\n"
+             "dlogits = dnorm_logits.clone()\ndlogits = argmax_onehot * dlogit_maxes\n",
+             "nothing of path 1", ["constant factor"]),
+            # path 2 left out: rounding noise here, so only the re-run on random numbers sees it
+            ("argmax_onehot = F.one_hot(logits.max(1).indices, num_classes=vocab_size)\n"
+             "dlogits = dnorm_logits.clone()\n",
+             "path 2, through the max, is missing", []),
+            ("argmax_onehot = F.one_hot(logits.max(1).indices, num_classes=vocab_size)\n"
+             "dlogits = dnorm_logits.clone()\ndlogits -= argmax_onehot * dlogit_maxes\n",
+             "something else for path 2: the sign is wrong", []),
         ],
     },
     "dh": {
@@ -146,8 +165,9 @@ ANSWERS = {
     "dbndiff": {
         "alternatives": ["dbndiff = bnvar_inv * dbnraw + 2 * bndiff * dbndiff2\n"],
         "mistakes": [
-            ("dbndiff = bnvar_inv * dbnraw\n", "bndiff is used 2 times", []),
-            ("dbndiff = bnvar_inv * dbnraw + bndiff * dbndiff2\n", "bndiff is used 2 times", []),
+            ("dbndiff = bnvar_inv * dbnraw\n", "the path through bndiff2 is missing", []),
+            ("dbndiff = bnvar_inv * dbnraw + bndiff * dbndiff2\n",
+             "the path through bndiff2 is half", []),
         ],
     },
     "dbnmeani": {
@@ -157,7 +177,7 @@ ANSWERS = {
             ("dbnmeani = dbndiff.sum(0, keepdim=True)\ndhprebn = dbndiff + 1.0 / n * dbnmeani\n",
              "the sign is wrong", []),
             ("dbnmeani = (-dbndiff).sum(0, keepdim=True)\ndhprebn = dbndiff.clone()\n",
-             "hprebn is used 2 times", []),
+             "the path through bnmeani is missing", []),
         ],
     },
     "dembcat": {
@@ -220,9 +240,22 @@ ANSWERS = {
             (_manual_backward(
                 'd["counts"] = t["counts_sum_inv"] * d["probs"] + d["counts_sum"]',
                 'd["counts"] = t["counts_sum_inv"] * d["probs"]'),
-             "counts is used 2 times", ["agree"]),
+             "the path through counts_sum is missing", ["agree"]),
             (_manual_backward('d["bnvar"] = -0.5 *', 'd["bnvar"] = 0.5 *'),
              'd["bnvar"] is the first wrong gradient', ["agree"]),
+            # a learner-tester's: the mean's path left out (named as in 4.16)
+            (_manual_backward(
+                'd["hprebn"] = d["bndiff"] + 1.0 / n * torch.ones_like(t["hprebn"]) * d["bnmeani"]',
+                'd["hprebn"] = d["bndiff"].clone()'),
+             "the path through bnmeani is missing", ["agree"]),
+            # a learner-tester's: the global float32 W2 (a raw RuntimeError in the float64 run)
+            (_manual_backward('d["h"] = d["logits"] @ params["W2"].T',
+                              'd["h"] = d["logits"] @ W2.T'),
+             "reads a float32 tensor from the notebook's globals", ["RuntimeError"]),
+            # a float32 global that type promotion lets through: float32 rounding in float64
+            (_manual_backward('d["bngain"] = (t["bnraw"] * d["hpreact"])',
+                              'd["bngain"] = (bnraw * d["hpreact"])'),
+             "read a float32 tensor from the notebook's globals", []),
         ],
     },
     "dhpreact_relu": {
@@ -247,6 +280,12 @@ ANSWERS = {
              "        return forward({**parameters, 'bngain': gain.float()}, Xb, Yb)['loss']\n\n\n"
              "dbngain_numerical = numerical_grad(loss_of_gain, parameters['bngain'])\n",
              "is your loss the float64 one", []),
+            # a learner-tester's: a step far too large (it was asked about the float64 loss)
+            ("def loss_of_bngain(g):\n    with torch.no_grad():\n"
+             "        return forward({**params64, 'bngain': g}, Xb, Yb)['loss']\n\n\n"
+             "dbngain_numerical = numerical_grad(loss_of_bngain, params64['bngain'].detach(),\n"
+             "                                   h=1.0)\n",
+             "grows like h²", ["float64 one"]),
         ],
     },
 }
