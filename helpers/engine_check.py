@@ -48,9 +48,10 @@ class _NotYet(Exception):
     """The learner's code raised NotImplementedError: a TODO still open (args: who raised)."""
 
 
-def _run(what, fn, *args, name=None):
+def _run(what, fn, *args, name=None, backward=False):
     """``fn(*args)``; any exception in it becomes an AssertionError naming ``what`` (and,
-    for the operation ``name``, the cause where the error's kind tells it)."""
+    for the operation ``name``, the cause where the error's kind tells it; ``backward``: fn
+    is a ``_backward``)."""
     try:
         return fn(*args)
     except NotImplementedError as error:
@@ -62,7 +63,7 @@ def _run(what, fn, *args, name=None):
         raise
     except Exception as error:  # noqa: BLE001 (the learner's code may raise anything)
         raise AssertionError(f"{what} raised {type(error).__name__}: {error}"
-                             + _explain(name, error)) from error
+                             + _explain(name, error, backward)) from error
 
 
 # A reflected operation runs for `number <op> Value`: (symbol, its method, a way round it).
@@ -75,8 +76,13 @@ _INSTEAD = {"/": "write 1 / other as other ** -1", "-": "write c - other as -oth
             "+": "write c + other as other + c", "*": "write c * other as other * c"}
 
 
-def _explain(name, error):
-    """What an exception raised by the learner's operation ``name`` means, or ''."""
+def _explain(name, error, backward=False):
+    """What an exception raised by the learner's operation ``name`` (or by its ``_backward``)
+    means, or ''."""
+    text = str(error)
+    if isinstance(error, TypeError) and backward and "'Value'" in text:
+        return (f". {LIKELY} a Value in a gradient's formula: gradients are plain floats, "
+                "computed from numbers (other.data, not other; out.grad)")
     if isinstance(error, RecursionError):
         if name in _REFLECTED:
             symbol, method, fix = _REFLECTED[name]
@@ -89,10 +95,9 @@ def _explain(name, error):
                     "end: write the reciprocal as other ** -1")
         return (". The operation calls itself without end, through the operations it is made "
                 "of: build it from operations that do not use it")
-    text = str(error)
     number_first = re.search(r"unsupported operand type\(s\) for ([^:]+): '(?:int|float)' and "
                              r"'(\w+)'", text)
-    if isinstance(error, TypeError) and number_first:
+    if isinstance(error, TypeError) and number_first and not number_first[1].endswith("="):
         symbol = number_first[1].strip()
         return (f". {LIKELY} `number {symbol} Value` needs Value.{_RMETHOD.get(symbol, '?')}, "
                 "which your Value does not have (yet: the lecture adds it later): keep a Value on "
@@ -298,7 +303,7 @@ def _backprop(root, name, where=""):
             raise AssertionError(f"{name}: out._backward is {_kind(step)}, not a function: "
                                  "attach the function itself, `out._backward = _backward` "
                                  "(no parentheses)")
-        _run(f"{name}'s _backward{where}", step, name=name)
+        _run(f"{name}'s _backward{where}", step, name=name, backward=True)
 
 
 def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):

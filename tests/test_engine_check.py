@@ -445,6 +445,11 @@ MISTAKES += [
      "mul", False, ["self.grad is a Value", "must be a float", ".data"], []),
     (add_source("self.grad += Value(out.grad)\nother.grad += Value(out.grad)"), "add", False,
      ["self.grad is a Value", "must be a float"], []),
+    # a Value in the formula, where the Value has no __radd__ yet (float += Value fails)
+    ("del Value.__radd__\n\n\n" + add_source("self.grad += out.grad * Value(1.0)\n"
+                                             "other.grad += out.grad * Value(1.0)"),
+     "add", False, ["raised TypeError", "a Value in a gradient's formula", "other.data"],
+     ["__radd__"]),
     # a reflected operation that calls itself
     ("def radd(self, other):\n    return other + self\nValue.__radd__ = radd\n", "radd", True,
      ["RecursionError", "calls itself", "`self.__radd__(other)`", "`self + other`"], []),
