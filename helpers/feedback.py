@@ -52,20 +52,20 @@ def _where(frame):
 
 
 def _frames(frames):
-    """``_where`` lines for ``frames``, a run of the same line repeated (a function that
-    calls itself without end) shown once with its count."""
-    lines, previous, count = [], None, 0
+    """``_where`` lines for ``frames``; a run of more than three frames of the same line of
+    the same function (one that calls itself over and over) is shown once, with its count."""
+    lines, run = [], []
     for frame in frames + [None]:
-        key = None if frame is None else (frame.filename, frame.lineno)
-        if key == previous:
-            count += 1
+        key = None if frame is None else (frame.filename, frame.lineno, frame.name)
+        if run and key == (run[0].filename, run[0].lineno, run[0].name):
+            run.append(frame)
             continue
-        if count > 1:
-            lines.append(f"  ... the line above again, {count - 1} more times: it calls itself "
-                         "without end")
-        if frame is not None:
-            lines.append(_where(frame))
-        previous, count = key, 1
+        if len(run) > 3:
+            lines += [_where(run[0]), f"  ... the line above again, {len(run) - 1} more times: "
+                      f"`{run[0].name}` calls itself over and over"]
+        else:
+            lines += [_where(f) for f in run]
+        run = [] if frame is None else [frame]
     return lines
 
 

@@ -180,12 +180,12 @@ def _passes(check, *args):
 def _complete(Value, stood_in):
     """Put the finished piece in place of each one that is missing, a stub, or refused by
     its check; return ``{name: why}`` for each piece replaced."""
-    replaced = {name: "not written" for name in stood_in}
+    replaced = {name: NOT_WRITTEN for name in stood_in}
     for attr, name, _ in PIECES:
         fn = getattr(Value, attr, None)
         if fn is None or exercises.is_todo(fn):
             setattr(Value, attr, getattr(micrograd, name))
-            replaced[name] = "not written"
+            replaced[name] = NOT_WRITTEN
     for attr, name, check in PIECES:
         if name in replaced:
             continue
@@ -199,13 +199,16 @@ def _complete(Value, stood_in):
     return replaced
 
 
+NOT_WRITTEN = "not written yet"
+
+
 def _said(replaced):
-    """``exp, log (not written) and mul (refused by its check)``."""
+    """``exp, log (not written yet); mul (refused by its check)``."""
     groups = {}
     order = [name for _, name, _ in PIECES] + ["topological_order"]
     for name in sorted(replaced, key=order.index):
         groups.setdefault(replaced[name], []).append(name)
-    return " and ".join(f"{', '.join(names)} ({why})" for why, names in groups.items())
+    return "; ".join(f"{', '.join(names)} ({why})" for why, names in groups.items())
 
 
 def learners_engine(edition="03_autograd_engine.ipynb"):
@@ -246,9 +249,13 @@ def learners_engine(edition="03_autograd_engine.ipynb"):
     except Exception as err:  # noqa: BLE001 (whatever went wrong: one line, no traceback)
         why = f"reading {label} raised {_short(err)}"
     else:
-        if replaced:
-            print(f"using your Value from {label}, with the finished {_said(replaced)} "
-                  f"from {FINISHED}")
+        every = {name for _, name, _ in PIECES} | {"topological_order"}
+        if set(replaced) >= every and set(replaced.values()) == {NOT_WRITTEN}:
+            print(f"{label} has none of its pieces written yet: the finished Value from "
+                  f"{FINISHED} stands in (fill them in there, save it, and run this cell again)")
+        elif replaced:
+            print(f"using your Value from {label}, with finished stand-ins from {FINISHED} "
+                  f"for: {_said(replaced)}")
         else:
             print(f"using your Value from {label}")
         return Value
