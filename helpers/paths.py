@@ -12,6 +12,7 @@ every entry, says which paths are missing, have the wrong sign or carry an extra
 It knows nothing about any exercise: the paths come from the autograd graph.
 """
 
+import contextlib
 import itertools
 
 import torch
@@ -103,11 +104,18 @@ def contributions(loss, tensor, named, depth=3):
                     result.append(((name,) + path, _vjp(consumer, current, grad, nodes)))
         return result
 
-    # torch.autograd.grad adds into the .grad of every tensor that retains it: put them back
-    kept = [(t, None if t.grad is None else t.grad.clone())
-            for t in [tensor, loss, *named.values()] if t.is_leaf or t.retains_grad]
-    try:
+    with _grads_kept([tensor, loss, *named.values()]):
         return split(tensor, 1)
+
+
+@contextlib.contextmanager
+def _grads_kept(tensors):
+    """torch.autograd.grad adds into the .grad of every tensor that retains it: put them
+    back as they were."""
+    kept = [(t, None if t.grad is None else t.grad.clone())
+            for t in tensors if t.is_leaf or t.retains_grad]
+    try:
+        yield
     finally:
         for t, grad in kept:
             t.grad = grad
@@ -132,8 +140,9 @@ def local_derivatives(loss, tensor, named):
     :func:`contributions`), what reaches ``tensor`` from it when the gradient arriving there
     is taken as all ones: the local derivative alone, without the chain rule's upstream."""
     found = []
-    for name, consumer, nodes in _consumers(tensor, named, loss):
-        found.append((name, _vjp(consumer, tensor, torch.ones_like(consumer), nodes)))
+    with _grads_kept([tensor, loss, *named.values()]):
+        for name, consumer, nodes in _consumers(tensor, named, loss):
+            found.append((name, _vjp(consumer, tensor, torch.ones_like(consumer), nodes)))
     return found
 
 

@@ -106,6 +106,8 @@ def test_splitting_leaves_every_retained_grad_as_it_was():
     before = {name: t.grad.clone() for name, t in named.items()}
     contributions(loss, h, named)
     assert all(torch.equal(named[name].grad, grad) for name, grad in before.items())
+    local_derivatives(loss, h, named)
+    assert all(torch.equal(named[name].grad, grad) for name, grad in before.items())
 
 
 def test_a_step_without_the_gradient_that_arrives_there_is_named():
