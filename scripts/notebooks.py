@@ -7,7 +7,8 @@ It rewrites, in every ``lectures/NN_slug.ipynb``: the "Open in Colab" badge of t
 title cell (generated from the repository URL in ``pyproject.toml``, the one place
 it is defined), the shared set-up cell, and the per-cell run timestamps that
 nbconvert leaves in cell metadata (noise in every diff), and saved widget state: the
-``metadata.widgets`` that nbconvert stores (random model ids, a progress bar's timings) and
+``metadata.widgets`` that nbconvert stores (random model ids, a progress bar's timings), the
+kernelspec (as ipykernel reports it, so that opening a notebook does not modify it), and
 the ``application/vnd.jupyter.widget-view+json`` entries of outputs, which point into it.
 Without them an output falls back to its ``text/plain`` (which nbval compares), and a live
 widget is rebuilt when the learner runs the cell; before that, a notebook shows the static
@@ -31,6 +32,9 @@ NOTEBOOK_NAME = re.compile(r"^(\d\d)_[a-z0-9_]+\.ipynb$")
 BADGE = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# What ipykernel's kernel reports: any other display name, and JupyterLab marks a notebook
+# modified as soon as it is opened (and autosave then writes it).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def repository_url():
@@ -93,6 +97,7 @@ def normalized(path):
         raise ValueError(f"{relative}: no set-up cell (a code cell starting '# Set-up')")
     setup[0].source = setup_cell_source()
     nb.metadata.pop("widgets", None)
+    nb.metadata["kernelspec"] = KERNELSPEC
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         for output in cell.get("outputs", []):

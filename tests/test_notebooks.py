@@ -86,3 +86,14 @@ def test_ends_with_a_summary_and_exercises_with_hidden_solutions(path):
     assert solutions, "each exercise needs a solution cell tagged 'solution'"
     for cell in solutions:
         assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
+
+
+def test_the_stored_kernelspec_is_what_ipykernel_reports():
+    from ipykernel.kernelspec import get_kernel_dict
+
+    reported = get_kernel_dict()
+    assert notebooks.KERNELSPEC["display_name"] == reported["display_name"]
+    assert notebooks.KERNELSPEC["language"] == reported["language"]
+    for path in notebooks.lecture_paths() + sorted((ROOT / "exercises").glob("*.ipynb")):
+        stored = nbformat.read(path, as_version=4).metadata["kernelspec"]
+        assert stored == notebooks.KERNELSPEC, f"{path.name}: run python scripts/notebooks.py"
