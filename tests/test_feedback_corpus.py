@@ -248,8 +248,9 @@ RIGHT = [
     ("06", "dlogit_maxes", "dlogit_maxes = -dnorm_logits.sum(1, keepdim=True)"),
     ("06", "dlogit_maxes", "dlogit_maxes = -(dnorm_logits @ torch.ones(vocab_size, 1))"),
     ("06", "dlogit_maxes", "dlogit_maxes = torch.zeros(n, 1)   # the true gradient: 0"),
-    ("06", "argmax_onehot",
-     "dlogits = dnorm_logits + F.one_hot(logits.argmax(1), 27) * dlogit_maxes"),
+    ("06", "argmax_onehot",   # the task names argmax_onehot: its check reads it
+     "argmax_onehot = F.one_hot(logits.argmax(1), 27)\n"
+     "dlogits = dnorm_logits + argmax_onehot * dlogit_maxes"),
     ("06", "dh", "dh = torch.matmul(dlogits, W2.t())\ndW2 = torch.einsum('bi,bj->ij', h, dlogits)\n"
                  "db2 = dlogits.sum(dim=0)"),
     ("06", "dhpreact", "dhpreact = (1 - torch.tanh(hpreact) ** 2) * dh"),
