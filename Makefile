@@ -20,14 +20,14 @@ exercises: setup
 ## table of every blank's status and the totals. ARGS="--saved" reads the outcomes saved in the
 ## notebooks instead; ARGS="exercises/06_manual_backprop.ipynb" runs one. This runs your code.
 report: setup
-	.venv/bin/python -m helpers.report $(ARGS)
+	.venv/bin/python -m helpers.checks.report $(ARGS)
 
 ## A class: SUBMISSIONS holds one folder per learner. Writes OUT/report.csv, OUT/summary.md and
 ## OUT/completion.png (default OUT: SUBMISSIONS-report, beside it). This runs the learners'
 ## code: see the README (in a container).
 class-report: setup
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make class-report SUBMISSIONS=folder [OUT=folder]"; exit 2; }
-	.venv/bin/python -m helpers.report class "$(SUBMISSIONS)" \
+	.venv/bin/python -m helpers.checks.report class "$(SUBMISSIONS)" \
 		--out "$(or $(OUT),$(patsubst %/,%,$(SUBMISSIONS))-report)" $(ARGS)
 
 ## Lint, then the helpers' unit tests and every notebook under nbval.

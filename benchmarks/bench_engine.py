@@ -1,11 +1,11 @@
-"""Time helpers.engine / helpers.nn against micrograd 0.1.0 on micrograd's own demo workload.
+"""Time helpers.tools.engine / helpers.tools.nn against micrograd 0.1.0 on its own demo workload.
 
 The workload: MLP(2, [16, 16, 1]) on 100 moons points (labels mapped to -1/+1),
 100 full-batch SGD steps of the max-margin loss mean(relu(1 - y_i * score_i)) plus
 1e-4 * sum(p * p), with learning rate 1.0 - 0.9 * k / 100. Both engines start from
 the same weights (ours are copied into micrograd's model) and see the same data, in
-the same process. A third run uses helpers.engine with each training step inside
-helpers.engine.gc_paused(). The script prints the median times, the speed-ups over
+the same process. A third run uses helpers.tools.engine with each training step inside
+helpers.tools.engine.gc_paused(). The script prints the median times, the speed-ups over
 micrograd, the share of each run spent in Python's garbage collector, and the largest
 difference between the loss trajectories; it exits with status 1 when that difference
 is above 1e-9.
@@ -25,9 +25,9 @@ import time
 import micrograd.engine
 import micrograd.nn
 
-import helpers.engine
-import helpers.nn
-from helpers.data import make_moons
+import helpers.tools.engine
+import helpers.tools.nn
+from helpers.tools.data import make_moons
 
 TOLERANCE = 1e-9
 
@@ -38,13 +38,13 @@ def train(value_cls, model, X, y, steps, pause_gc=False):
     The same code drives both engines, so both do the same float operations in the
     same order (micrograd builds `a - b` as `a + (-b)` and `a / b` as `a * b**-1`;
     the loss below uses only +, * and relu, whose results are the same in both).
-    `pause_gc=True` runs each step inside helpers.engine.gc_paused().
+    `pause_gc=True` runs each step inside helpers.tools.engine.gc_paused().
     """
     params = model.parameters()
     inputs = [[value_cls(float(a)), value_cls(float(b))] for a, b in X]
     losses = []
     for k in range(steps):
-        with helpers.engine.gc_paused() if pause_gc else contextlib.nullcontext():
+        with helpers.tools.engine.gc_paused() if pause_gc else contextlib.nullcontext():
             scores = [model(x) for x in inputs]
             margins = [(1 + -yi * score).relu() for yi, score in zip(y, scores, strict=True)]
             data_loss = sum(margins) * (1.0 / len(margins))
@@ -90,12 +90,13 @@ def main(argv=None):
     X, labels = make_moons(100, noise=0.1, seed=args.seed)
     y = [2.0 * float(label) - 1.0 for label in labels]  # {0, 1} -> {-1, +1}
 
-    # helpers.engine as a learner uses it; micrograd; and helpers.engine with each whole
+    # helpers.tools.engine as a learner uses it; micrograd; and helpers.tools.engine with each whole
     # training step inside gc_paused() (an opt-in for code that makes no reference cycles).
     engines = {
-        "helpers.engine": (helpers.engine.Value, helpers.nn.MLP, False),
+        "helpers.tools.engine": (helpers.tools.engine.Value, helpers.tools.nn.MLP, False),
         "micrograd": (micrograd.engine.Value, micrograd.nn.MLP, False),
-        "helpers.engine + paused gc": (helpers.engine.Value, helpers.nn.MLP, True),
+        "helpers.tools.engine + paused gc": (helpers.tools.engine.Value, helpers.tools.nn.MLP,
+                                             True),
     }
     times = {name: [] for name in engines}
     gc_share = {name: [] for name in engines}
@@ -105,7 +106,7 @@ def main(argv=None):
         for name, (_, mlp_cls, _) in engines.items():
             random.seed(args.seed)
             models[name] = mlp_cls(2, [16, 16, 1])
-        start = [p.data for p in models["helpers.engine"].parameters()]
+        start = [p.data for p in models["helpers.tools.engine"].parameters()]
         for model in models.values():
             for p, data in zip(model.parameters(), start, strict=True):
                 p.data = data  # the same initial weights everywhere
@@ -132,7 +133,7 @@ def main(argv=None):
         print(f"  {name:28s} {t[name]:7.2f} s   {t['micrograd'] / t[name]:5.1f}x micrograd's speed"
               f"   (gc: {100 * statistics.median(gc_share[name]):2.0f}% of the time)")
     print(f"loss: first {reference[0]:.6f}, last {reference[-1]:.6f}; largest difference "
-          f"between helpers.engine's and micrograd's trajectories {max_diff:.1e} "
+          f"between helpers.tools.engine's and micrograd's trajectories {max_diff:.1e} "
           f"(tolerance {TOLERANCE:.0e})")
     if not max_diff <= TOLERANCE:
         print("FAIL: the two engines' losses differ by more than the tolerance", file=sys.stderr)

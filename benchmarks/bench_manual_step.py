@@ -4,7 +4,7 @@ Both steps start from the same weights and the same batch of 32 (n_embd 10, n_hi
 float32, CPU) and include everything a training step does:
 
 - manual:   forward under ``torch.no_grad()`` (no graph is recorded),
-            ``helpers.ninja.manual_backward`` (the one-line cross-entropy and BatchNorm
+            ``helpers.tools.ninja.manual_backward`` (the one-line cross-entropy and BatchNorm
             gradients of lecture 07), the SGD update;
 - autograd: forward recording the graph, ``loss.backward()``, the SGD update from ``p.grad``.
 
@@ -39,8 +39,8 @@ import time
 
 import torch
 
-from helpers import ninja
-from helpers.data import load_words, make_splits
+from helpers.tools import ninja
+from helpers.tools.data import load_words, make_splits
 
 LR = 0.1
 

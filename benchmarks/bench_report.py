@@ -1,10 +1,10 @@
-"""helpers.report's class mode against running the same notebooks one by one with nbconvert.
+"""helpers.checks.report's class mode against running the same notebooks one by one with nbconvert.
 
     .venv/bin/python benchmarks/bench_report.py                 # 30 learners x lecture 06
     .venv/bin/python benchmarks/bench_report.py --learners 2    # a quick look
 
 A class of ``--learners`` copies of lecture 06's edition, each filled with the lecture's own
-answers, is run twice: by ``python -m helpers.report class`` (``--workers`` notebooks at a
+answers, is run twice: by ``python -m helpers.checks.report class`` (``--workers`` notebooks at a
 time, default one per core) and by ``jupyter nbconvert --execute --to notebook`` on each
 notebook in turn. Prints both wall times and their ratio. Correctness is part of it: every
 blank of every learner must come out ``passed`` in the report, and every nbconvert run must
@@ -23,7 +23,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from helpers import report  # noqa: E402
+from helpers.checks import report  # noqa: E402
 
 LECTURE = "06_manual_backprop"
 
@@ -58,7 +58,7 @@ def main(argv=None):
             nbformat.write(nb, folder / f"{LECTURE}.ipynb")
 
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "helpers.report", "class", str(tmp / "class"),
+        subprocess.run([sys.executable, "-m", "helpers.checks.report", "class", str(tmp / "class"),
                         "--out", str(tmp / "out"), "--workers", str(args.workers),
                         "--timeout", str(args.timeout)], check=True, cwd=ROOT)
         report_time = time.perf_counter() - start
@@ -80,7 +80,7 @@ def main(argv=None):
 
     print(f"class of {args.learners} learners x {LECTURE} ({blanks} blanks each), "
           f"{report.cores()} cores")
-    print(f"  helpers.report class, {args.workers} workers: {report_time:7.1f} s "
+    print(f"  helpers.checks.report class, {args.workers} workers: {report_time:7.1f} s "
           f"({passed} of {args.learners * blanks} blanks passed)")
     print(f"  jupyter nbconvert --execute, one by one:    {nbconvert_time:7.1f} s")
     print(f"  ratio nbconvert / report: {nbconvert_time / report_time:.2f}")

@@ -1,30 +1,21 @@
-"""Small shared helpers for the backprop-from-scratch lectures.
+"""Shared code for the backprop-from-scratch lectures, in three parts.
 
-Each module does one job, so a notebook can show the idea and not the plumbing:
-
-- ``helpers.graph``: trace an expression graph and draw it with Graphviz.
-- ``helpers.plots``: the figures the lectures use, in one style.
-- ``helpers.check``: compare hand-written gradients with PyTorch, and numerical gradients.
-- ``helpers.data``: the names dataset, its vocabulary and splits, and a moons toy dataset.
-- ``helpers.engine``: the finished scalar autograd engine (``Value``) of lectures 02-03.
-- ``helpers.nn``: ``Neuron``, ``Layer`` and ``MLP`` on top of it (lectures 04-05).
-- ``helpers.ninja``: the BatchNorm MLP of lectures 06-08 and its hand-written backward pass.
-- ``helpers.progress``: a progress bar for long loops that leaves no output behind.
-- ``helpers.widgets``: the interactive figures (a slider over precomputed frames).
-- ``helpers.feedback``: a refused answer shows the check's diagnosis first (installed below).
-
-For the exercise editions (``exercises/``), where the learner writes each piece:
-
-- ``helpers.exercises``: the guard for unwritten answers, and the finished stand-in.
-- ``helpers.micrograd``: the finished pieces of lectures 02-03, on the lecture's own ``Value``.
-- ``helpers.learners_engine``: the ``Value`` the learner completed in edition 03, for 04-05.
-- ``helpers.derivative_check``, ``helpers.engine_check``, ``helpers.nn_check``: the checks of
-  lectures 01-02, 02-03 and 04-05 (every right answer passes; a wrong one is told what differs).
-- ``helpers.paths``: a tensor gradient split into its chain-rule paths, to name the one an
-  answer got wrong (``helpers.check.compare(named=...)``).
+- ``helpers.tools``: what the lectures use, so a notebook shows the idea and not the
+  plumbing: the fast scalar engine (``engine``), the neural-net library on it (``nn``),
+  graph drawing (``graph``), figures (``plots``), datasets (``data``), interactive figures
+  (``widgets``), progress bars (``progress``) and the BatchNorm MLP of lectures 06-08
+  (``ninja``).
+- ``helpers.finished``: what the learner builds, finished, to compare with or to stand in
+  while a TODO is open: the engine's pieces (``value``), and ``learners_engine``, which
+  reads back the learner's own engine from edition 03 for editions 04 and 05.
+- ``helpers.checks``: what checks answers: one core (``core``) that runs the learner's code
+  and judges it, the tables of each arc (``derivatives``, ``engine``, ``nn``, ``ninja``),
+  tensor comparisons (``compare``, ``paths``), the guard for unwritten answers (``guard``),
+  how a refusal reads in a notebook (``feedback``, installed below) and progress reports
+  (``report``).
 """
 
-from helpers import feedback as _feedback
+from helpers.checks import feedback as _feedback
 
 __version__ = "0.1.0"
 

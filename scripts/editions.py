@@ -12,19 +12,19 @@ cell that needs an answer, directly or through a cell that needed one, runs unde
     if filled_in(dlogits=dlogits):
         <the cell as in the lecture>
 
-(``helpers.exercises.filled_in``), which prints "not implemented yet: dlogits" while
+(``helpers.checks.guard.filled_in``), which prints "not implemented yet: dlogits" while
 the TODO is open. So an unfinished edition runs top to bottom, and the checks run as
 soon as their answers are written. Everything else is the lecture, outputs cleared.
 
 A solution cell whose functions or classes later cells build on names their finished
-versions in its metadata, ``"finished": {"add": "helpers.micrograd.add"}``. Its check (the
+versions in its metadata, ``"finished": {"add": "helpers.finished.value.add"}``. Its check (the
 next cell, when that cell reads an answer or the class it is attached to) is guarded as
 above; then comes a generated cell, tagged ``fallback``,
 
-    add = fall_back("add", add, "helpers.micrograd.add")
+    add = fall_back("add", add, "helpers.finished.value.add")
     Value.__add__ = add
 
-(``helpers.exercises.fall_back``): while ``add`` is a TODO the finished one stands in and
+(``helpers.checks.guard.fall_back``): while ``add`` is a TODO the finished one stands in and
 a line says so, and the cells after it are not guarded on ``add``.
 
 The edition asks before it tells. A solution cell's metadata may hold hints,
@@ -57,8 +57,8 @@ _spec.loader.exec_module(notebooks)
 
 SOLUTION_TAG = "solution"
 TODO_TAG = "todo"
-IMPORT_LINE = "from helpers.exercises import filled_in  # the exercise edition's guard"
-FALLBACK_IMPORT_LINE = ("from helpers.exercises import fall_back, filled_in  "
+IMPORT_LINE = "from helpers.checks.guard import filled_in  # the exercise edition's guard"
+FALLBACK_IMPORT_LINE = ("from helpers.checks.guard import fall_back, filled_in  "
                         "# the exercise edition's guard and stand-ins")
 FALLBACK_TAG = "fallback"
 FINISHED_KEY = "finished"   # a solution cell's metadata: {name: dotted path of the finished one}
@@ -526,7 +526,7 @@ def finished_names(cell, where="a solution cell"):
     """The ``finished`` metadata of a solution cell, ``{name: dotted path}``, checked: the
     functions and classes that get a stand-in when the learner leaves them blank."""
     finished = cell.metadata.get(FINISHED_KEY, {})
-    example = '{"add": "helpers.micrograd.add"}'
+    example = '{"add": "helpers.finished.value.add"}'
     if not isinstance(finished, dict) or not all(
             isinstance(k, str) and k.isidentifier() and isinstance(v, str)
             and re.fullmatch(r"[A-Za-z_][\w]*(\.[A-Za-z_]\w*)+", v) for k, v in finished.items()):

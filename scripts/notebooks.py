@@ -12,7 +12,7 @@ kernelspec (as ipykernel reports it, so that opening a notebook does not modify 
 the ``application/vnd.jupyter.widget-view+json`` entries of outputs, which point into it.
 Without them an output falls back to its ``text/plain`` (which nbval compares), and a live
 widget is rebuilt when the learner runs the cell; before that, a notebook shows the static
-picture that the widget's cell displays beside it (see ``helpers.widgets``). Other outputs
+picture that the widget's cell displays beside it (see ``helpers.tools.widgets``). Other outputs
 are not touched.
 In README.md it rewrites the badges and the lecture table between the
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` markers, from each
@@ -65,9 +65,9 @@ def setup_cell_source():
         "    import helpers  # noqa: F401\n"
         "except ModuleNotFoundError:\n"
         f'    %pip install -q "backprop-from-scratch @ git+{repository_url()}"\n'
-        "    import helpers.data\n"
+        "    import helpers.tools.data\n"
         "\n"
-        "    helpers.data.load_words()  # downloads it once into ~/.cache/backprop-from-scratch"
+        "    helpers.tools.data.load_words()  # downloads once, into ~/.cache/backprop-from-scratch"
     )
 
 

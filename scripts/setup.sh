@@ -61,6 +61,6 @@ MSG
 fi
 
 .venv/bin/python -c "
-from helpers.data import cache_path, load_words
+from helpers.tools.data import cache_path, load_words
 print(f'setup: {len(load_words()):,} names in {cache_path()}')
 "

@@ -1,4 +1,4 @@
-"""helpers.check: gradient comparison and central differences."""
+"""helpers.checks.compare: gradient comparison and central differences."""
 
 import math
 
@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.check import compare, numerical_grad, probe
+from helpers.checks.compare import compare, numerical_grad, probe
 
 
 def leaf_with_grad(grad):

@@ -109,7 +109,8 @@ def test_a_lecture_runs_alone_as_on_colab(colab_like, monkeypatch, names_cache_b
     setup.source = re.sub(r'"backprop-from-scratch @ git\+[^"]+"',
                           f'--no-deps "{ROOT}"', setup.source)
     nb.cells.append(nbformat.v4.new_code_cell(
-        "import helpers.data\nprint(helpers.__file__)\nprint(helpers.data.cache_path())"))
+        "import helpers.tools.data\nprint(helpers.__file__)\n"
+        "print(helpers.tools.data.cache_path())"))
     km = KernelManager(kernel_name="colab-like",
                        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(base / "kernels")]))
     NotebookClient(nb, km=km, timeout=600, resources={"metadata": {"path": str(workdir)}}).execute()
@@ -123,7 +124,7 @@ def test_a_lecture_runs_alone_as_on_colab(colab_like, monkeypatch, names_cache_b
 
 @pytest.fixture(scope="module")
 def names_cache_bytes():
-    from helpers.data import cache_path, load_words
+    from helpers.tools.data import cache_path, load_words
 
     load_words()  # make sure the checkout's cache is there and valid
     return cache_path().read_bytes()

@@ -1,4 +1,4 @@
-"""helpers.data: the names dataset cache, vocabulary, splits, and make_moons."""
+"""helpers.tools.data: the names dataset cache, vocabulary, splits, and make_moons."""
 
 import hashlib
 import io
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 import torch
 
-from helpers import data
-from helpers.data import (
+from helpers.tools import data
+from helpers.tools.data import (
     NAMES_SHA256,
     NAMES_URL,
     ChecksumError,

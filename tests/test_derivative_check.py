@@ -1,10 +1,10 @@
-"""helpers.derivative_check: right answers pass however written, mistakes get the fitting hint."""
+"""helpers.checks.derivatives: right answers pass however written, mistakes get the fitting hint."""
 
 import math
 
 import pytest
 
-from helpers.derivative_check import (
+from helpers.checks.derivatives import (
     check_by_nudging,
     check_difference_quotients,
     check_flat_points,

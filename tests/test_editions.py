@@ -1,4 +1,4 @@
-"""The exercise editions (exercises/, written by scripts/editions.py) and helpers.exercises.
+"""The exercise editions (exercises/, written by scripts/editions.py) and helpers.checks.guard.
 
 An edition is its lecture with each solution cell replaced by a TODO cell; it must be up
 to date, be the lecture apart from that (and the generated guards and fallback cells), run
@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from helpers.exercises import fall_back, filled_in, is_todo
+from helpers.checks.guard import fall_back, filled_in, is_todo
 
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("editions", ROOT / "scripts" / "editions.py")
@@ -55,7 +55,7 @@ def text_of(cell):
     return "".join(parts)
 
 
-# --- helpers.exercises -------------------------------------------------------------------
+# --- helpers.checks.guard -------------------------------------------------------------------
 
 
 def test_filled_in_reports_each_missing_answer_and_accepts_falsy_answers(capsys):
@@ -94,7 +94,7 @@ def test_filled_in_needs_at_least_one_answer():
 
 
 FINISHED_MODULE = '''
-"""Finished versions for the tests (a stand-in for helpers.micrograd and helpers.nn)."""
+"""Finished versions for the tests (a stand-in for helpers.finished.value and helpers.tools.nn)."""
 
 
 class Box:

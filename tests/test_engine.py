@@ -1,4 +1,4 @@
-"""helpers.engine.Value against PyTorch (float64), central differences, and hand-derived values."""
+"""helpers.tools.engine.Value against PyTorch (float64), central differences, values by hand."""
 
 import gc
 import math
@@ -9,9 +9,9 @@ import torch
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers.check import numerical_grad
-from helpers.engine import Value, gc_paused
-from helpers.graph import draw_dot
+from helpers.checks.compare import numerical_grad
+from helpers.tools.engine import Value, gc_paused
+from helpers.tools.graph import draw_dot
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""helpers.engine_check: correct answers written in several ways pass; each classic mistake,
+"""helpers.checks.engine: correct answers written in several ways pass; each classic mistake,
 planted as a learner would write it, gets its diagnosis, and no diagnosis that does not fit;
 other wrong answers get a plain "differs"."""
 
@@ -7,8 +7,7 @@ import textwrap
 
 import pytest
 
-from helpers import micrograd
-from helpers.engine_check import (
+from helpers.checks.engine import (
     OPERATIONS,
     check_backward,
     check_forward,
@@ -17,6 +16,7 @@ from helpers.engine_check import (
     check_softmax_nll,
     check_topological_sort,
 )
+from helpers.finished import value as finished
 
 LIKELY = "Likely mistake"
 EQUALS = "`=` instead of `+=`"
@@ -50,8 +50,8 @@ def learner(source):
     namespace = {}
     exec(LECTURE, namespace)
     for attr, name in FINISHED.items():
-        setattr(namespace["Value"], attr, getattr(micrograd, name))
-    namespace["topological_order"] = micrograd.topological_order
+        setattr(namespace["Value"], attr, getattr(finished, name))
+    namespace["topological_order"] = finished.topological_order
     exec(textwrap.dedent(source), namespace)
     return namespace
 
@@ -851,10 +851,10 @@ def test_backward_stub_and_missing(capsys):
 def test_finished_pieces_pass_every_check(capsys):
     for name in OPERATIONS:
         for reuse in (True, False):
-            passes(capsys, check_operation, micrograd.Value, name, reuse=reuse)
-    passes(capsys, check_forward, micrograd.Value, "add")
-    passes(capsys, check_topological_sort, micrograd.topological_order)
-    passes(capsys, check_backward, micrograd.Value)
+            passes(capsys, check_operation, finished.Value, name, reuse=reuse)
+    passes(capsys, check_forward, finished.Value, "add")
+    passes(capsys, check_topological_sort, finished.topological_order)
+    passes(capsys, check_backward, finished.Value)
 
 
 # --- softmax and nll -------------------------------------------------------------------------

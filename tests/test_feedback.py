@@ -1,4 +1,4 @@
-"""helpers.feedback: what Jupyter shows when a check refuses an answer.
+"""helpers.checks.feedback: what Jupyter shows when a check refuses an answer.
 
 Each test runs cells in a real kernel (nbclient) and reads the error output as JupyterLab
 receives it: the diagnosis comes first, no frame of helpers' code is shown, and at most the
@@ -11,7 +11,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from helpers import feedback
+from helpers.checks import feedback
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -20,30 +20,30 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 def shown():
     """The plain lines each cell's error output shows, one list per cell (None: no error)."""
     cells = {
-        "derivative": ("from helpers.derivative_check import check_grad_f\n\n"
+        "derivative": ("from helpers.checks.derivatives import check_grad_f\n\n"
                        "check_grad_f(lambda a, b, c: [1.0, 2.0, 3.0])"),
-        "engine": ("from helpers.micrograd import Value\n"
-                   "from helpers.engine_check import check_forward\n\n\n"
+        "engine": ("from helpers.finished.value import Value\n"
+                   "from helpers.checks.engine import check_forward\n\n\n"
                    "def add(self, other):\n"
                    "    return Value(self.data * other.data, (self, other), '+')\n\n\n"
                    "Value.__add__ = add\n"
                    "check_forward(Value, 'add')"),
-        "nn": ("from helpers.engine import Value\n"
-               "from helpers.nn_check import check_squared_error\n"
+        "nn": ("from helpers.tools.engine import Value\n"
+               "from helpers.checks.nn import check_squared_error\n"
                "\n\ndef squared_error(predictions, targets):\n"
                "    return sum((p - y) for p, y in zip(predictions, targets))\n\n\n"
                "check_squared_error(squared_error)"),
-        "check": ("import torch\nfrom helpers.check import compare\n\n"
+        "check": ("import torch\nfrom helpers.checks.compare import compare\n\n"
                   "x = torch.randn(4, 3, requires_grad=True)\n(2 * x).sum().backward()\n"
                   "result = compare('x', torch.ones(4, 3), x)\n"
                   "assert result.ok, result.hint or result.line"),
-        "ninja": ("import torch\nfrom helpers.ninja import check_forward_backward\n\n"
+        "ninja": ("import torch\nfrom helpers.tools.ninja import check_forward_backward\n\n"
                   "X = torch.randint(0, 27, (64, 3))\nY = torch.randint(0, 27, (64,))\n"
                   "check_forward_backward(lambda params, Xb, Yb: list(params.values()), X, Y)"),
-        "raises": ("from helpers.derivative_check import check_grad_f\n\n\n"
+        "raises": ("from helpers.checks.derivatives import check_grad_f\n\n\n"
                    "def grad_f(a, b, c):\n    return [1 / (a - a), 0.0, 0.0]\n\n\n"
                    "check_grad_f(grad_f)"),
-        "handed": ("from helpers.derivative_check import check_difference_quotients\n\n\n"
+        "handed": ("from helpers.checks.derivatives import check_difference_quotients\n\n\n"
                    "def forward_grad(fn, point, h):\n"
                    "    return [(fn(list(point)) - fn(*point)) / h for _ in point]\n\n\n"
                    "check_difference_quotients(forward_grad, forward_grad)"),
@@ -99,7 +99,7 @@ def test_outside_ipython_nothing_is_installed():
 
 
 def test_a_check_cell_saves_its_outcome_in_an_invisible_output():
-    cells = ["import helpers\nfrom helpers.exercises import filled_in\n\nx = None",
+    cells = ["import helpers\nfrom helpers.checks.guard import filled_in\n\nx = None",
              "if filled_in(x=x):\n    assert x == 2, 'x is off by one: count again'",
              "x = 3",
              "if filled_in(x=x):\n    assert x == 2, 'x is off by one: count again'",

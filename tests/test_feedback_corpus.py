@@ -5,7 +5,7 @@ Each lecture runs once, cell by cell, as a learner's kernel would (set-up and pl
 cells left out); at every solution cell the state is kept. An answer replaces one solution
 cell, runs in a copy of the state before it, and then the lecture's check cell runs, with an
 input history ``In`` as IPython keeps it (the answer, then the check), so that the checks
-that re-run the learner's cell on other numbers (``helpers.check.probe``) can find it.
+that re-run the learner's cell on other numbers (``helpers.checks.compare.probe``) can find it.
 A right answer (written differently from the lecture) must pass. A wrong one must stop the
 check with an AssertionError whose text (with what the check printed) contains what the
 learner needs, and none of the misleading texts listed for it.

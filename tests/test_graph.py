@@ -1,4 +1,4 @@
-"""helpers.graph: deterministic tracing and drawing of expression graphs."""
+"""helpers.tools.graph: deterministic tracing and drawing of expression graphs."""
 
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from helpers.graph import GraphvizMissingError, draw_dot, trace
+from helpers.tools.graph import GraphvizMissingError, draw_dot, trace
 
 
 class Node:
@@ -24,7 +24,7 @@ class Node:
 
 
 class OrderedNode(Node):
-    """The same, with children in a tuple (like helpers.engine.Value)."""
+    """The same, with children in a tuple (like helpers.tools.engine.Value)."""
 
     def __init__(self, data, children=(), op="", label=""):
         super().__init__(data, (), op, label)
@@ -118,7 +118,7 @@ SCRIPT = textwrap.dedent("""
     junk = [object() for _ in range(int(sys.argv[1]))]  # shifts every later address
     sys.path.insert(0, sys.argv[2])
     from test_graph import expression, Node
-    from helpers.graph import draw_dot
+    from helpers.tools.graph import draw_dot
     L, (a, b, *_rest) = expression(Node)
     nodes = [Node(float(i % 3), label="") for i in range(40)]  # many twins in one set
     total = Node(0.0, nodes, "sum")

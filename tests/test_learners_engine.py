@@ -1,4 +1,4 @@
-"""helpers.learners_engine: the Value of the learner's edition 03, completed, for 04 and 05."""
+"""helpers.finished.learners_engine: the learner's edition-03 Value, completed, for 04 and 05."""
 
 import math
 import random
@@ -8,8 +8,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import micrograd
-from helpers.learners_engine import PIECES, learners_engine
+from helpers.finished import value as finished
+from helpers.finished.learners_engine import PIECES, learners_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 EDITION = ROOT / "exercises" / "03_autograd_engine.ipynb"
@@ -109,7 +109,7 @@ def train(Value, steps=20):
     return losses
 
 
-FINISHED_LOSSES = train(micrograd.Value)
+FINISHED_LOSSES = train(finished.Value)
 
 
 def assert_trains(Value):
@@ -132,10 +132,10 @@ def test_an_unfilled_edition_gives_the_learners_class_with_every_piece_finished(
     Value = learners_engine(path)
     assert said(capsys) == (
         "exercises/03_autograd_engine.ipynb has none of its pieces written yet: the finished "
-        "Value from helpers.micrograd stands in (fill them in there, save it, and run this "
+        "Value from helpers.finished.value stands in (fill them in there, save it, and run this "
         "cell again)")
-    assert Value is not micrograd.Value and Value.__module__ == "learners_engine"
-    assert Value.tanh is micrograd.tanh and Value.backward is micrograd.backward
+    assert Value is not finished.Value and Value.__module__ == "learners_engine"
+    assert Value.tanh is finished.tanh and Value.backward is finished.backward
     assert_trains(Value)
 
 
@@ -144,7 +144,7 @@ def test_the_lectures_answers_are_used_and_nothing_stands_in(tmp_path, capsys):
     Value = learners_engine(path)
     assert said(capsys) == "using your Value from exercises/03_autograd_engine.ipynb"
     for attr, name, _ in PIECES:
-        assert getattr(Value, attr) is not getattr(micrograd, name), name
+        assert getattr(Value, attr) is not getattr(finished, name), name
     assert Value.tanh.__module__ == "learners_engine"
     assert_trains(Value)
 
@@ -168,9 +168,9 @@ def test_a_missing_piece_and_one_its_check_refuses_are_finished_and_named(tmp_pa
     Value = learners_engine(save(nb, tmp_path))
     assert said(capsys) == (
         "using your Value from exercises/03_autograd_engine.ipynb, with finished stand-ins from "
-        "helpers.micrograd for: exp, relu (not written yet); log (refused by its check)")
-    assert Value.exp is micrograd.exp and Value.log is micrograd.log
-    assert Value.relu is micrograd.relu and Value.tanh is not micrograd.tanh
+        "helpers.finished.value for: exp, relu (not written yet); log (refused by its check)")
+    assert Value.exp is finished.exp and Value.log is finished.log
+    assert Value.relu is finished.relu and Value.tanh is not finished.tanh
     assert_trains(Value)
 
 
@@ -186,23 +186,23 @@ def test_an_engine_that_raises_when_built_falls_back_and_says_where(
     nb = filled_edition()
     todo_cell(nb, "exp").source = cell_source
     Value = learners_engine(save(nb, tmp_path))
-    assert said(capsys) == f"using the finished Value from helpers.micrograd ({why})"
-    assert Value is micrograd.Value
+    assert said(capsys) == f"using the finished Value from helpers.finished.value ({why})"
+    assert Value is finished.Value
 
 
 def test_a_missing_or_unreadable_edition_falls_back_and_says_why(tmp_path, capsys,
                                                                  monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert learners_engine("99_no_such_edition.ipynb") is micrograd.Value
+    assert learners_engine("99_no_such_edition.ipynb") is finished.Value
     assert said(capsys) == (
-        "using the finished Value from helpers.micrograd (exercises/99_no_such_edition.ipynb "
+        "using the finished Value from helpers.finished.value (exercises/99_no_such_edition.ipynb "
         "not found next to this notebook nor in the repository's exercises/)")
     (tmp_path / "exercises").mkdir()
     broken = tmp_path / "exercises" / "03_autograd_engine.ipynb"
     broken.write_text('{"cells": [')
-    assert learners_engine(broken) is micrograd.Value
+    assert learners_engine(broken) is finished.Value
     line = said(capsys)
-    assert re.fullmatch(r"using the finished Value from helpers\.micrograd \(exercises/"
+    assert re.fullmatch(r"using the finished Value from helpers\.finished\.value \(exercises/"
                         r"03_autograd_engine\.ipynb could not be read: \w+Error: .+\)", line)
 
 

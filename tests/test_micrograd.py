@@ -1,4 +1,4 @@
-"""helpers.micrograd: each finished operation against float64 PyTorch (property-based) and
+"""helpers.finished.value: each finished operation against float64 PyTorch (property-based) and
 central differences, on the module's Value and on another class with the lecture's interface."""
 
 import math
@@ -8,8 +8,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import micrograd
-from helpers.micrograd import Value
+from helpers.finished import value as finished
+from helpers.finished.value import Value
 
 # name: (apply on Values / plain numbers, PyTorch, domain of the operands)
 BINARY = {
@@ -48,7 +48,7 @@ def test_binary_operations_match_pytorch(name, x, y, g, prior):
     a.grad = prior  # gradients add up on top of what is there
     out = op(a, b)
     out.grad = g  # an incoming gradient other than 1
-    for node in reversed(micrograd.topological_order(out)):
+    for node in reversed(finished.topological_order(out)):
         node._backward()
     ta, tb = tensor(x), tensor(y)
     t_out = reference(ta, tb)
@@ -68,7 +68,7 @@ def test_unary_operations_match_pytorch(name, x, g):
     a = Value(x)
     out = op(a)
     out.grad = g
-    for node in reversed(micrograd.topological_order(out)):
+    for node in reversed(finished.topological_order(out)):
         node._backward()
     ta = tensor(x)
     reference(ta).backward(torch.tensor(g, dtype=torch.float64))
@@ -138,13 +138,13 @@ class Lecture:
         self._backward = lambda: None
 
 
-Lecture.__add__ = micrograd.add
-Lecture.__mul__ = micrograd.mul
-Lecture.__pow__ = micrograd.power
-Lecture.__truediv__ = micrograd.truediv
-Lecture.__rsub__ = micrograd.rsub
-Lecture.tanh = micrograd.tanh
-Lecture.backward = micrograd.backward
+Lecture.__add__ = finished.add
+Lecture.__mul__ = finished.mul
+Lecture.__pow__ = finished.power
+Lecture.__truediv__ = finished.truediv
+Lecture.__rsub__ = finished.rsub
+Lecture.tanh = finished.tanh
+Lecture.backward = finished.backward
 
 
 def test_outputs_have_the_class_of_their_input():
@@ -184,7 +184,7 @@ def test_topological_order_inputs_first_each_once():
     c = a * b
     d = c + a
     e = d * c
-    order = micrograd.topological_order(e)
+    order = finished.topological_order(e)
     assert len(order) == len({id(n) for n in order}) == 5
     position = {id(n): i for i, n in enumerate(order)}
     assert all(position[id(child)] < position[id(n)] for n in order for child in n._prev)

@@ -1,11 +1,11 @@
-"""helpers.ninja: the hand-written backward pass must agree with autograd, to float64 precision."""
+"""helpers.tools.ninja: the hand-written backward pass agrees with autograd, to float64 rounding."""
 
 import re
 
 import pytest
 import torch
 
-from helpers import ninja
+from helpers.tools import ninja
 
 
 def random_batch(n, block_size=3, seed=0):

@@ -1,4 +1,4 @@
-"""helpers.nn_check: correct answers written in other ways pass, planted mistakes get the
+"""helpers.checks.nn: correct answers written in other ways pass, planted mistakes get the
 diagnosis that fits them (and not one that does not)."""
 
 # The answers below are written as a learner might, zip() without strict= included.
@@ -10,9 +10,9 @@ import random
 import pytest
 import torch
 
-from helpers import nn as finished
-from helpers import nn_check
-from helpers.engine import Value
+from helpers.checks import nn as nn_check
+from helpers.tools import nn as finished
+from helpers.tools.engine import Value
 
 
 def fails(check, *args, says, not_says=()):
@@ -600,7 +600,7 @@ def test_count_parameters_is_compared_with_the_built_network(capsys):
 
 @pytest.fixture(scope="module")
 def moons():
-    from helpers.data import make_moons
+    from helpers.tools.data import make_moons
 
     X, labels = make_moons(30, noise=0.1, seed=1)
     return X.tolist(), [float(2 * t - 1) for t in labels]
@@ -662,13 +662,13 @@ def test_squares_are_refused_when_swapped_untrained_or_not_numbers(capsys):
 
 def test_the_checks_accept_networks_built_on_another_value_class(capsys):
     """An exercise edition may build lecture 04's classes on the learner's own Value from
-    lecture 03 (closures, no __slots__): helpers.micrograd.Value has that interface."""
-    from helpers import micrograd
+    lecture 03 (closures, no __slots__): helpers.finished.value.Value has that interface."""
+    from helpers.finished import value as finished_value
 
     class Neuron:
         def __init__(self, nin):
-            self.w = [micrograd.Value(random.uniform(-1, 1)) for _ in range(nin)]
-            self.b = micrograd.Value(random.uniform(-1, 1))
+            self.w = [finished_value.Value(random.uniform(-1, 1)) for _ in range(nin)]
+            self.b = finished_value.Value(random.uniform(-1, 1))
 
         def __call__(self, x):
             total = self.b

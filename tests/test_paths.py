@@ -1,10 +1,11 @@
-"""helpers.paths: a gradient split into its chain-rule paths, and the path an answer missed."""
+"""helpers.checks.paths: a gradient split into its chain-rule paths, and the path an answer missed.
+"""
 
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.paths import contributions, diagnose, local_derivatives
+from helpers.checks.paths import contributions, diagnose, local_derivatives
 
 N = 16
 

@@ -1,4 +1,4 @@
-"""helpers.plots: each figure draws what it should, returns (fig, ax) and prints nothing."""
+"""helpers.tools.plots: each figure draws what it should, returns (fig, ax) and prints nothing."""
 
 import matplotlib
 
@@ -9,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from helpers import plots  # noqa: E402
+from helpers.tools import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""helpers.progress: a bar while the loop runs, nothing left behind in a terminal or a notebook."""
+"""helpers.tools.progress: a bar while the loop runs, nothing left behind (terminal or notebook)."""
 
 import subprocess
 import sys
@@ -8,12 +8,12 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 from nbclient import NotebookClient
 
-from helpers import progress as progress_module
-from helpers.progress import progress
+from helpers.tools import progress as progress_module
+from helpers.tools.progress import progress
 
 LOOP = (
     "import time\n"
-    "from helpers.progress import progress\n"
+    "from helpers.tools.progress import progress\n"
     "print('before')\n"
     "for step in progress(range(40), desc='training'):\n"
     "    time.sleep(0.02)\n"
@@ -156,7 +156,7 @@ def test_notebook_bar_redraws_about_100_times_however_long_the_loop():
     code = (
         "import itertools\n"
         "import tqdm.std\n"
-        "from helpers.progress import progress\n"
+        "from helpers.tools.progress import progress\n"
         "clock = itertools.count(0.0, 1.0)\n"
         "tqdm.std.time = lambda: next(clock)\n"
         "for step in progress(range(20_000), desc='training'):\n"

@@ -1,5 +1,5 @@
-"""helpers.report on a small synthetic class built from lecture 01's answers and planted mistakes
-(tests/edition_answers/01_derivatives.py): one class run (two workers), then the CSV, the
+"""helpers.checks.report on a small synthetic class built from lecture 01's answers and planted
+mistakes (tests/edition_answers/01_derivatives.py): one class run (two workers), then the CSV, the
 summary, the saved outcomes and the bad files are checked from what it wrote."""
 
 import importlib.util
@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import report
+from helpers.checks import report
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURE = "01_derivatives"
@@ -168,10 +168,11 @@ def test_a_flood_of_output_is_cut_and_the_submissions_are_untouched(class_run):
     flat = next(c for c in executed.cells if c.source.endswith(FLOOD))
     printed = "".join(o.get("text", "") for o in flat.outputs if o.get("name") == "stdout")
     assert len(printed) < report.OUTPUT_LIMIT + 100
-    assert printed.endswith(f"[helpers.report: output cut after {report.OUTPUT_LIMIT:,} "
+    assert printed.endswith(f"[helpers.checks.report: output cut after {report.OUTPUT_LIMIT:,} "
                             "characters]\n")
     assert len(flat.outputs) == report.MAX_OUTPUTS + 1
-    assert flat.outputs[-1].text == f"[helpers.report: outputs cut after {report.MAX_OUTPUTS}]\n"
+    assert flat.outputs[-1].text == (f"[helpers.checks.report: outputs cut after "
+                                     f"{report.MAX_OUTPUTS}]\n")
     assert not any(c.source.startswith("def _report_cap") for c in executed.cells)
 
 

@@ -1,4 +1,4 @@
-"""The interactive figures of helpers.widgets, driven over every frame as a slider would."""
+"""The interactive figures of helpers.tools.widgets, driven over every frame as a slider would."""
 
 import base64
 import math
@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers.engine import Value
-from helpers.widgets import (
+from helpers.tools.engine import Value
+from helpers.tools.widgets import (
     WIDGET_VIEW,
     backward_stepper,
     derivative_explorer,
@@ -106,7 +106,7 @@ def test_backward_stepper_fills_gradients_one_operation_at_a_time():
 
 
 def test_backward_stepper_highlights_the_node_being_processed():
-    from helpers import widgets
+    from helpers.tools import widgets
 
     o, _ = neuron()
     sources = []

@@ -1,5 +1,5 @@
 """Answers for the four-way tests of edition 07 (see __init__.py): exercises 2 and 3, and the
-practice problems A-D. The planted mistakes are the slips helpers.ninja declares
+practice problems A-D. The planted mistakes are the slips helpers.tools.ninja declares
 (cross_entropy_mistakes, normalization_mistakes), written as a learner would."""
 
 Z = 'z = acts["logits"].detach()\n'

@@ -1,9 +1,9 @@
 """Where a learner stands across the course, and what a class got wrong: the checks' outcomes.
 
-    python -m helpers.report                       # run every exercises/*.ipynb, print a table
-    python -m helpers.report exercises/06_manual_backprop.ipynb --timeout 120
-    python -m helpers.report --saved               # read the outcomes saved in the notebooks
-    python -m helpers.report class SUBMISSIONS --out OUT [--workers N] [--timeout S]
+    python -m helpers.checks.report                # run every exercises/*.ipynb, print a table
+    python -m helpers.checks.report exercises/06_manual_backprop.ipynb --timeout 120
+    python -m helpers.checks.report --saved               # read the outcomes saved in the notebooks
+    python -m helpers.checks.report class SUBMISSIONS --out OUT [--workers N] [--timeout S]
 
 This runs the learners' code, as nbgrader and otter-grader do: run it on a machine (or in a
 container) where that is acceptable (see the README, "Progress and class reports").
@@ -75,9 +75,9 @@ if "jsonschema" not in sys.modules:
 
 import nbformat  # noqa: E402
 
-from helpers.feedback import OUTCOME
+from helpers.checks.feedback import OUTCOME
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LECTURES = ROOT / "lectures"
 EXERCISES = ROOT / "exercises"
 TODO_TAG, SOLUTION_TAG = "todo", "solution"
@@ -103,7 +103,7 @@ def _report_cap(limit):
             self.written += len(text)
             if self.written >= limit:
                 text = text[:len(text) - (self.written - limit)]
-                text += f"\\n[helpers.report: output cut after {{limit:,}} characters]\\n"
+                text += f"\\n[helpers.checks.report: output cut after {{limit:,}} characters]\\n"
             return self._stream.write(text)
 
         def __getattr__(self, name):
@@ -130,7 +130,7 @@ del _report_cap
 def _editions():
     path = ROOT / "scripts" / "editions.py"
     if not path.exists() or not LECTURES.is_dir():
-        raise SystemExit("helpers.report needs the course repository (lectures/ and "
+        raise SystemExit("helpers.checks.report needs the course repository (lectures/ and "
                          "scripts/editions.py): run it from a clone, with helpers installed "
                          "from it (pip install -e .)")
     spec = importlib.util.spec_from_file_location("editions", path)
@@ -313,7 +313,7 @@ def verdict(path, nb, expected=None):
 
 
 def outcome_of(cell):
-    """The outcome the check cell saved (helpers.feedback), or None."""
+    """The outcome the check cell saved (helpers.checks.feedback), or None."""
     found = [o["data"][OUTCOME] for o in cell.get("outputs", [])
              if OUTCOME in o.get("data", {})]
     return found[-1] if found else None
@@ -354,7 +354,7 @@ def _capped_client():
         def output(self, outs, msg, display_id, cell_index):
             kept = msg["msg_type"] == "error" or OUTCOME in msg["content"].get("data", {})
             if len(outs) >= MAX_OUTPUTS and not kept:
-                note = f"[helpers.report: outputs cut after {MAX_OUTPUTS}]\n"
+                note = f"[helpers.checks.report: outputs cut after {MAX_OUTPUTS}]\n"
                 if not any(o.get("text") == note for o in outs):
                     outs.append(nbformat.v4.new_output("stream", name="stderr", text=note))
                 return None
@@ -441,7 +441,7 @@ def _status(nb, blank, todo, check, stop_at, why, saved, timeout):
         return "written", "written (this blank has no check)"
     check_cell = nb.cells[check]
     found = outcome_of(check_cell)
-    if found is None:   # no outcome saved: the check never ran, or ran without helpers.feedback
+    if found is None:   # no outcome saved: the check never ran, or ran without feedback
         error = _error_of(check_cell)
         if error is not None:
             found = {"status": "refused", "diagnosis": error}
@@ -758,7 +758,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["class"]:
         parser = argparse.ArgumentParser(
-            prog="python -m helpers.report class",
+            prog="python -m helpers.checks.report class",
             description="Run every learner's editions and write report.csv, summary.md and "
                         "completion.png. This runs the learners' code: see the README.")
         parser.add_argument("submissions", help="one folder per learner, holding notebooks")
@@ -777,9 +777,9 @@ def main(argv=None):
               f"{Path(args.out) / 'summary.md'}")
         return 0
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.report",
+        prog="python -m helpers.checks.report",
         description="Run your exercise editions (a copy of each, in a fresh kernel) and print "
-                    "each blank's status. Class reports: python -m helpers.report class -h")
+                    "each blank's status. Class reports: python -m helpers.checks.report class -h")
     parser.add_argument("notebooks", nargs="*", help="default: every exercises/*.ipynb")
     parser.add_argument("--saved", action="store_true",
                         help="read the outcomes saved in the notebooks; run nothing")

@@ -18,7 +18,7 @@ In an exercise edition every check cell starts with ``if filled_in(...):``. Afte
 runs, :func:`install`'s second hook adds an invisible output of MIME type :data:`OUTCOME`:
 ``{"answers": [...], "status": "passed" | "not yet" | "refused", "missing": [...],
 "diagnosis": "..."}`` (``missing``: the answers still open, for "not yet"). A saved
-notebook carries its results; ``helpers.report`` reads them.
+notebook carries its results; ``helpers.checks.report`` reads them.
 """
 
 import inspect
@@ -27,7 +27,7 @@ import reprlib
 import traceback
 from pathlib import Path
 
-HELPERS = str(Path(__file__).resolve().parent)
+HELPERS = str(Path(__file__).resolve().parent.parent)
 # ipykernel compiles each cell to a file of its own; plain IPython names it <ipython-input-…>.
 CELL_FILE = re.compile(r"(^<ipython-input-)|([\\/]ipykernel_\d+[\\/]\d+\.py$)")
 _short = reprlib.Repr()   # Python 3.11 takes no keyword arguments here
@@ -157,7 +157,7 @@ def _report_outcome(result):
     try:
         from IPython.display import display
 
-        from helpers.exercises import last_guard
+        from helpers.checks.guard import last_guard
 
         found = outcome(result.info.raw_cell or "", result.error_in_exec, last_guard)
         last_guard.clear()

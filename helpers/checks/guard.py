@@ -7,7 +7,7 @@ runs from top to bottom and says which answer is missing instead of failing with
 ``NameError`` or ``TypeError``.
 
 A function or class that later cells build on has a finished version in ``helpers``. After
-its check cell the edition runs ``add = fall_back("add", add, "helpers.micrograd.add")``
+its check cell the edition runs ``add = fall_back("add", add, "helpers.finished.value.add")``
 (then re-attaches it, ``Value.__add__ = add``): while the TODO is open the finished version
 stands in and one line says so; once the learner has written it, theirs is used.
 """
@@ -17,7 +17,7 @@ import inspect
 
 __all__ = ["fall_back", "filled_in", "is_todo"]
 
-# What the latest guard saw, for helpers.feedback's outcome of the cell: {answers, missing}.
+# What the latest guard saw, for helpers.checks.feedback's outcome of the cell: {answers, missing}.
 last_guard = {}
 # The finished functions that fall_back handed out: still TODOs as far as a guard is concerned.
 _STAND_INS = {}   # id -> the object
@@ -51,10 +51,11 @@ def is_todo(value):
 
 
 def _finished(path):
-    """The object at the dotted ``path`` (``helpers.micrograd.add``)."""
+    """The object at the dotted ``path`` (``helpers.finished.value.add``)."""
     module, _, name = path.rpartition(".")
     if not module:
-        raise ValueError(f"fall_back: {path!r} is not a dotted path such as helpers.micrograd.add")
+        raise ValueError(f"fall_back: {path!r} is not a dotted path such as "
+                         "helpers.finished.value.add")
     try:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError) as err:

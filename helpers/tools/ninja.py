@@ -17,8 +17,8 @@ its transfer exercise), exercise 4's from ``MISTAKES``.
 import torch
 import torch.nn.functional as F
 
-from helpers.check import compare
-from helpers.data import itos
+from helpers.checks.compare import compare
+from helpers.tools.data import itos
 
 __all__ = ["PARAM_NAMES", "BN_EPS", "init_params", "forward", "manual_backward",
            "forward_backward", "calibrate_batchnorm", "split_loss", "sample_names",
@@ -507,7 +507,8 @@ def _loss_message(loss, params64, Xb, Yb, reference):
         return f"{said}: yours is n times larger, the sum over the batch instead of the mean"
     return (f"{said}. Your forward pass computes something different from the model's "
             "(embedding, linear layer, BatchNorm with the n - 1 variance, tanh, linear layer, "
-            "mean cross-entropy): compare it with forward() in helpers/ninja.py, step by step")
+            "mean cross-entropy): compare it with forward() in helpers/tools/ninja.py, step by "
+            "step")
 
 
 def _diagnose(comparisons, grads, params64, Xb, Yb, acts):

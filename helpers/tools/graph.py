@@ -2,7 +2,7 @@
 
 A node is any object with ``data``, ``grad``, ``_prev`` (its children) and ``_op``
 (the operation that made it, ``""`` for a leaf), plus an optional ``label``: the
-lecture's ``Value`` and ``helpers.engine.Value`` both qualify.
+lecture's ``Value`` and ``helpers.tools.engine.Value`` both qualify.
 
 The drawing must be the same in every run so that nbval can compare it. The
 lecture's version names Graphviz nodes by ``id(node)``, a memory address that

@@ -22,7 +22,7 @@ import random
 
 import numpy as np
 
-from helpers.check import numerical_grad
+from helpers.checks.compare import numerical_grad
 
 __all__ = ["f_abc", "check_grad_f", "check_difference_quotients", "check_by_nudging",
            "check_flat_points", "check_partials_e", "check_step_errors",

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import torch
 
-from helpers import micrograd
+from helpers.finished import value as finished
 
 __all__ = ["OPERATIONS", "GATES", "check_forward", "check_operation", "check_topological_sort",
            "check_backward", "check_softmax_nll", "check_gates_by_hand"]
@@ -212,7 +212,7 @@ OPERATIONS = {
                     lambda x, c: abs(x) > 0.3),
 }
 _FUNCTION = {"pow": "power"}  # the lecture's name of the function, where it differs
-_HELPERS = {"add": micrograd.add, "mul": micrograd.mul, "tanh": micrograd.tanh}
+_HELPERS = {"add": finished.add, "mul": finished.mul, "tanh": finished.tanh}
 _WHO = ("self", "other")
 
 # Classic mistakes in a local derivative: (operand, what it computed from the operands'
@@ -292,7 +292,7 @@ def _torch_result(op, data, const, g):
 def _backprop(root, name, where=""):
     """Run every node's _backward, outputs first (root.grad must be set already). An input
     (no ``_prev``) has nothing to pass on: its ``_backward`` is not needed."""
-    for node in reversed(micrograd.topological_order(root)):
+    for node in reversed(finished.topological_order(root)):
         if not node._prev:
             continue
         if not hasattr(node, "_backward"):
@@ -762,7 +762,7 @@ def _shares(steps):
 
 def _build(Value, steps, own=None):
     """The graph's nodes in the learner's engine: ``own`` (name, fn) is the learner's
-    operation, the others are the finished ones from helpers.micrograd."""
+    operation, the others are the finished ones from helpers.finished.value."""
     nodes = []
     for step in steps:
         if step[0] == "leaf":
@@ -891,15 +891,15 @@ def _sort_graphs(rng):
     graphs = []
     for size in range(GRAPHS - 2):
         steps = _random_graph(rng, list(_HELPERS), size, True, share=size % 3 != 2, most=14)
-        graphs.append(_build(micrograd.Value, steps))
-    chain = [micrograd.Value(0.1)]
+        graphs.append(_build(finished.Value, steps))
+    chain = [finished.Value(0.1)]
     for _ in range(150):
-        chain.append(micrograd.add(chain[-1], chain[0]))
-    return graphs + [[micrograd.Value(0.5)], chain]
+        chain.append(finished.add(chain[-1], chain[0]))
+    return graphs + [[finished.Value(0.5)], chain]
 
 
 def _reachable(root):
-    return micrograd.topological_order(root)
+    return finished.topological_order(root)
 
 
 def _order_problem(order, root):
@@ -1002,7 +1002,7 @@ def check_backward(Value):
     """``Value.backward()``: seed the output with 1, then every node's ``_backward``, each
     after all the nodes that use it. Tried on random graphs (values used twice included:
     they are what a wrong order gets wrong) built on the learner's class with the finished
-    operations of helpers.micrograd, so the learner's own operations do not matter (an
+    operations of helpers.finished.value, so the learner's own operations do not matter (an
     ``=`` not yet fixed in them included). The calls to each node's ``_backward`` are
     recorded to say what went wrong. Last, one graph whose inputs and root already hold
     gradients, as after a first pass nobody reset: the inputs' gradients must be added to

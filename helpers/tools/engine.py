@@ -18,7 +18,7 @@ Every operation below computes two things side by side:
 Storing the local derivatives as numbers, instead of a closure per node as in
 micrograd, keeps the graph free of reference cycles: a graph is freed as soon as
 nothing refers to it, and Python's cyclic garbage collector has nothing to find.
-``gc_paused()`` switches that collector off for a block of code (``helpers.nn.MLP``
+``gc_paused()`` switches that collector off for a block of code (``helpers.tools.nn.MLP``
 uses it for its forward pass) and always puts it back. ``benchmarks/README.md`` says
 what each of these choices saves on micrograd's demo.
 """

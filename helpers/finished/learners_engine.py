@@ -4,9 +4,9 @@
 notebook runs in, then in the repository's ``exercises/``), runs the code that builds the
 engine in a fresh module, and returns its ``Value`` class. It prints one line that says
 what is used. Every piece still a stub, and every piece its check in edition 03 refuses,
-is replaced by the finished one from ``helpers.micrograd`` and named in that line. When the
+is replaced by the finished one from ``helpers.finished.value`` and named in that line. When the
 notebook is missing (on Colab each notebook opens alone) or its engine code raises, the
-finished ``helpers.micrograd.Value`` is returned instead, and the line says why.
+finished ``helpers.finished.value.Value`` is returned instead, and the line says why.
 
 Which code runs, in the notebook's order: from the cells tagged ``todo`` or ``fallback`` and
 any cell that defines ``class Value`` or attaches to it (``Value.__add__ = ...``), the
@@ -25,12 +25,13 @@ from pathlib import Path
 
 import nbformat
 
-from helpers import exercises, micrograd
+from helpers.checks import guard
+from helpers.finished import value as finished_value
 
 __all__ = ["learners_engine"]
 
-FINISHED = "helpers.micrograd"
-ROOT = Path(__file__).resolve().parent.parent
+FINISHED = "helpers.finished.value"
+ROOT = Path(__file__).resolve().parents[2]
 
 # (attribute on Value, the lecture's function name, the check's name), primitives first so
 # that a composite (sub = self + (-other)) is checked on primitives that are right.
@@ -183,18 +184,20 @@ def _complete(Value, stood_in):
     replaced = {name: NOT_WRITTEN for name in stood_in}
     for attr, name, _ in PIECES:
         fn = getattr(Value, attr, None)
-        if fn is None or exercises.is_todo(fn):
-            setattr(Value, attr, getattr(micrograd, name))
+        if fn is None or guard.is_todo(fn):
+            setattr(Value, attr, getattr(finished_value, name))
             replaced[name] = NOT_WRITTEN
     for attr, name, check in PIECES:
         if name in replaced:
             continue
-        from helpers import engine_check  # imports torch: only when there is a piece to check
+        from helpers.checks import (
+            engine as engine_check,  # imports torch: only when there is a piece to check
+        )
 
         ok = (_passes(engine_check.check_operation, Value, check) if check
               else _passes(engine_check.check_backward, Value))
         if not ok:
-            setattr(Value, attr, getattr(micrograd, name))
+            setattr(Value, attr, getattr(finished_value, name))
             replaced[name] = "refused by its check"
     return replaced
 
@@ -213,7 +216,8 @@ def _said(replaced):
 
 def learners_engine(edition="03_autograd_engine.ipynb"):
     """The ``Value`` class the learner wrote in ``edition``, completed with the finished
-    pieces of ``helpers.micrograd``; or ``helpers.micrograd.Value`` when it cannot be used.
+    pieces of ``helpers.finished.value``; or ``helpers.finished.value.Value`` when it cannot
+    be used.
 
     Prints one line saying which, and which pieces are stand-ins. ``edition`` is a file
     name looked up in the current folder and then in the repository's exercises/, or a path.
@@ -232,12 +236,12 @@ def learners_engine(edition="03_autograd_engine.ipynb"):
         stood_in = {}
 
         def recording_fall_back(name, value, finished):
-            result = exercises.fall_back(name, value, finished)
+            result = guard.fall_back(name, value, finished)
             if name in ENGINE_NAMES:
                 stood_in[name] = result is not value
             return result
 
-        module.filled_in = exercises.filled_in
+        module.filled_in = guard.filled_in
         with contextlib.redirect_stdout(io.StringIO()):
             _run_cells(nb, module.__dict__, label, recording_fall_back)
         Value = module.__dict__.get("Value")
@@ -260,4 +264,4 @@ def learners_engine(edition="03_autograd_engine.ipynb"):
             print(f"using your Value from {label}")
         return Value
     print(f"using the finished Value from {FINISHED} ({why})")
-    return micrograd.Value
+    return finished_value.Value

@@ -23,9 +23,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from helpers.graph import draw_dot, trace
-from helpers.plots import COLORS, plot_decision_boundary, plot_loss
-from helpers.progress import progress
+from helpers.tools.graph import draw_dot, trace
+from helpers.tools.plots import COLORS, plot_decision_boundary, plot_loss
+from helpers.tools.progress import progress
 
 __all__ = ["InteractiveFigure", "derivative_explorer", "backward_stepper", "training_explorer"]
 

@@ -1,6 +1,6 @@
 """A progress bar for long loops (steps done, time left) that leaves nothing behind.
 
-    from helpers.progress import progress
+    from helpers.tools.progress import progress
 
     for step in progress(range(200_000), desc="training"):
         ...

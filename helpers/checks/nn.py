@@ -18,8 +18,8 @@ import numbers
 import random
 from contextlib import contextmanager
 
-from helpers.engine import Value
-from helpers.nn import MLP, TanhMLP, squared_error
+from helpers.tools.engine import Value
+from helpers.tools.nn import MLP, TanhMLP, squared_error
 
 __all__ = ["check_neuron", "check_layer", "check_mlp", "check_squared_error",
            "check_gradient_step", "check_train", "check_same_path", "check_reached",
@@ -69,7 +69,7 @@ def _as_list(result, what):
 
 
 def _is_value(x):
-    """Whether ``x`` is a scalar of an engine: ``helpers.engine.Value`` or any class with
+    """Whether ``x`` is a scalar of an engine: ``helpers.tools.engine.Value`` or any class with
     its interface (``data``, ``grad``, ``_prev``, ``backward()``), such as the learner's own
     ``Value`` from lecture 03, which an exercise edition may build on."""
     return isinstance(x, Value) or (
@@ -1010,7 +1010,7 @@ def check_small(small, small_accuracy, inputs, targets, nouts=(8, 1), at_least=0
 def check_squares(squares, nin=2, nouts=(8, 8, 1), seed=1):
     """Exercise 2 of lecture 05: ``squares`` maps each alpha (0.0 and 0.01) to the sum of
     p² over the parameters of a network trained with that alpha; the regularized one is
-    the smaller. Both networks start as ``random.seed(seed)``, ``helpers.nn.MLP(nin, nouts)``;
+    the smaller. Both networks start as ``random.seed(seed)``, ``helpers.tools.nn.MLP(nin, nouts)``;
     a sum equal to that start's is recognised as taken before training."""
     with _fresh_random():
         random.seed(seed)

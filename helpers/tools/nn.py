@@ -1,4 +1,4 @@
-"""A tiny neural-net library on top of ``helpers.engine.Value``.
+"""A tiny neural-net library on top of ``helpers.tools.engine.Value``.
 
 ``Neuron`` computes ``activation(b + w_0 x_0 + w_1 x_1 + ...)``, summed in that order.
 ``Layer`` is a list of neurons that see the same inputs; ``MLP`` is a stack of
@@ -19,7 +19,7 @@ them while a TODO is still open: ``TanhNeuron``, ``TanhLayer``, ``TanhMLP`` (lec
 import numbers
 import random
 
-from helpers.engine import Value, gc_paused
+from helpers.tools.engine import Value, gc_paused
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "TanhNeuron", "TanhLayer", "TanhMLP",
            "squared_error", "gradient_step", "train", "max_margin_loss", "accuracy"]

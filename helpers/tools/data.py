@@ -51,7 +51,7 @@ def cache_path():
     """Where ``names.txt`` is cached: see the module docstring for the order."""
     if os.environ.get("BACKPROP_DATA_DIR"):
         return Path(os.environ["BACKPROP_DATA_DIR"]) / "names.txt"
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     if (root / "pyproject.toml").is_file() and (root / "data").is_dir():  # a checkout
         return root / "data" / "names.txt"
     return Path.home() / ".cache" / "backprop-from-scratch" / "names.txt"

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from helpers.paths import contributions, diagnose, local_derivatives
+from helpers.checks.paths import contributions, diagnose, local_derivatives
 
 __all__ = ["Comparison", "compare", "numerical_grad", "probe"]
 
@@ -94,7 +94,7 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
     result computed from ``tensor``), to count how often ``tensor`` is used and to find an
     indexing's indices; ``index``: those indices directly. ``named``: {name: tensor} of the
     forward pass's intermediates in ``graph``: a wrong gradient is then fitted to its
-    chain-rule paths (``helpers.paths``), to name a path that is missing, has the wrong sign
+    chain-rule paths (``helpers.checks.paths``), to name a path that is missing, has the wrong sign
     or an extra factor. ``mistakes``: {what the mistake
     is: the gradient it would give}. ``show_exact=False`` leaves ``exact`` out of the line.
     ``manual=None`` (an exercise not done yet) prints "not implemented yet".
@@ -286,7 +286,7 @@ def _fits(candidate, m, tol):
 
 
 def _paths(graph, tensor, named, m, tol, n):
-    """Which chain-rule paths ``m`` got wrong (helpers.paths), or ``""``."""
+    """Which chain-rule paths ``m`` got wrong (helpers.checks.paths), or ``""``."""
     if graph is None or not named or not isinstance(graph, torch.Tensor) \
             or graph.grad_fn is None:
         return ""

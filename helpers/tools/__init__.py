@@ -1,0 +1,1 @@
+"""What the lectures use: the engine, the net library, figures, data, widgets, progress."""
