@@ -1,0 +1,336 @@
+"""The one core every check is built on: run the learner's code, judge it, say what is wrong.
+
+A check in ``helpers.checks`` does four things, each with one tool from here:
+
+1. **Run the learner's code** with :func:`call`. A function still left as its stub (it raises
+   ``NotImplementedError``) raises :class:`NotYet`, which :func:`check` turns into one line,
+   "not implemented yet: name". Any other exception is the learner's: :func:`call` refuses
+   with "your f(x=2.0) raised ValueError: ...", the input that caused it included, and
+   ``helpers.checks.feedback`` shows the learner's own lines of code under it.
+2. **Compare** with :func:`close` and :func:`tolerance`, one rule for every number: a right
+   answer may differ from the expected one by the rounding of the less precise of the two
+   (float32: 32 units of rounding, 3.8e-6; float64: 1e-9, far above float64's rounding, so an
+   answer that takes another route through many operations passes, and far below any
+   mistake), relative to ``scale``: the size of the numbers the answer is computed from
+   (by default the expected value itself).
+3. **Diagnose** with :func:`diagnose`: each arc declares its likely mistakes once, as
+   :class:`Mistake` (what it says, what it predicts on a trial's inputs). A mistake is named
+   only when its prediction fits the answer on every trial (and the right answer differs
+   from it on at least one); two that both fit are named as "either ... or ...". When none
+   fits, :func:`differs` says plainly what differs: the input, the expected and the actual
+   value.
+4. **Speak** through one channel: a refusal raises :class:`Refused` (an ``AssertionError``;
+   its first line is the diagnosis), a pass prints one line made by :func:`passed`,
+   ``name: correct (what was checked)``.
+
+:func:`check` wraps a check function: its randomness is seeded by the check's name (so a
+message never changes between runs or Python versions), the notebook's own random state is
+put back afterwards, and a :class:`NotYet` becomes the "not implemented yet" line.
+"""
+
+import contextlib
+import functools
+import inspect
+import math
+import numbers
+import random
+import reprlib
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Refused", "NotYet", "Mistake", "Trial", "check", "seeded", "call", "tolerance",
+           "close", "diagnose", "differs", "refuse", "passed", "fmt", "fmt_pair", "kind",
+           "describe_call", "precision"]
+
+UNITS_FLOAT32 = 32                  # a right float32 answer: 32 units of rounding (3.8e-6)
+RELATIVE = {"float32": UNITS_FLOAT32 * 2.0**-23, "float64": 1e-9}
+
+_short = reprlib.Repr()   # Python 3.11 takes no keyword arguments here
+_short.maxstring = _short.maxother = 40
+
+
+# --- the failure channel ----------------------------------------------------------------
+
+
+class Refused(AssertionError):
+    """A check refused an answer. The first line of the message is the diagnosis."""
+
+
+class NotYet(Exception):  # noqa: N818 (a state, not an error)
+    """The learner's code raised ``NotImplementedError``: a TODO still open.
+
+    ``args[0]``: the name of the function that raised it."""
+
+
+def refuse(*lines):
+    """Raise :class:`Refused` with ``lines`` (the first is the diagnosis); empty ones dropped."""
+    raise Refused("\n".join(line for line in lines if line))
+
+
+def passed(name, detail):
+    """Print the success line of every check: ``name: correct (detail)``."""
+    print(f"{name}: correct ({detail})" if detail else f"{name}: correct")
+
+
+# --- randomness seeded per check -------------------------------------------------------------
+
+
+def _seed(name):
+    """A seed that depends on ``name`` alone: the same in every run and Python version
+    (``hash`` of a string changes from run to run)."""
+    return zlib.crc32(name.encode())
+
+
+@contextlib.contextmanager
+def seeded(name):
+    """A ``random.Random`` seeded by ``name``; Python's and torch's global generators are
+    seeded by it too for the block (the learner's classes draw from them) and put back
+    afterwards, so the notebook's own seeded draws do not move."""
+    state = random.getstate()
+    torch = _torch()
+    torch_state = torch.random.get_rng_state() if torch else None
+    random.seed(_seed(name))
+    if torch:
+        torch.manual_seed(_seed(name))
+    try:
+        yield random.Random(_seed(name))
+    finally:
+        random.setstate(state)
+        if torch:
+            torch.random.set_rng_state(torch_state)
+
+
+def _torch():
+    """torch if it is imported already (the micrograd arc's checks run without it), else None."""
+    import sys
+    return sys.modules.get("torch")
+
+
+def check(name=None):
+    """Decorate a check function: run it :func:`seeded` by its name, and turn a :class:`NotYet`
+    into the line ``not implemented yet: <name>`` (the check then returns None).
+
+    ``name``: the name the line uses (default: the function's name without ``check_``); the
+    seed is the function's name plus its string arguments (``check_operation:add``)."""
+    def wrap(fn):
+        shown = name or fn.__name__.removeprefix("check_")
+
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            label = ":".join([fn.__name__] + [a for a in args if isinstance(a, str)])
+            try:
+                with seeded(label) as rng:
+                    if "rng" in inspect.signature(fn).parameters:
+                        kwargs["rng"] = rng
+                    return fn(*args, **kwargs)
+            except NotYet as stub:
+                who = stub.args[0] if stub.args else shown
+                also = "" if who in {shown, "_backward"} or who.startswith("<") else (
+                    f" (it uses `{who}`, which is not written yet)")
+                print(f"not implemented yet: {shown}{also}")
+                return None
+        return run
+    return wrap
+
+
+# --- running the learner's code --------------------------------------------------------------
+
+
+def _innermost(error):
+    tb = error.__traceback__
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_code.co_name
+
+
+def describe_call(fn, args=(), kwargs=None):
+    """``your grad_f(a=2.0, b=3.0, c=4.0)``: the call, with the learner's parameter names."""
+    name = getattr(fn, "__name__", type(fn).__name__)
+    try:
+        bound = inspect.signature(fn).bind(*args, **(kwargs or {}))
+        shown = ", ".join(f"{k}={_short.repr(v)}" for k, v in bound.arguments.items())
+    except (TypeError, ValueError):
+        shown = ", ".join([_short.repr(a) for a in args]
+                          + [f"{k}={_short.repr(v)}" for k, v in (kwargs or {}).items()])
+    return f"your {name}({shown})"
+
+
+def call(fn, *args, what=None, explain=None, **kwargs):
+    """``fn(*args, **kwargs)``, the learner's code, run for a check.
+
+    A stub raises :class:`NotYet`; a :class:`Refused` from a check inside passes through; any
+    other exception is refused as the learner's: "{what} raised TypeError: ...", ``what``
+    defaulting to the call with its inputs (:func:`describe_call`). ``explain(error)`` may
+    add what the error means (or ""). The learner's exception stays the cause, so
+    ``helpers.checks.feedback`` shows where in their code it was raised."""
+    try:
+        return fn(*args, **kwargs)
+    except NotImplementedError as error:
+        raise NotYet(_innermost(error)) from None
+    except (NotYet, Refused):
+        raise
+    except Exception as error:  # noqa: BLE001 (the learner's code may raise anything)
+        what = what or describe_call(fn, args, kwargs)
+        extra = explain(error) if explain else ""
+        raise Refused(f"{what} raised {type(error).__name__}: {error}{extra}") from error
+
+
+# --- one tolerance rule ----------------------------------------------------------------------
+
+
+def precision(*values):
+    """"float32" when any of ``values`` is a float32 (or less precise) tensor or array, else
+    "float64" (Python floats are float64)."""
+    for v in values:
+        dtype = getattr(v, "dtype", None)
+        if dtype is not None and getattr(dtype, "is_floating_point", True) \
+                and getattr(dtype, "itemsize", 8) < 8:
+            return "float32"
+    return "float64"
+
+
+def _size(value):
+    """The largest |entry| of a number, tensor or array, as a float."""
+    if hasattr(value, "abs") and hasattr(value, "numel"):   # a torch tensor
+        return float(value.detach().abs().max()) if value.numel() else 0.0
+    if hasattr(value, "dtype") and hasattr(value, "size"):  # a numpy array
+        import numpy as np
+        return float(np.abs(value).max()) if value.size else 0.0
+    return abs(float(value))
+
+
+def tolerance(got, want, scale=None):
+    """How far a right answer ``got`` may be from ``want``: ``RELATIVE[precision]`` times the
+    scale (``want``'s largest |entry|, or ``scale``'s when that is bigger)."""
+    size = _size(want) if scale is None else max(_size(want), _size(scale))
+    return RELATIVE[precision(got, want)] * size
+
+
+def close(got, want, scale=None):
+    """Whether the number ``got`` is ``want`` within :func:`tolerance` (nan and inf never are,
+    unless ``want`` is the same infinity)."""
+    allowed = tolerance(got, want, scale)
+    got, want = float(got), float(want)
+    if math.isinf(want):
+        return got == want
+    return math.isfinite(got) and abs(got - want) <= allowed
+
+
+# --- declaring and naming mistakes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A likely mistake: what it ``says`` to the learner, and the answer it ``predicts`` on a
+    trial (``predicts(trial)``, from ``trial.data``; None where it predicts nothing)."""
+
+    says: str
+    predicts: Callable[["Trial"], Any]
+
+
+@dataclass
+class Trial:
+    """One input a check tried: ``shown`` (the input, in words), the learner's answer
+    ``got``, the right answer ``want``, and ``data`` for the mistakes' predictions."""
+
+    shown: str
+    got: Any
+    want: Any
+    data: dict = field(default_factory=dict)
+    scale: Any = None
+
+    @property
+    def right(self):
+        return _agree(self.got, self.want, self.scale)
+
+
+def _agree(got, want, scale=None):
+    if isinstance(want, list | tuple):
+        return (isinstance(got, list | tuple) and len(got) == len(want)
+                and all(_agree(g, w, scale) for g, w in zip(got, want, strict=True)))
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        return False
+    return close(got, want, scale)
+
+
+def diagnose(trials, mistakes):
+    """The ``says`` of the mistake whose prediction fits the answer on every trial, when the
+    right answer differs from that prediction on at least one; "either A, or B" when two fit;
+    None when none does (or more than two: the trials cannot tell them apart)."""
+    fitting = []
+    for mistake in mistakes:
+        try:
+            predicted = [mistake.predicts(t) for t in trials]
+        except (ArithmeticError, ValueError, TypeError, IndexError, KeyError):
+            continue   # the mistake cannot happen on these inputs
+        if any(p is None for p in predicted):
+            continue
+        fits = all(_agree(t.got, p, t.scale) for t, p in zip(trials, predicted, strict=True))
+        telling = any(not _agree(t.want, p, t.scale) for t, p in zip(trials, predicted,
+                                                                     strict=True))
+        if fits and telling and mistake.says not in fitting:
+            fitting.append(mistake.says)
+    if len(fitting) == 1:
+        return fitting[0]
+    if len(fitting) == 2:
+        return f"either {fitting[0]}, or {fitting[1]}"
+    return None
+
+
+def differs(trials, what="your answer"):
+    """What differs, plainly: the first wrong trial's input, expected and actual value."""
+    wrong = next((t for t in trials if not t.right), None)
+    if wrong is None:
+        return ""
+    return f"{what} {wrong.shown}: expected {fmt_pair(wrong.want, wrong.got)[0]}, " \
+           f"got {fmt_pair(wrong.want, wrong.got)[1]}"
+
+
+# --- showing numbers ---------------------------------------------------------------------------
+
+
+def fmt(x, digits=6):
+    """A number in ``digits`` significant digits (ints as they are)."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return kind(x)
+    if isinstance(x, numbers.Integral):
+        return str(x)
+    return f"{float(x):.{digits}g}"
+
+
+def fmt_pair(want, got, digits=6):
+    """``(want, got)`` as text, with enough digits that two different numbers never read the
+    same ("expected -1.517, got -1.517" never happens)."""
+    if isinstance(want, list | tuple) or isinstance(got, list | tuple):
+        if isinstance(want, list | tuple) and isinstance(got, list | tuple) \
+                and len(want) == len(got):
+            pairs = [fmt_pair(w, g, digits) for w, g in zip(want, got, strict=True)]
+            return ("[" + ", ".join(p[0] for p in pairs) + "]",
+                    "[" + ", ".join(p[1] for p in pairs) + "]")
+        return (str(want), kind(got) if not isinstance(got, list | tuple) else str(got))
+    a, b = fmt(want, digits), fmt(got, digits)
+    while a == b and digits < 17 and isinstance(got, numbers.Real) \
+            and not isinstance(got, bool) and float(got) != float(want):
+        digits += 2
+        a, b = fmt(want, digits), fmt(got, digits)
+    return a, b
+
+
+def kind(x):
+    """What ``x`` is, in words: ``None``, ``a float (0.25)``, ``a Value (1.5)``, ``a list``."""
+    if x is None:
+        return "None"
+    if isinstance(x, bool):
+        return f"a bool ({x})"
+    if isinstance(x, numbers.Real):
+        return f"{'an' if type(x).__name__[0] in 'aeiou' else 'a'} {type(x).__name__} " \
+               f"({float(x):.6g})"
+    if hasattr(x, "data") and hasattr(x, "grad") and hasattr(x, "_prev"):
+        data = getattr(x, "data", None)
+        shown = f" ({data:.6g})" if isinstance(data, numbers.Real) else ""
+        return f"a Value{shown}"
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return f"a {type(x).__name__} of shape {tuple(x.shape)}"
+    return f"a {type(x).__name__}"

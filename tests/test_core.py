@@ -1,0 +1,84 @@
+"""helpers.checks.core: running the learner's code, the tolerance rule, seeding, diagnosing."""
+
+import random
+
+import pytest
+import torch
+
+from helpers.checks import core
+from helpers.checks.core import Mistake, NotYet, Refused, Trial
+
+
+def test_call_reports_a_stub_as_not_yet_and_an_error_as_the_learners_with_its_input():
+    def stub(x):
+        raise NotImplementedError
+
+    def broken(a, b=1.0):
+        return a / 0
+
+    with pytest.raises(NotYet) as stub_info:
+        core.call(stub, 1.0)
+    assert stub_info.value.args == ("stub",)
+    with pytest.raises(Refused) as info:
+        core.call(broken, 2.0, b=3.0)
+    assert str(info.value) == ("your broken(a=2.0, b=3.0) raised ZeroDivisionError: "
+                               "float division by zero")
+    assert isinstance(info.value.__cause__, ZeroDivisionError)
+
+
+def test_check_prints_not_yet_and_leaves_the_notebooks_random_state_alone(capsys):
+    @core.check()
+    def check_thing(fn):
+        core.call(fn)
+
+    def thing():
+        raise NotImplementedError
+
+    random.seed(5)
+    before = random.random()
+    random.seed(5)
+    assert check_thing(thing) is None
+    assert random.random() == before
+    assert capsys.readouterr().out == "not implemented yet: thing\n"
+
+
+def test_seeded_draws_depend_on_the_name_only():
+    with core.seeded("check_a") as rng:
+        a = [rng.random(), random.random(), float(torch.rand(()))]
+    with core.seeded("check_a") as rng:
+        b = [rng.random(), random.random(), float(torch.rand(()))]
+    with core.seeded("check_b") as rng:
+        c = [rng.random(), random.random(), float(torch.rand(()))]
+    assert a == b and a != c
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_one_tolerance_accepts_a_right_answer_in_either_precision(dtype):
+    exact = torch.tensor(-1.5170001234567, dtype=torch.float64)
+    answer = exact.to(dtype)
+    assert core.close(answer, exact) and core.close(exact, answer)
+    assert core.precision(answer, exact) == ("float32" if dtype == torch.float32 else "float64")
+    assert not core.close(answer * (1 + 1e-4), exact)
+    assert not core.close(float("nan"), 1.0)
+
+
+def test_diagnose_names_a_mistake_only_when_it_fits_every_trial():
+    trials = [Trial(f"at x = {x}", got=2 * x, want=x * x, data={"x": x}) for x in (1.0, 3.0)]
+    doubled = Mistake("the 2 is extra", lambda t: 2 * t.data["x"])
+    cubed = Mistake("cubed", lambda t: t.data["x"] ** 3)
+    assert core.diagnose(trials, [cubed, doubled]) == "the 2 is extra"
+    trials[1].got = 7.0
+    assert core.diagnose(trials, [cubed, doubled]) is None
+    assert core.differs(trials) == "your answer at x = 1.0: expected 1, got 2"
+
+
+def test_two_fitting_mistakes_are_named_as_either_or():
+    trials = [Trial("at x = 2", got=4.0, want=1.0, data={"x": 2.0})]
+    found = core.diagnose(trials, [Mistake("squared", lambda t: t.data["x"] ** 2),
+                                   Mistake("doubled", lambda t: 2 * t.data["x"])])
+    assert found == "either squared, or doubled"
+
+
+def test_numbers_that_differ_never_read_the_same():
+    assert core.fmt_pair(-1.5170001, -1.5170002) == ("-1.5170001", "-1.5170002")
+    assert core.fmt_pair(0.25, 0.5) == ("0.25", "0.5")
