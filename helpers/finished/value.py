@@ -17,6 +17,8 @@ with everything attached.
 import math
 import numbers
 
+from helpers.tools import engine
+
 __all__ = ["Value", "add", "mul", "tanh", "exp", "log", "power", "radd", "rmul", "neg",
            "sub", "truediv", "rsub", "rtruediv", "relu", "topological_order", "backward"]
 
@@ -142,24 +144,9 @@ def rtruediv(self, other):  # other / self
 # --- the backward pass ---------------------------------------------------------------------
 
 
-def topological_order(root):
-    """Every value ``root`` depends on, and ``root`` itself, each after all of its inputs.
-
-    A depth-first search with an explicit stack (no recursion limit on long chains).
-    """
-    order, visited = [], {root}
-    stack = [(root, iter(root._prev))]
-    while stack:
-        node, children = stack[-1]
-        for child in children:
-            if child not in visited:
-                visited.add(child)
-                stack.append((child, iter(child._prev)))
-                break
-        else:  # every input is placed: the node can follow them
-            stack.pop()
-            order.append(node)
-    return order
+# The finished topological sort is the engine's own (one sort for all of helpers): a
+# depth-first search with an explicit stack, each node placed after all of its inputs.
+topological_order = engine.topological_order
 
 
 def backward(self):

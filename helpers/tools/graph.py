@@ -19,6 +19,8 @@ import struct
 
 import graphviz
 
+from helpers.tools.engine import topological_order
+
 __all__ = ["GraphvizMissingError", "GraphDrawing", "trace", "draw_dot"]
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -77,22 +79,13 @@ def _collect(root):
 
 
 def _fingerprints(nodes):
-    """A hash of each node's whole sub-graph, computed children first (no recursion)."""
+    """A hash of each node's whole sub-graph; ``nodes`` in topological order (children first)."""
     prints = {}
-    for start in nodes:
-        stack = [(start, False)]
-        while stack:
-            node, children_done = stack.pop()
-            if id(node) in prints:
-                continue
-            if not children_done:
-                stack.append((node, True))
-                stack.extend((c, False) for c in node._prev if id(c) not in prints)
-                continue
-            parts = sorted(prints[id(c)] for c in node._prev)
-            text = "|".join([_label(node), str(node._op), repr(float(node.data)),
-                             repr(float(node.grad)), *parts])
-            prints[id(node)] = hashlib.sha1(text.encode()).hexdigest()
+    for node in nodes:
+        parts = sorted(prints[id(c)] for c in node._prev)
+        text = "|".join([_label(node), str(node._op), repr(float(node.data)),
+                         repr(float(node.grad)), *parts])
+        prints[id(node)] = hashlib.sha1(text.encode()).hexdigest()
     return prints
 
 
@@ -109,24 +102,11 @@ def trace(root):
     ``nodes`` is in topological order (children before the nodes made from them,
     ``root`` last); ``edges`` holds ``(child, parent)`` pairs in the same order.
     """
-    everything = _collect(root)
+    everything = _collect(root)   # checks every node first
     needs_prints = any(isinstance(n._prev, (set, frozenset)) for n in everything)
-    prints = _fingerprints(everything) if needs_prints else {}
-    nodes, edges, done = [], [], set()
-    stack = [(root, False)]
-    while stack:
-        node, children_done = stack.pop()
-        if id(node) in done:
-            continue
-        children = _ordered_children(node, prints)
-        if children_done:
-            done.add(id(node))
-            nodes.append(node)
-            edges.extend((child, node) for child in children)
-        else:
-            stack.append((node, True))
-            # Reversed, so the first child is finished (and numbered) first.
-            stack.extend((c, False) for c in reversed(children) if id(c) not in done)
+    prints = _fingerprints(topological_order(root)) if needs_prints else {}
+    nodes = topological_order(root, children=lambda node: _ordered_children(node, prints))
+    edges = [(child, node) for node in nodes for child in _ordered_children(node, prints)]
     return nodes, edges
 
 
