@@ -82,3 +82,13 @@ def test_two_fitting_mistakes_are_named_as_either_or():
 def test_numbers_that_differ_never_read_the_same():
     assert core.fmt_pair(-1.5170001, -1.5170002) == ("-1.5170001", "-1.5170002")
     assert core.fmt_pair(0.25, 0.5) == ("0.25", "0.5")
+
+
+def test_agree_judges_tensors_by_shape_and_the_one_tolerance():
+    want = torch.tensor([[1.0, -2.0], [3.0, 0.5]], dtype=torch.float64)
+    assert core.agree(want.float(), want)
+    assert not core.agree(want.T, want)                     # same shape, other values
+    assert not core.agree(want.sum(0), want)                # another shape
+    assert not core.agree(want * (1 + 1e-4), want)
+    trials = [Trial("on batch 1", got=2 * want, want=want, data={"w": want})]
+    assert core.diagnose(trials, [Mistake("doubled", lambda t: 2 * t.data["w"])]) == "doubled"

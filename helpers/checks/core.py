@@ -42,7 +42,7 @@ from typing import Any
 
 __all__ = ["Refused", "NotYet", "Mistake", "Trial", "check", "seeded", "call", "tolerance",
            "close", "diagnose", "differs", "refuse", "passed", "fmt", "fmt_pair", "kind",
-           "describe_call", "precision"]
+           "describe_call", "precision", "agree"]
 
 UNITS_FLOAT32 = 32                  # a right float32 answer: 32 units of rounding (3.8e-6)
 RELATIVE = {"float32": UNITS_FLOAT32 * 2.0**-23, "float64": 1e-9}
@@ -243,13 +243,25 @@ class Trial:
 
     @property
     def right(self):
-        return _agree(self.got, self.want, self.scale)
+        return agree(self.got, self.want, self.scale)
 
 
-def _agree(got, want, scale=None):
+def agree(got, want, scale=None):
+    """Whether the answer ``got`` is ``want`` under the one rule: numbers by :func:`close`,
+    lists and tuples entry by entry, tensors and arrays of the same shape entry by entry,
+    with one tolerance from their largest |entry| (or ``scale``)."""
+    if hasattr(want, "shape") and hasattr(want, "dtype"):
+        if not (hasattr(got, "shape") and hasattr(got, "dtype")) \
+                or tuple(got.shape) != tuple(want.shape):
+            return False
+        import torch
+        g = torch.as_tensor(got).detach().to(torch.float64)
+        w = torch.as_tensor(want).detach().to(torch.float64).to(g.device)
+        allowed = tolerance(got, want, scale)
+        return bool(torch.isfinite(g).all() and ((g - w).abs() <= allowed).all())
     if isinstance(want, list | tuple):
         return (isinstance(got, list | tuple) and len(got) == len(want)
-                and all(_agree(g, w, scale) for g, w in zip(got, want, strict=True)))
+                and all(agree(g, w, scale) for g, w in zip(got, want, strict=True)))
     if isinstance(got, bool) or not isinstance(got, numbers.Real):
         return False
     return close(got, want, scale)
@@ -267,8 +279,8 @@ def diagnose(trials, mistakes):
             continue   # the mistake cannot happen on these inputs
         if any(p is None for p in predicted):
             continue
-        fits = all(_agree(t.got, p, t.scale) for t, p in zip(trials, predicted, strict=True))
-        telling = any(not _agree(t.want, p, t.scale) for t, p in zip(trials, predicted,
+        fits = all(agree(t.got, p, t.scale) for t, p in zip(trials, predicted, strict=True))
+        telling = any(not agree(t.want, p, t.scale) for t, p in zip(trials, predicted,
                                                                      strict=True))
         if fits and telling and mistake.says not in fitting:
             fitting.append(mistake.says)
