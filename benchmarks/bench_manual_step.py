@@ -4,7 +4,7 @@ Both steps start from the same weights and the same batch of 32 (n_embd 10, n_hi
 float32, CPU) and include everything a training step does:
 
 - manual:   forward under ``torch.no_grad()`` (no graph is recorded),
-            ``helpers.tools.ninja.manual_backward`` (the one-line cross-entropy and BatchNorm
+            ``helpers.finished.backward.manual_backward`` (the one-line cross-entropy and BatchNorm
             gradients of lecture 07), the SGD update;
 - autograd: forward recording the graph, ``loss.backward()``, the SGD update from ``p.grad``.
 
@@ -39,6 +39,7 @@ import time
 
 import torch
 
+from helpers.finished import backward as finished
 from helpers.tools import ninja
 from helpers.tools.data import load_words, make_splits
 
@@ -56,7 +57,7 @@ def make_problem(seed=2147483647, batch_seed=0, batch_size=32):
 def manual_step(params, Xb, Yb, out):
     with torch.no_grad():
         _, acts = ninja.forward(params, Xb, Yb)
-        grads = ninja.manual_backward(params, Xb, Yb, acts)
+        grads = finished.manual_backward(params, Xb, Yb, acts)
         for name, p in params.items():
             torch.add(p, grads[name], alpha=-LR, out=out[name])
 

@@ -37,7 +37,7 @@ def shown():
                   "x = torch.randn(4, 3, requires_grad=True)\n(2 * x).sum().backward()\n"
                   "result = compare('x', torch.ones(4, 3), x)\n"
                   "assert result.ok, result.hint or result.line"),
-        "ninja": ("import torch\nfrom helpers.tools.ninja import check_forward_backward\n\n"
+        "ninja": ("import torch\nfrom helpers.checks.ninja import check_forward_backward\n\n"
                   "X = torch.randint(0, 27, (64, 3))\nY = torch.randint(0, 27, (64,))\n"
                   "check_forward_backward(lambda params, Xb, Yb: list(params.values()), X, Y)"),
         "raises": ("from helpers.checks.derivatives import check_grad_f\n\n\n"

@@ -1,10 +1,12 @@
-"""helpers.tools.ninja: the hand-written backward pass agrees with autograd, to float64 rounding."""
+"""helpers.finished.backward: the hand-written backward pass agrees with autograd (float64)."""
 
 import re
 
 import pytest
 import torch
 
+from helpers.checks import ninja as ninja_check
+from helpers.finished import backward as finished
 from helpers.tools import ninja
 
 
@@ -22,7 +24,7 @@ def test_manual_backward_matches_autograd_in_float64(n_hidden, batch):
     loss, acts = ninja.forward(params, X, Y)
     loss.backward()
     with torch.no_grad():
-        grads = ninja.manual_backward(params, X, Y, acts)
+        grads = finished.manual_backward(params, X, Y, acts)
     assert set(grads) == set(ninja.PARAM_NAMES)
     for name, p in params.items():
         assert grads[name].shape == p.shape, name
@@ -37,7 +39,7 @@ def test_manual_backward_in_float32_is_close():
     loss, acts = ninja.forward(params, X, Y)
     loss.backward()
     with torch.no_grad():
-        grads = ninja.manual_backward(params, X, Y, acts)
+        grads = finished.manual_backward(params, X, Y, acts)
     for name, p in params.items():
         torch.testing.assert_close(grads[name], p.grad, rtol=1e-4, atol=1e-6, msg=name)
 
@@ -49,7 +51,7 @@ def test_embedding_gradient_adds_up_repeated_characters():
     Y = torch.tensor([1, 2, 3, 4])
     loss, acts = ninja.forward(params, X, Y)
     with torch.no_grad():
-        dC = ninja.manual_backward(params, X, Y, acts)["C"]
+        dC = finished.manual_backward(params, X, Y, acts)["C"]
     others = torch.cat([dC[:5], dC[6:]])
     assert torch.all(others == 0)
     assert dC[5].abs().sum() > 0
@@ -144,7 +146,7 @@ def test_manual_backward_rejects_missing_activations():
     _, acts = ninja.forward(params, X, Y)
     del acts["bnraw"]
     with pytest.raises(KeyError, match="bnraw"):
-        ninja.manual_backward(params, X, Y, acts)
+        finished.manual_backward(params, X, Y, acts)
 
 
 def test_check_forward_backward_passes_the_modules_own_training_step(capsys):
@@ -152,10 +154,10 @@ def test_check_forward_backward_passes_the_modules_own_training_step(capsys):
 
     def forward_backward(params, Xb, Yb):
         loss, acts = ninja.forward(params, Xb, Yb)
-        grads = ninja.manual_backward(params, Xb, Yb, acts)
+        grads = finished.manual_backward(params, Xb, Yb, acts)
         return loss, [grads[name] for name in params]
 
-    ninja.check_forward_backward(forward_backward, X, Y, steps=3, n_hidden=32, run_steps=20)
+    ninja_check.check_forward_backward(forward_backward, X, Y, steps=3, n_hidden=32, run_steps=20)
     assert capsys.readouterr().out == (
         "3 steps x 7 parameters: the loss and every gradient agree with autograd\n"
         "the first 20 steps of the training run: every update agrees with the finished "
@@ -165,10 +167,10 @@ def test_check_forward_backward_passes_the_modules_own_training_step(capsys):
 def test_the_finished_forward_backward_is_manual_backward_in_the_order_of_params():
     params = ninja.init_params(n_hidden=24, dtype=torch.float64)
     X, Y = random_batch(16, seed=4)
-    loss, grads = ninja.forward_backward(params, X, Y)
+    loss, grads = finished.forward_backward(params, X, Y)
     ref_loss, acts = ninja.forward(params, X, Y)
     with torch.no_grad():
-        ref = ninja.manual_backward(params, X, Y, acts)
+        ref = finished.manual_backward(params, X, Y, acts)
     assert loss.item() == ref_loss.item() and not loss.requires_grad
     assert all(torch.equal(g, ref[name]) for g, name in zip(grads, params, strict=True))
 
@@ -178,7 +180,8 @@ def test_check_forward_backward_follows_the_training_run_and_names_the_first_wro
 
     def wrong_later(params, Xb, Yb):   # right for 5 + 10 calls, then the one-hot is dropped
         loss, acts = ninja.forward(params, Xb, Yb)
-        grads = ninja._backward(params, Xb, Yb, acts, "no_onehot" if len(calls) >= 15 else None)
+        grads = ninja_check._backward(params, Xb, Yb, acts,
+                                      "no_onehot" if len(calls) >= 15 else None)
         calls.append(1)
         return loss, [grads[name] for name in params]
 
@@ -186,20 +189,20 @@ def test_check_forward_backward_follows_the_training_run_and_names_the_first_wro
     with pytest.raises(AssertionError, match=r"^step 10 of the training run \(section 3's "
                        r"batches, lr = 0.1\): the update of W2, -lr \* dW2, differs .* the 10 "
                        r"steps before agreed"):
-        ninja.check_forward_backward(wrong_later, X, Y, steps=5, n_hidden=32)
+        ninja_check.check_forward_backward(wrong_later, X, Y, steps=5, n_hidden=32)
 
 
 def test_check_forward_backward_refuses_a_function_that_updates_the_parameters():
     X, Y = random_batch(500, seed=5)
 
     def updates_too(params, Xb, Yb):
-        loss, grads = ninja.forward_backward(params, Xb, Yb)
+        loss, grads = finished.forward_backward(params, Xb, Yb)
         params["W2"] -= 0.1 * grads[3]
         return loss, grads
 
     with pytest.raises(AssertionError, match=r"^step 0 of 3: your forward_backward changed W2 "
                        r"in place.*applied twice"):
-        ninja.check_forward_backward(updates_too, X, Y, steps=3, n_hidden=32)
+        ninja_check.check_forward_backward(updates_too, X, Y, steps=3, n_hidden=32)
 
 
 def test_check_forward_backward_names_the_step_and_shows_every_parameter(capsys):
@@ -207,22 +210,22 @@ def test_check_forward_backward_names_the_step_and_shows_every_parameter(capsys)
 
     def no_bessel(params, Xb, Yb):   # right at step 0, wrong afterwards
         loss, acts = ninja.forward(params, Xb, Yb)
-        grads = ninja._backward(params, Xb, Yb, acts, "no_bessel" if calls else None)
+        grads = ninja_check._backward(params, Xb, Yb, acts, "no_bessel" if calls else None)
         calls.append(1)
         return loss, [grads[name] for name in params]
 
     calls = []
     with pytest.raises(AssertionError, match=r"step 1 of 3 \(after updates with your gradients\)"
                        r".*n/\(n-1\)"):
-        ninja.check_forward_backward(no_bessel, X, Y, steps=3, n_hidden=32)
+        ninja_check.check_forward_backward(no_bessel, X, Y, steps=3, n_hidden=32)
     printed = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in printed[1:]] == list(ninja.BACKWARD_ORDER)
+    assert [line.split()[0] for line in printed[1:]] == list(ninja_check.BACKWARD_ORDER)
 
 
 def test_check_forward_backward_refuses_what_is_not_a_function():
     X, Y = random_batch(50)
     with pytest.raises(TypeError, match="your function forward_backward"):
-        ninja.check_forward_backward(None, X, Y)
+        ninja_check.check_forward_backward(None, X, Y)
 
 
 def test_the_copy_that_plants_mistakes_is_manual_backward_without_one():
@@ -230,10 +233,10 @@ def test_the_copy_that_plants_mistakes_is_manual_backward_without_one():
     X, Y = random_batch(16, seed=2)
     _, acts = ninja.forward(params, X, Y)
     with torch.no_grad():
-        right = ninja.manual_backward(params, X, Y, acts)
-        copy = ninja._backward(params, X, Y, acts)
-        for mistake in ninja.MISTAKES:   # each planted mistake changes some gradient
-            planted = ninja._backward(params, X, Y, acts, mistake)
+        right = finished.manual_backward(params, X, Y, acts)
+        copy = ninja_check._backward(params, X, Y, acts)
+        for mistake in ninja_check.MISTAKES:   # each planted mistake changes some gradient
+            planted = ninja_check._backward(params, X, Y, acts, mistake)
             assert any(not torch.allclose(planted[k], right[k]) for k in right), mistake
     for name in ninja.PARAM_NAMES:
         assert torch.equal(copy[name], right[name]), name
@@ -261,8 +264,8 @@ def folded(params, bn_stats):
 def test_check_folded_accepts_right_answers_however_written(capsys):
     params, X, Y, bn_stats = trained_like()
     W1f, b1f = folded(params, bn_stats)
-    ninja.check_folded(W1f, b1f, params, bn_stats, X, Y)
-    ninja.check_folded(W1f.double(), b1f.view(-1), params, bn_stats, X, Y)
+    ninja_check.check_folded(W1f, b1f, params, bn_stats, X, Y)
+    ninja_check.check_folded(W1f.double(), b1f.view(-1), params, bn_stats, X, Y)
     assert "reproduces BatchNorm's output" in capsys.readouterr().out
 
 
@@ -284,7 +287,7 @@ def test_check_folded_refuses_wrong_answers(mistake, message):
     else:
         W1f = W1f.tolist()
     with pytest.raises(AssertionError, match=re.escape(message)):
-        ninja.check_folded(W1f, b1f, params, bn_stats, X, Y)
+        ninja_check.check_folded(W1f, b1f, params, bn_stats, X, Y)
 
 
 def test_check_changes():
@@ -292,14 +295,14 @@ def test_check_changes():
     initial = ninja.init_params(n_hidden=20, seed=7)
     dW1 = params["W1"] - initial["W1"]
     db1 = params["b1"] - initial["b1"]
-    ninja.check_changes(db1.abs().max().item(), dW1.abs().max(), params, seed=7)
+    ninja_check.check_changes(db1.abs().max().item(), dW1.abs().max(), params, seed=7)
     for W1_change, message in ((dW1.abs().mean(), "mean absolute change"),
                                (0.0, "the trained ones"),
                                (dW1.norm(), "the largest absolute change is")):
         with pytest.raises(AssertionError, match=re.escape(message)):
-            ninja.check_changes(0.0, W1_change, params, seed=7)
+            ninja_check.check_changes(0.0, W1_change, params, seed=7)
     with pytest.raises(AssertionError, match="one number"):
-        ninja.check_changes(db1, dW1.abs().max(), params, seed=7)
+        ninja_check.check_changes(db1, dW1.abs().max(), params, seed=7)
 
 
 def test_check_first_letters():
@@ -308,8 +311,8 @@ def test_check_first_letters():
     firsts = Y[(X == 0).all(1)]
     data = torch.bincount(firsts, minlength=27).float() / firsts.numel()
     tv = 0.5 * (model - data).abs().sum()
-    ninja.check_first_letters(tv, params, bn_stats, X, Y)
+    ninja_check.check_first_letters(tv, params, bn_stats, X, Y)
     with pytest.raises(AssertionError, match="half of it"):
-        ninja.check_first_letters(2 * tv.item(), params, bn_stats, X, Y)
+        ninja_check.check_first_letters(2 * tv.item(), params, bn_stats, X, Y)
     with pytest.raises(AssertionError, match="the check measures"):
-        ninja.check_first_letters(0.9 * tv.item(), params, bn_stats, X, Y)
+        ninja_check.check_first_letters(0.9 * tv.item(), params, bn_stats, X, Y)
