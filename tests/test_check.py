@@ -237,10 +237,13 @@ def test_diagnoses_a_wrong_sign():
 @pytest.mark.parametrize("factor, shown", [(32 / 31, "= 32/31"), (31 / 32, "= 31/32")])
 def test_diagnoses_n_versus_n_minus_1(factor, shown):
     t = planted(bessel_reference())
-    line = compare("dbnvar", t.grad * factor, t, quiet=True).line
+    line = compare("dbnvar", t.grad * factor, t, variance=True, quiet=True).line
     assert "constant factor" in line and shown in line and "Bessel" in line
-    named = compare("dbnvar", t.grad * factor, t, n=32, quiet=True).line
+    named = compare("dbnvar", t.grad * factor, t, n=32, variance=True, quiet=True).line
     assert "n/(n-1)" in named or "(n-1)/n" in named
+    # no variance anywhere (dlogits / (n - 1)): n versus n-1, but no Bessel
+    plain = compare("dlogits", t.grad * factor, t, n=32, quiet=True).line
+    assert shown in plain and "n versus n-1" in plain and "Bessel" not in plain
 
 
 @pytest.mark.parametrize("factor, shown", [(32, "division by n missing"),
@@ -500,7 +503,7 @@ def test_a_factor_equal_to_a_size_of_the_gradient_is_named():
         mean.diagnosis
     total = compare("x", right * 864, x, n=32, quiet=True)
     assert "= 864, the number of entries" in total.diagnosis
-    assert "Bessel" in compare("x", right * 32 / 31, x, n=32, quiet=True).diagnosis
+    assert "Bessel" in compare("x", right * 32 / 31, x, n=32, variance=True, quiet=True).diagnosis
     assert "size of" not in compare("x", right * 1.7, x, n=32, quiet=True).diagnosis
 
 

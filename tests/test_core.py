@@ -62,6 +62,14 @@ def test_one_tolerance_accepts_a_right_answer_in_either_precision(dtype):
     assert not core.close(float("nan"), 1.0)
 
 
+def test_tolerance_follows_the_least_precise_of_answer_reference_and_inputs():
+    exact = torch.tensor([1.0, -2.0], dtype=torch.float64)
+    from_float32 = exact + 1e-7     # a float64 answer computed from float32 activations
+    assert core.tolerance(from_float32, exact) < 1e-7
+    allowed = core.tolerance(from_float32, exact, inputs=(torch.ones(2),))
+    assert allowed == core.tolerance(exact.float(), exact) > 1e-7
+
+
 def test_diagnose_names_a_mistake_only_when_it_fits_every_trial():
     trials = [Trial(f"at x = {x}", got=2 * x, want=x * x, data={"x": x}) for x in (1.0, 3.0)]
     doubled = Mistake("the 2 is extra", lambda t: 2 * t.data["x"])

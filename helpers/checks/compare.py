@@ -33,11 +33,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import torch
 
-from helpers.checks.paths import contributions, diagnose, local_derivatives
+from helpers.checks import core
+from helpers.checks.paths import contributions, diagnose, fit, local_derivatives
 
 __all__ = ["Comparison", "compare", "numerical_grad", "probe"]
 
-ROUNDING_UNITS = 32   # the tolerance, in units of the float's rounding (machine epsilon)
 
 
 @dataclass(frozen=True)
@@ -71,39 +71,43 @@ def _as_tensor(value, what):
                     f"got {type(value).__name__}")
 
 
-def _size(value):
-    """The largest |entry| of a tensor (or a number's absolute value), as a float."""
-    if isinstance(value, torch.Tensor):
-        return float(value.detach().abs().max()) if value.numel() else 0.0
-    return abs(float(value))
-
-
 def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=None,
             index=None, mistakes=None, atol=None, rtol=None, show_exact=True, quiet=False,
-            named=None):
+            named=None, terms=None, scale_names=None, variance=None):
     """Compare a hand-computed gradient ``manual`` with ``tensor.grad``; print one line.
 
     ``exact``: every element equals ``tensor.grad`` bit for bit (information only).
-    ``approximate``: the shapes are identical and every element is within
-    ``32 * eps * scale`` of ``reference`` (default ``tensor.grad``), where ``eps`` is the
-    rounding unit of the less precise dtype and ``scale`` defaults to the reference's
-    largest |entry|. Give ``scale`` (a number or a tensor) for a gradient that cancels to
-    about zero, such as a bias before BatchNorm: the size of the terms it sums.
-    ``atol``/``rtol`` instead: ``torch.allclose`` with them.
-    ``n``: the batch size, to name factors n, n-1, n/(n-1). ``graph``: the loss (or any
-    result computed from ``tensor``), to count how often ``tensor`` is used and to find an
-    indexing's indices; ``index``: those indices directly. ``named``: {name: tensor} of the
-    forward pass's intermediates in ``graph``: a wrong gradient is then fitted to its
-    chain-rule paths (``helpers.checks.paths``), to name a path that is missing, has the wrong sign
-    or an extra factor. ``mistakes``: {what the mistake
-    is: the gradient it would give}. ``show_exact=False`` leaves ``exact`` out of the line.
-    ``manual=None`` (an exercise not done yet) prints "not implemented yet".
+    ``approximate``: the shapes are identical and every element agrees with ``reference``
+    (default ``tensor.grad``) under the one rule of ``helpers.checks.core``: the rounding of
+    the least precise of the answer, the reference and the tensors the gradient is about
+    (``tensor``, ``tensor.grad``: a float64 answer computed from float32 activations carries
+    float32's rounding), relative to the reference's largest |entry|. Give ``scale`` (a
+    number or a tensor) for a gradient that cancels to about zero, such as a bias before
+    BatchNorm: the size of the terms it sums. ``atol``/``rtol`` instead: ``torch.allclose``
+    with them.
+
+    Diagnoses, for a wrong answer: ``n``, the batch size, names factors n, n-1, n/(n-1);
+    ``scale_names`` ({name: number}, e.g. ``{"T": 0.4}``) names factors T, 1/T, T², 1/T²;
+    the sizes of the gradient's and its neighbours' dimensions are named by themselves.
+    ``graph``: the loss (or any result computed from ``tensor``), to count how often
+    ``tensor`` is used, to find an indexing's indices and whether a variance lies between
+    ``tensor`` and the loss (only then is n versus n-1 called Bessel's correction; or say so
+    with ``variance=True``/``False``); ``index``: the indices directly. ``named``: {name:
+    tensor} of the forward pass's intermediates in ``graph``: a wrong gradient is then fitted
+    to its chain-rule paths (``helpers.checks.paths``), and tried with one intermediate in
+    place of another. ``terms``: {label: tensor}, the terms of a multi-term formula whose sum
+    is the right gradient (the reference when ``reference`` is not given): a wrong answer is
+    fitted as a combination of them, to name a term that is missing, has the wrong sign or
+    an extra factor. ``mistakes``: a table of ``core.Mistake`` (``predicts(trial)`` reads
+    ``trial.data``: ``tensor``, ``reference``, ``n``, ``named``, ``terms``, ``graph``) or
+    {what the mistake is: the gradient it would give}. ``show_exact=False`` leaves ``exact``
+    out of the line. ``manual=None`` (an exercise not done yet) prints "not implemented yet".
     Returns a :class:`Comparison` (truthy when the check passed).
     """
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"compare: the third argument must be the torch.Tensor whose .grad "
                         f"is the reference; got {type(tensor).__name__}")
-    if tensor.grad is None and reference is None:
+    if tensor.grad is None and reference is None and not terms:
         raise ValueError(
             f"compare({name!r}): the tensor has no .grad. Call .retain_grad() on it "
             "before loss.backward() (leaf tensors need requires_grad=True)."
@@ -116,7 +120,13 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
         return result
     manual = _as_tensor(manual, f"the manual gradient for {name!r}")
     pytorch = tensor.grad.detach() if tensor.grad is not None else None
-    truth = _as_tensor(reference, "reference") if reference is not None else pytorch
+    parts = _terms(terms, tensor)
+    if reference is not None:
+        truth = _as_tensor(reference, "reference")
+    elif parts:
+        truth = sum(g for _, g in parts[1:]) + parts[0][1] if len(parts) > 1 else parts[0][1]
+    else:
+        truth = pytorch
     if manual.shape != truth.shape:
         hint = _shape_hint(manual, truth, name)
         line = (f"{name:<15s} | FAIL: shape {tuple(manual.shape)} does not match "
@@ -136,18 +146,16 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
     maxdiff = float(diff.max()) if diff.numel() else 0.0
     if not torch.isfinite(m).all():
         maxdiff = float("inf")
+    inputs = tuple(t for t in (tensor, pytorch) if t is not None)
     if atol is not None or rtol is not None:
         atol = 1e-8 if atol is None else atol
         rtol = 1e-5 if rtol is None else rtol
         tol = atol + rtol * r.abs()
         shown_ok = f"< {atol:.0e}" if maxdiff < atol else f"within rtol {rtol:.0e}"
     else:
-        # the rounding unit of the less precise of the two (manual is floating point here)
-        eps = max(torch.finfo(t.dtype).eps for t in (manual, truth) if t.is_floating_point())
-        size = _size(r) if scale is None else max(_size(r), _size(scale))
-        tol = torch.full_like(r, ROUNDING_UNITS * eps * size)
-        precision = "float32" if eps >= torch.finfo(torch.float32).eps else "float64"
-        shown_ok = f"{precision} rounding"
+        allowed = core.tolerance(manual, truth, scale, inputs=inputs)
+        tol = torch.full_like(r, allowed)
+        shown_ok = f"{core.precision(manual, truth, *inputs)} rounding"
     approx = bool(torch.isfinite(m).all() and (diff <= tol).all())
     tolerance = float(tol.max()) if tol.numel() else 0.0
     exact_part = f"exact: {exact!s:<5} | " if show_exact else ""
@@ -156,10 +164,11 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
         shown = "0" if maxdiff == 0 and show_exact else shown_ok
         hint = diagnosis = ""
     else:
-        diagnosis, where = _value_hint(name, m, r, tol, n, _uses(graph, tensor),
-                                       _lookup(graph, tensor, index),
-                                       _derivative_at_input(graph, tensor, m, r, tol), mistakes,
-                                       _paths(graph, tensor, named, m, tol, n))
+        case = _Case(name, m, r, tol, n, graph, tensor, named or {}, index, parts,
+                     dict(scale_names or {}), variance, scale,
+                     got=manual.to(torch.float32) if manual.dtype == torch.float64 and
+                     core.precision(manual, truth, *inputs) == "float32" else manual)
+        diagnosis, where = _value_hint(case, _as_mistakes(mistakes))
         hint = f"{diagnosis}. {where}" if diagnosis and where else diagnosis or where
         allows = f"{tolerance:.1e}"
         shown = f"{maxdiff:.2e} (rounding allows {allows})  <-- FAIL: {hint}"
@@ -168,6 +177,52 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
     if not quiet:
         print(result.line)
     return result
+
+
+def _terms(terms, tensor):
+    """[(label, term as float64, expanded to the gradient's shape)] of ``terms``, or []."""
+    if not terms:
+        return []
+    shape = tuple(tensor.shape)
+    found = []
+    for label, term in dict(terms).items():
+        term = _as_tensor(torch.as_tensor(term) if not isinstance(term, torch.Tensor | np.ndarray)
+                          else term, f"the term {label!r}").to(torch.float64)
+        try:
+            found.append((label, term.expand(shape).clone()))
+        except RuntimeError:
+            raise ValueError(f"compare: the term {label!r} has the shape {tuple(term.shape)}, "
+                             f"which does not broadcast to the gradient's {shape}") from None
+    return found
+
+
+def _as_mistakes(mistakes):
+    """A table of ``core.Mistake`` from ``mistakes`` (a table already, or {says: gradient})."""
+    if not mistakes:
+        return []
+    if isinstance(mistakes, dict):
+        return [core.Mistake(says, lambda trial, w=wrong: w) for says, wrong in mistakes.items()]
+    return list(mistakes)
+
+
+@dataclass
+class _Case:
+    """What a wrong answer's diagnosis may look at."""
+
+    name: str
+    m: torch.Tensor       # the answer, float64
+    r: torch.Tensor       # the right answer, float64
+    tol: torch.Tensor     # per entry
+    n: int | None
+    graph: object
+    tensor: torch.Tensor
+    named: dict
+    index: object
+    terms: list
+    scale_names: dict
+    variance: bool | None
+    scale: object = None
+    got: object = None    # the answer at the precision it is judged in
 
 
 # ---- shapes ---------------------------------------------------------------------------------
@@ -231,6 +286,11 @@ def _shape_hint(manual, reference, name):
 
 # ---- values ---------------------------------------------------------------------------------
 
+VARIANCE_OPS = {"VarBackward0", "StdBackward0", "VarMeanBackward0", "StdMeanBackward0",
+                "NativeBatchNormBackward0", "CudnnBatchNormBackward0",
+                "NativeLayerNormBackward0"}
+
+
 def _bessel_n(ratio):
     """The n for which ``ratio`` is n/(n-1) or (n-1)/n, when there is such a whole n."""
     if ratio <= 0 or abs(ratio - 1) < 1e-9:
@@ -239,8 +299,18 @@ def _bessel_n(ratio):
     return round(n) if 3 <= n <= 1e6 and abs(n - round(n)) < 1e-3 * n else None
 
 
-def _factor_name(c, n, shape=()):
-    """A name for the constant factor ``c`` (yours = c * right), or ``""``."""
+def _n_versus(text, variance):
+    """Why a factor n/(n-1) or (n-1)/n: Bessel's correction only where a variance is."""
+    if variance:
+        return " (n versus n-1: Bessel's correction?)"
+    return (" (n versus n-1: divided by n-1 where n belongs?)" if text == "n/(n-1)" else
+            " (n versus n-1: divided by n where n-1 belongs?)")
+
+
+def _factor_name(c, n, shape=(), variance=False, sizes=(), scale_names=None):
+    """A name for the constant factor ``c`` (yours = c * right), or ``""``. ``sizes``:
+    [(size, what it is the size of)] beyond the gradient's own; ``scale_names``: {name:
+    number}."""
     named = []
     if n:
         named = [(n, "n"), (n - 1, "n-1"), (1 / n, "1/n"), (1 / (n - 1), "1/(n-1)"),
@@ -254,7 +324,7 @@ def _factor_name(c, n, shape=()):
             if text in fractions:
                 shown = f"{text} = {fractions[text][0]}/{fractions[text][1]}"
             if text in ("n/(n-1)", "(n-1)/n"):
-                extra = " (n versus n-1: Bessel's correction?)"
+                extra = _n_versus(text, variance)
             elif text in ("n", "n-1", "n²"):
                 extra = f" (n = {n}, the batch size: a division by {text} missing?)"
             else:
@@ -262,18 +332,38 @@ def _factor_name(c, n, shape=()):
             return f" = {shown}{extra}"
     k = _bessel_n(c)
     if k:
-        return f" = {k}/{k - 1} (n versus n-1: Bessel's correction?)" if c > 1 else \
-            f" = {k - 1}/{k} (n versus n-1: Bessel's correction?)"
-    return _size_name(c, shape, n)
+        return (f" = {k}/{k - 1}" if c > 1 else f" = {k - 1}/{k}") + \
+            _n_versus("n/(n-1)" if c > 1 else "(n-1)/n", variance)
+    if abs(c - 2) <= 2e-4:
+        return " (twice the right value: a contribution added twice, or a 2 too many?)"
+    if abs(c - 0.5) <= 1e-4:
+        return " = 1/2 (half the right value: a factor 2 missing, such as the 2 of " \
+               "d(x**2)/dx = 2x?)"
+    for key, value in (scale_names or {}).items():
+        value = abs(float(value))
+        if value in (0.0, 1.0, 2.0, 0.5):
+            continue
+        for power, text, why in ((1, key, f"a factor {key} too many"),
+                                 (-1, f"1/{key}", f"divided by {key} once too often"),
+                                 (2, f"{key}²", f"multiplied by {key} where the chain rule "
+                                                f"divides by it?"),
+                                 (-2, f"1/{key}²", f"divided by {key} where the chain rule "
+                                                   f"multiplies by it?")):
+            if abs(c - value**power) <= 1e-4 * value**power:
+                return f" = {text} ({key} = {value:g}: {why})"
+    return _size_name(c, shape, n, sizes)
 
 
-def _size_name(c, shape, n):
-    """A name for ``c`` as a size of the gradient's shape (or its inverse), or ``""``."""
-    sizes = [(d, f"the size of dimension {k}") for k, d in enumerate(shape) if d > 1 and d != n]
+def _size_name(c, shape, n, sizes=()):
+    """A name for ``c`` as a size of the gradient's shape or of ``sizes`` (or its inverse)."""
+    found = [(d, f"the size of dimension {k}") for k, d in enumerate(shape) if d > 2 and d != n]
     total = int(np.prod(shape)) if shape else 1
-    if total > 1 and total not in (d for d, _ in sizes) and total != n:
-        sizes.append((total, "the number of entries"))
+    if total > 2 and total not in (d for d, _ in found) and total != n:
+        found.append((total, "the number of entries"))
     for d, what in sizes:
+        if d > 2 and d != n and d not in (e for e, _ in found):
+            found.append((d, what))
+    for d, what in found:
         if abs(c - d) <= 1e-4 * d:
             return f" = {d}, {what} (a sum where a mean belongs, or a division by {d} missing?)"
         if abs(c - 1 / d) <= 1e-4 / d:
@@ -285,29 +375,136 @@ def _fits(candidate, m, tol):
     return bool(((m - candidate).abs() <= tol).all())
 
 
-def _paths(graph, tensor, named, m, tol, n):
-    """Which chain-rule paths ``m`` got wrong (helpers.checks.paths), or ``""``."""
+def _paths(case):
+    """Which chain-rule paths the answer got wrong (helpers.checks.paths), or ``""``."""
+    graph, tensor, named = case.graph, case.tensor, case.named
     if graph is None or not named or not isinstance(graph, torch.Tensor) \
             or graph.grad_fn is None:
         return ""
     try:
-        return diagnose(m, contributions(graph, tensor, named), tol, n,
-                        local=local_derivatives(graph, tensor, named))
+        return diagnose(case.m, contributions(graph, tensor, named), case.tol, case.n,
+                        local=local_derivatives(graph, tensor, named),
+                        bessel=_variance(case))
     except RuntimeError:   # the graph was freed (backward without retain_graph)
         return ""
 
 
-def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes, paths=""):
+def _term_hint(case):
+    """Which terms of a multi-term formula the answer got wrong, or ``""``."""
+    if len(case.terms) < 2:
+        return ""
+    numbers = [(v, f"{k} = {v:g}") for k, v in case.scale_names.items()]
+    found = fit(case.m, [g for _, g in case.terms], case.tol, case.n, _variance(case),
+                numbers)
+    if not found:
+        return ""
+    labels = [label for label, _ in case.terms]
+    start = f"{case.name} is the sum of {len(labels)} terms, and "
+    n = case.n
+    if n and len(found) == 2:   # n/(n-1) moved from one term to another
+        (j, a, _), (k, b, _) = found
+        for (x, u), (y, v) in (((j, a), (k, b)), ((k, b), (j, a))):
+            if abs(u - n / (n - 1)) < 1e-12 and abs(v - (n - 1) / n) < 1e-12:
+                return (f"{start}the factor n/(n-1) = {n}/{n - 1} sits on the term "
+                        f"{labels[x]}; it belongs on the term {labels[y]}")
+    said = []
+    for k, _, text in found:
+        if text == "missing" or text.startswith("the wrong sign"):
+            said.append(f"the term {labels[k]} {'is' if text == 'missing' else 'has'} {text}")
+        elif text in ("twice", "half"):
+            said.append(f"the term {labels[k]} is "
+                        + ("counted twice" if text == "twice" else "halved"))
+        else:
+            said.append(f"the term {labels[k]} carries {text}")
+    return start + "; ".join(said)
+
+
+def _variance(case):
+    """Whether a variance lies between the tensor and the loss: ``case.variance`` if given,
+    else a var/std (or batch/layer norm) operation, or a named tensor called *var* or *std*,
+    in the graph between them (False without a graph)."""
+    if case.variance is not None:
+        return bool(case.variance)
+    if not isinstance(case.graph, torch.Tensor) or case.graph.grad_fn is None:
+        return False
+    between = _between(case.graph, case.tensor)
+    if any(type(node).__name__ in VARIANCE_OPS for node in between.values()):
+        return True
+    return any(("var" in key.lower() or "std" in key.lower()) and t.grad_fn is not None
+               and id(t.grad_fn) in between for key, t in case.named.items()
+               if isinstance(t, torch.Tensor))
+
+
+def _between(graph, tensor):
+    """{id: node} of the nodes of ``graph`` from which ``tensor`` is reached."""
+    reaches, order, stack, seen = {}, [], [graph.grad_fn], {}
+    while stack:   # post-order without recursion
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen[id(node)] = node
+        order.append(node)
+        stack.extend(child for child, _ in node.next_functions if child is not None)
+    for node in reversed(order):   # children were appended after their parents
+        hit = False
+        for child, slot in node.next_functions:
+            if child is None:
+                continue
+            if _is_tensor_node(child, slot, tensor) or id(child) in reaches:
+                hit = True
+        if hit:
+            reaches[id(node)] = node
+    return reaches
+
+
+def _is_tensor_node(child, slot, tensor):
+    if tensor.grad_fn is not None:
+        return child is tensor.grad_fn and slot == tensor.output_nr
+    return type(child).__name__ == "AccumulateGrad" and child.variable is tensor
+
+
+def _neighbour_sizes(case):
+    """[(size, what it is the size of)]: the dimensions of the tensors ``tensor`` meets in
+    the operations that take it (a sum over a dimension of those is a mean's 1/size)."""
+    found = []
+    for node in _consumers(case.graph, case.tensor) or []:
+        for attr in dir(node):
+            if not attr.startswith("_saved_"):
+                continue
+            try:
+                value = getattr(node, attr)
+            except RuntimeError:   # freed by backward()
+                continue
+            if isinstance(value, torch.Tensor) and value.dim():
+                who = next((k for k, t in case.named.items() if isinstance(t, torch.Tensor)
+                            and t.shape == value.shape and torch.equal(t.detach(), value)),
+                           None)
+                of = f"of {who}" if who else f"of the {tuple(value.shape)} tensor it meets " \
+                                             f"in the forward pass"
+                shape = tuple(value.shape)
+            elif isinstance(value, tuple) and value and all(isinstance(v, int) for v in value) \
+                    and attr.endswith("sizes"):
+                shape, of = tuple(value), f"of the {tuple(value)} tensor it meets in the " \
+                                          "forward pass"
+            else:
+                continue
+            found += [(d, f"the size of dimension {k} {of}") for k, d in enumerate(shape)]
+            total = int(np.prod(shape))
+            found.append((total, f"the number of entries {of}"))
+    return found
+
+
+def _value_hint(case, mistakes=()):
     """(the likely mistake or "", where the values differ or "") for a gradient of the right
     shape and the wrong values."""
+    name, m, r, tol, n = case.name, case.m, case.r, case.tol, case.n
     if not torch.isfinite(m).all():
         return "your gradient contains nan or inf", ""
     if (m == 0).all():
         return "your gradient is all zeros", ""
-    for message, wrong in (mistakes or {}).items():
-        wrong = torch.as_tensor(wrong).detach().to(torch.float64)
-        if wrong.shape == m.shape and _fits(wrong, m, tol) and not _fits(wrong, r, tol):
-            return message, ""
+    said = _named_mistake(case, mistakes)
+    if said:
+        return said, ""
     rr = float((r * r).sum())
     # a factor is only meaningful where the reference stands clear of rounding
     if rr > 0 and float(r.abs().max()) > 100 * float(tol.max()):
@@ -316,23 +513,31 @@ def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes, paths=""):
             if abs(c + 1) < 1e-4:
                 return "the sign is wrong", ""
             sign = "the sign is wrong and it is " if c < 0 else ""
-            named = _factor_name(abs(c), n, tuple(m.shape))
-            return f"{sign}off by a constant factor {abs(c):.4g}{named}", ""
+            factor = _factor_name(abs(c), n, tuple(m.shape), _variance(case),
+                                  _neighbour_sizes(case), case.scale_names)
+            return f"{sign}off by a constant factor {abs(c):.4g}{factor}", ""
     if m.dim() == 2 and m.shape[0] == m.shape[1] and _fits(r.T, m, tol):
         return "this is the transpose of the right matrix", ""
-    per = _factor_per_line(m, r, tol)
+    per = _factor_per_line(case)
     if per:
         return per, ""
+    at_input = _derivative_at_input(case.graph, case.tensor, m, r, tol)
     if at_input:
         return at_input, ""
+    lookup = _lookup(case.graph, case.tensor, case.index)
     if lookup is not None:
         message = _repeated_rows(name, m, r, tol, lookup)
         if message:
             return message, ""
+    terms = _term_hint(case)
+    if terms:
+        return terms, ""
+    paths = _paths(case)
     if paths:
         fix = ": add each path's contribution (+=, not =)" if "missing" in paths else ""
         return f"{name}'s gradient is the sum of its chain-rule paths, and {paths}{fix}", ""
     where = _where(m, r, tol)
+    uses = _uses(case.graph, case.tensor)
     if uses and uses[0] >= 2:
         count, ops = uses
         return (f"{name} is used {count} times in the forward pass ({ops}), so its gradient "
@@ -341,11 +546,35 @@ def _value_hint(name, m, r, tol, n, uses, lookup, at_input, mistakes, paths=""):
     return "", f"the values differ: {where}"
 
 
-def _factor_per_line(m, r, tol):
-    """The diagnosis of a factor that differs from column to column (or row to row)."""
+def _named_mistake(case, mistakes):
+    """The ``says`` of the caller's mistake that the answer matches (core.diagnose)."""
+    if not mistakes:
+        return None
+    trial = core.Trial(f"for {case.name}", got=case.got, want=case.r,
+                       data={"tensor": case.tensor, "reference": case.r, "n": case.n,
+                             "named": case.named, "terms": dict(case.terms),
+                             "graph": case.graph},
+                       scale=case.scale)
+
+    def guarded(mistake):
+        def predicts(t):
+            try:
+                wrong = mistake.predicts(t)
+            except RuntimeError:   # torch's shape errors: the mistake cannot happen here
+                return None
+            return None if wrong is None else torch.as_tensor(wrong).detach()
+        return core.Mistake(mistake.says, predicts)
+
+    return core.diagnose([trial], [guarded(mistake) for mistake in mistakes])
+
+
+def _factor_per_line(case):
+    """The diagnosis of a factor that differs from column to column (or row to row), with
+    the factor named when it is a named tensor of that shape (or its inverse or square)."""
+    m, r, tol = case.m, case.r, case.tol
     if m.dim() != 2 or min(m.shape) < 2 or float(r.abs().max()) <= 100 * float(tol.max()):
         return ""
-    for dim, line, shape in ((0, "column", f"(1, {m.shape[1]})"), (1, "row", f"({m.shape[0]}, 1)")):
+    for dim, line, shape in ((0, "column", (1, m.shape[1])), (1, "row", (m.shape[0], 1))):
         rr = (r * r).sum(dim, keepdim=True)
         significant = (r.abs() > 100 * tol).sum(dim)
         if (rr == 0).any() or (significant < 2).any():   # one entry per line fits any factor
@@ -353,10 +582,31 @@ def _factor_per_line(m, r, tol):
         c = (m * r).sum(dim, keepdim=True) / rr
         size = float(c.abs().max())
         if float(c.max() - c.min()) > 1e-3 * size and _fits(c * r, m, tol * max(1.0, size)):
+            which = _name_factor(c, case.named, shape)
+            if which:
+                return f"each {line} of yours is the right one times {which}"
             return (f"each {line} of yours is the right one times its own factor (from "
                     f"{float(c.min()):.3g} to {float(c.max()):.3g}): a factor of shape "
                     f"{shape} that varies per {line} is missing, extra or wrong")
     return ""
+
+
+def _name_factor(c, named, shape):
+    """What the per-line factor ``c`` is, in words, when a named tensor of its shape (or its
+    inverse, square or negative) is it; else ``""``."""
+    found = []
+    for key, t in named.items():
+        if not isinstance(t, torch.Tensor) or tuple(t.shape) != tuple(shape):
+            continue
+        t = t.detach().to(torch.float64)
+        for value, text in ((t, f"{key}: a factor {key} that does not belong there"),
+                            (1 / t, f"1/{key}: divided by {key} where it multiplies (or a "
+                                    f"factor {key} missing)"),
+                            (t * t, f"{key}**2: the factor {key} taken twice")):
+            if torch.isfinite(value).all() and \
+                    ((c - value).abs() <= 1e-6 * value.abs().max()).all():
+                found.append(text)
+    return found[0] if len(found) == 1 else ""
 
 
 def _where(m, r, tol):

@@ -201,11 +201,13 @@ def _size(value):
     return abs(float(value))
 
 
-def tolerance(got, want, scale=None):
+def tolerance(got, want, scale=None, inputs=()):
     """How far a right answer ``got`` may be from ``want``: ``RELATIVE[precision]`` times the
-    scale (``want``'s largest |entry|, or ``scale``'s when that is bigger)."""
+    scale (``want``'s largest |entry|, or ``scale``'s when that is bigger). The precision is
+    that of the least precise of ``got``, ``want`` and ``inputs`` (the tensors the answer is
+    computed from: a float64 answer from float32 activations carries float32's rounding)."""
     size = _size(want) if scale is None else max(_size(want), _size(scale))
-    return RELATIVE[precision(got, want)] * size
+    return RELATIVE[precision(got, want, *inputs)] * size
 
 
 def close(got, want, scale=None):

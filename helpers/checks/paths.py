@@ -17,7 +17,7 @@ import itertools
 
 import torch
 
-__all__ = ["contributions", "diagnose", "local_derivatives"]
+__all__ = ["contributions", "diagnose", "fit", "local_derivatives"]
 
 MAX_PATHS = 12
 
@@ -125,14 +125,53 @@ NAMED = ((1.0, "right"), (0.0, "missing"), (-1.0, "the wrong sign"), (2.0, "twic
          (0.5, "half"))
 
 
-def _factor_names(n):
+def _factor_names(n, bessel=True, numbers=()):
+    """[(coefficient, what it says)]: the coefficients a part may wrongly carry. ``numbers``:
+    more named factors, [(value, text)] (e.g. a temperature ``T``); ``bessel``: whether n
+    versus n-1 may be Bessel's correction (a variance is involved)."""
     names = list(NAMED)
     if n:
+        why = " (Bessel's correction)" if bessel else ""
         names += [(n, f"an extra factor n = {n}"), (1 / n, f"an extra 1/n = 1/{n}"),
-                  (n / (n - 1), f"a factor n/(n-1) = {n}/{n - 1} (Bessel's correction)"),
-                  ((n - 1) / n, f"a factor (n-1)/n = {n - 1}/{n} (Bessel's correction)")]
-        names += [(-v, f"the wrong sign and {text}") for v, text in names[5:]]
+                  (n / (n - 1), f"a factor n/(n-1) = {n}/{n - 1}{why}"),
+                  ((n - 1) / n, f"a factor (n-1)/n = {n - 1}/{n}{why}")]
+    names += [(v, f"an extra factor {text}") for v, text in numbers]
+    names += [(-v, f"the wrong sign and {text}") for v, text in names[5:]]
     return names
+
+
+def fit(answer, parts, tol, n=None, bessel=True, numbers=(), least=2):
+    """The fewest wrong parts that explain ``answer``: ``[(k, coefficient, what it says)]``
+    for the parts ``k`` (indices into ``parts``, a list of tensors that add up to the right
+    answer) that carry a nameable coefficient other than 1 (0, -1, 2, 1/2, n, 1/n, n/(n-1),
+    ..., ``numbers``), at most two of them, the others right; ``[]`` for a right answer,
+    None when no such combination fits every entry within ``tol``. A part below ``tol``
+    everywhere cannot be told apart: it is left out; with fewer than ``least`` parts left,
+    None (one part alone is a constant factor, which the caller names)."""
+    m = answer.detach().to(torch.float64).reshape(-1)
+    tol = torch.as_tensor(tol, dtype=torch.float64).expand_as(answer).reshape(-1)
+
+    def fits(fitted):
+        return bool(((fitted - m).abs() <= tol).all())
+
+    flat = [g.detach().to(torch.float64).reshape(-1) for g in parts]
+    if any(g.numel() != m.numel() for g in flat):
+        return None
+    right = sum(flat, torch.zeros_like(m))
+    if fits(right):
+        return []
+    kept = [k for k, g in enumerate(flat) if bool((g.abs() > tol).any())]
+    if len(kept) < least:
+        return None
+    names = _factor_names(n, bessel, numbers)[1:]
+    for count in (1, 2):
+        for which in itertools.combinations(kept, count):
+            for values in itertools.product(names, repeat=count):
+                fitted = right + sum((v - 1) * flat[k]
+                                     for k, (v, _) in zip(which, values, strict=True))
+                if fits(fitted):
+                    return [(k, v, text) for k, (v, text) in zip(which, values, strict=True)]
+    return None
 
 
 def local_derivatives(loss, tensor, named):
@@ -146,13 +185,14 @@ def local_derivatives(loss, tensor, named):
     return found
 
 
-def diagnose(answer, paths, tol, n=None, local=()):
+def diagnose(answer, paths, tol, n=None, local=(), bessel=True):
     """Which paths ``answer`` got wrong, in words, or ``""`` when no combination of the
     paths fits every entry of ``answer`` within ``tol`` (a number or a tensor of its shape)
     with all coefficients 1 but one or two nameable ones (0, -1, 2, 1/2, n, 1/n, n/(n-1),
     ...). A path whose gradient is below ``tol`` everywhere cannot be told apart: it is left
     out. The fewest wrong paths win. ``local`` (from :func:`local_derivatives`): also try
-    each first step's local derivative without the gradient arriving there."""
+    each first step's local derivative without the gradient arriving there. ``bessel``:
+    whether a factor n/(n-1) may be called Bessel's correction (a variance is involved)."""
     m = answer.detach().to(torch.float64).reshape(-1)
     tol = torch.as_tensor(tol, dtype=torch.float64).expand_as(answer).reshape(-1)
 
@@ -168,21 +208,12 @@ def diagnose(answer, paths, tol, n=None, local=()):
         if alone.numel() == m.numel() and not fits(through) and fits(right - through + alone):
             return (f"the local derivative through {name} is there, but not multiplied by the "
                     f"gradient that arrives at {name} (d{name}): the chain rule multiplies them")
-    kept = [(path, g) for path, g in flat if bool((g.abs() > tol).any())]
-    if len(kept) < 2:
+    found = fit(answer, [g for _, g in flat], tol.reshape(answer.shape), n, bessel)
+    if not found:
         return ""
-    basis = torch.stack([g for _, g in kept], dim=1)
-    names = _factor_names(n)[1:]
-    labels = _shortest_names([path for path, _ in kept])
-    for count in (1, 2):
-        for which in itertools.combinations(range(len(kept)), count):
-            for values in itertools.product(names, repeat=count):
-                fitted = right + sum((v - 1) * basis[:, j]
-                                     for j, (v, _) in zip(which, values, strict=True))
-                if fits(fitted):
-                    return "; ".join(_says(labels[j], text)
-                                     for j, (_, text) in zip(which, values, strict=True))
-    return ""
+    kept = [k for k, (_, g) in enumerate(flat) if bool((g.abs() > tol).any())]
+    labels = dict(zip(kept, _shortest_names([flat[k][0] for k in kept]), strict=True))
+    return "; ".join(_says(labels[k], text) for k, _, text in found)
 
 
 def _shortest_names(paths):
