@@ -1,4 +1,5 @@
-"""helpers.tools.nn: structure, parameter counts, and a forward/backward pass against PyTorch."""
+"""helpers.tools.nn: structure, parameter counts, and a forward/backward pass against PyTorch;
+helpers.finished.nn: the finished pieces of lectures 04 and 05."""
 
 import gc
 import math
@@ -190,7 +191,7 @@ def test_mlp_call_restores_gc_state_even_on_error():
 
 def test_tanh_classes_draw_like_lecture_04():
     """Weights then bias, neuron by neuron, layer by layer: the lecture's numbers."""
-    from helpers.tools.nn import TanhMLP
+    from helpers.finished.nn import TanhMLP
 
     random.seed(3)
     mlp = TanhMLP(3, [4, 4, 1])
@@ -206,7 +207,7 @@ def test_tanh_classes_draw_like_lecture_04():
 
 
 def test_gradient_step_and_train_follow_the_gradient():
-    from helpers.tools.nn import TanhMLP, gradient_step, squared_error, train
+    from helpers.finished.nn import TanhMLP, gradient_step, squared_error, train
 
     xs, ys = [[1.0, -2.0], [0.5, 0.5]], [1.0, -1.0]
 
@@ -231,7 +232,7 @@ def test_gradient_step_and_train_follow_the_gradient():
 
 
 def test_max_margin_loss_and_accuracy_match_torch():
-    from helpers.tools.nn import accuracy, max_margin_loss
+    from helpers.finished.nn import accuracy, max_margin_loss
 
     scores = [Value(v) for v in (2.0, -0.3, 0.4, -1.5)]
     targets = [1.0, 1.0, -1.0, -1.0]

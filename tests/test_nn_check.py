@@ -11,7 +11,8 @@ import pytest
 import torch
 
 from helpers.checks import nn as nn_check
-from helpers.tools import nn as finished
+from helpers.finished import nn as finished
+from helpers.tools import nn as tools_nn
 from helpers.tools.engine import Value
 
 
@@ -609,7 +610,7 @@ def moons():
 def trained(nouts, inputs, targets, steps=60, alpha=1e-4, seed=1):
     state = random.getstate()
     random.seed(seed)
-    net = finished.MLP(2, nouts)
+    net = tools_nn.MLP(2, nouts)
     random.setstate(state)
     for k in range(steps):
         loss = finished.max_margin_loss([net(x) for x in inputs], targets, net.parameters(),
@@ -655,7 +656,7 @@ def test_squares_are_refused_when_swapped_untrained_or_not_numbers(capsys):
     fails(check, {0.0: -1.0, 0.01: 15.9}, says="a positive float")
     state = random.getstate()
     random.seed(1)
-    start = sum(p.data ** 2 for p in finished.MLP(2, [8, 8, 1]).parameters())
+    start = sum(p.data ** 2 for p in tools_nn.MLP(2, [8, 8, 1]).parameters())
     random.setstate(state)
     fails(check, {0.0: start, 0.01: start}, says="the sum of p² at the start")
 
