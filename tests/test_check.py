@@ -509,7 +509,8 @@ def test_a_factor_equal_to_a_size_of_the_gradient_is_named():
 
 def test_the_suggested_sum_gives_the_shape_it_promises():
     for mine, want in [((32, 64), (64,)), ((32, 64), (1, 64)), ((1, 64), ()), ((32, 64), ()),
-                       ((4, 32, 64), (64,)), ((4, 1, 64), (1, 64))]:
+                       ((4, 32, 64), (64,)), ((4, 1, 64), (1, 64)), ((1, 64), (1,)),
+                       ((32, 64), (1,)), ((2, 3, 4), (1, 1))]:
         x = torch.zeros(want, requires_grad=True)
         x.grad = torch.ones(want)
         hint = compare("x", torch.ones(mine), x, quiet=True).hint

@@ -131,3 +131,110 @@ def test_a_table_of_core_mistakes_is_accepted_and_the_old_dict_still_works():
     said = compare("dx", wrong, x32, terms=terms32, quiet=True,
                    mistakes=[core.Mistake("tripled", lambda t: 3 * t.data["reference"])])
     assert said.diagnosis == "tripled"
+
+
+# ---- factors, swaps and broadcasts, from the graph ----------------------------------------------
+
+M = 16   # the batch
+
+
+def toy():
+    """A small float32 forward pass, one named tensor per line (not the lectures' model):
+    a linear layer, a per-column gain, a bias, tanh, then a softmax-like row normalisation."""
+    x = torch.randn(M, 5, generator=gen(11))
+    W = torch.randn(5, 8, generator=gen(12)).requires_grad_()
+    g = (1 + 0.5 * torch.rand(1, 8, generator=gen(13))).requires_grad_()
+    bias = torch.randn(1, 8, generator=gen(14)).requires_grad_()
+    u = x @ W
+    v = g * u
+    w = v + bias
+    t = torch.tanh(w)
+    q = t.exp()
+    qs = q.sum(1, keepdim=True)
+    qi = qs**-1
+    pr = q * qi
+    loss = (pr * torch.randn(M, 8, generator=gen(15))).sum()
+    named = {"u": u, "v": v, "w": w, "t": t, "q": q, "qs": qs, "qi": qi, "pr": pr}
+    for tensor in named.values():
+        tensor.retain_grad()
+    loss.backward(retain_graph=True)
+    grads = {k: x.grad.detach().clone() for k, x in {**named, "W": W, "g": g}.items()}
+    values = {k: x.detach() for k, x in named.items()} | {"x": x, "W": W.detach(), "g": g.detach()}
+    return loss, named, {"W": W, "g": g, "bias": bias}, values, grads
+
+
+def judge(key, answer, **kwargs):
+    loss, named, params, _, _ = TOY
+    tensor = params.get(key, named.get(key))
+    return compare(key, answer, tensor, graph=loss, named=named, n=M, quiet=True, **kwargs)
+
+
+TOY = toy()
+
+
+def test_right_answers_in_float32_and_float64_pass_on_the_toy():
+    _, _, _, a, d = TOY
+    assert judge("g", (a["u"] * d["v"]).sum(0, keepdim=True)).ok
+    assert judge("g", (a["u"].double() * d["v"].double()).sum(0, keepdim=True)).ok
+    assert judge("W", a["x"].double().T @ d["u"].double()).ok
+    assert judge("qi", (a["q"] * d["pr"]).sum(1, keepdim=True)).ok
+
+
+def test_one_intermediate_in_place_of_another_is_named():
+    _, _, _, a, d = TOY
+    said = judge("g", (a["w"] * d["v"]).sum(0, keepdim=True)).diagnosis
+    assert said == "your g uses w where u belongs, in the product that takes g"
+    said = judge("W", a["x"].T @ d["t"]).diagnosis
+    assert said == ("your W is computed from dt, the gradient of t, where du belongs (in the "
+                    "matrix product that takes W)")
+
+
+def test_a_per_row_factor_that_is_a_named_tensor_is_named():
+    _, _, _, a, d = TOY
+    said = judge("t", d["t"] * a["qi"]).diagnosis
+    assert said == "each row of yours is the right one times qi: a factor qi that does not " \
+                   "belong there"
+    unnamed = judge("t", d["t"] * torch.linspace(1, 2, M).reshape(M, 1)).diagnosis
+    assert "its own factor" in unnamed
+
+
+def test_a_factor_is_named_by_the_size_of_a_tensor_the_gradient_meets():
+    _, _, _, a, d = TOY
+    said = judge("qi", (a["q"] * d["pr"]).mean(1, keepdim=True)).diagnosis
+    assert "= 1/8: divided by 8, the size of dimension 1 of q (a mean where a sum belongs?)" \
+        in said, said
+
+
+def test_a_factor_of_a_named_number_and_no_bessel_without_a_variance():
+    _, _, _, _, d = TOY
+    said = judge("t", d["t"] * 0.4**2, scale_names={"T": 0.4}).diagnosis
+    assert "= T² (T = 0.4: multiplied by T where the chain rule divides by it?)" in said
+    said = judge("t", d["t"] * M / (M - 1)).diagnosis
+    assert "n/(n-1) = 16/15" in said and "Bessel" not in said
+
+
+def test_a_path_with_a_size_factor_is_named():
+    _, _, _, a, d = TOY
+    through_pr = a["qi"] * d["pr"]
+    through_qs = d["qs"].expand(M, 8)
+    said = judge("q", through_pr + through_qs / 8).diagnosis
+    assert "the path through qs has an extra factor 1/8 (the size of dimension 1" in said, said
+
+
+def test_a_broadcast_that_matches_only_by_luck_is_named():
+    _, _, _, _, d = TOY
+    said = judge("w", d["w"].sum(0, keepdim=True).expand(M, 8)).diagnosis
+    assert said.startswith("yours is the right gradient summed over dimension 0 and broadcast "
+                           "back to (16, 8)"), said
+    said = judge("w", d["w"][:1].expand(M, 8) * 3).diagnosis
+    assert said.startswith("every row of yours is the same (a (1, 8) tensor broadcast to "
+                           "(16, 8))"), said
+
+
+def test_what_no_structure_explains_is_only_located():
+    _, _, _, a, d = TOY
+    for wrong in (d["w"] + 0.01 * torch.randn(M, 8, generator=gen(16)),
+                  (1 - a["t"]) ** 2 * d["t"]):
+        result = judge("w", wrong)
+        assert not result.ok and result.diagnosis == "", result.diagnosis
+        assert "the values differ" in result.hint

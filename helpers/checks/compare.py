@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from helpers.checks import core
-from helpers.checks.paths import contributions, diagnose, fit, local_derivatives
+from helpers.checks.paths import contributions, diagnose, fit, grads_kept, local_derivatives
 
 __all__ = ["Comparison", "compare", "numerical_grad", "probe"]
 
@@ -258,6 +258,10 @@ def _shape_hint(manual, reference, name):
         dims_text = "" if len(dims) == len(mine) and not keep else (
             dims[0] if len(dims) == 1 else dims)
         how = f".sum({dims_text}{', keepdim=True' if keep else ''})"
+        summed = torch.empty(mine, device="meta")   # the suggestion, tried on the shapes
+        summed = summed.sum(dims, keepdim=keep) if dims_text != "" else summed.sum()
+        if tuple(summed.shape) != want:
+            how += f".reshape({', '.join(map(str, want))}{',' if len(want) == 1 else ''})"
         return (f"a dimension that was broadcast in the forward pass is summed in the backward "
                 f"pass: {how} gives {want}")
     if manual.dim() == 0 and reference.numel() > 1:
@@ -384,7 +388,7 @@ def _paths(case):
     try:
         return diagnose(case.m, contributions(graph, tensor, named), case.tol, case.n,
                         local=local_derivatives(graph, tensor, named),
-                        bessel=_variance(case))
+                        bessel=_variance(case), numbers=_numbers(case))
     except RuntimeError:   # the graph was freed (backward without retain_graph)
         return ""
 
@@ -393,9 +397,8 @@ def _term_hint(case):
     """Which terms of a multi-term formula the answer got wrong, or ``""``."""
     if len(case.terms) < 2:
         return ""
-    numbers = [(v, f"{k} = {v:g}") for k, v in case.scale_names.items()]
     found = fit(case.m, [g for _, g in case.terms], case.tol, case.n, _variance(case),
-                numbers)
+                _numbers(case))
     if not found:
         return ""
     labels = [label for label, _ in case.terms]
@@ -417,6 +420,26 @@ def _term_hint(case):
         else:
             said.append(f"the term {labels[k]} carries {text}")
     return start + "; ".join(said)
+
+
+def _numbers(case):
+    """[(value, text)]: the factors a part of a gradient (a path, a term) may wrongly carry,
+    beyond n's and 2's: the caller's ``scale_names`` and the sizes around the gradient."""
+    found, seen = [], {0.0, 1.0, 2.0, 0.5, float(case.n or 0)}
+    for key, value in case.scale_names.items():
+        value = abs(float(value))
+        for v, text in ((value, f"{key} = {value:g}"), (1 / value if value else 0.0, f"1/{key}"),
+                        (value**2, f"{key}²"), (1 / value**2 if value else 0.0, f"1/{key}²")):
+            if v not in seen:
+                seen.add(v)
+                found.append((v, text))
+    sizes = [(d, f"the size of dimension {k}") for k, d in enumerate(case.m.shape)]
+    for d, what in sizes + _neighbour_sizes(case):
+        if d > 2 and d not in seen and d != case.n:
+            seen.add(d)
+            found += [(d, f"{d} ({what}: a sum where a mean belongs?)"),
+                      (1 / d, f"1/{d} ({what}: a mean where a sum belongs?)")]
+    return found
 
 
 def _variance(case):
@@ -536,6 +559,9 @@ def _value_hint(case, mistakes=()):
     if paths:
         fix = ": add each path's contribution (+=, not =)" if "missing" in paths else ""
         return f"{name}'s gradient is the sum of its chain-rule paths, and {paths}{fix}", ""
+    swapped = _substitution(case)
+    if swapped:
+        return swapped, ""
     where = _where(m, r, tol)
     uses = _uses(case.graph, case.tensor)
     if uses and uses[0] >= 2:
@@ -543,7 +569,38 @@ def _value_hint(case, mistakes=()):
         return (f"{name} is used {count} times in the forward pass ({ops}), so its gradient "
                 f"is the sum of {count} contributions: check that each one is there (+=, "
                 "not =) and that each is right"), where
+    broadcast = _broadcast(case)
+    if broadcast:
+        return broadcast, ""
     return "", f"the values differ: {where}"
+
+
+def _broadcast(case):
+    """The diagnosis of an answer that is the same all along a dimension (a smaller tensor
+    broadcast to the gradient's shape) where the right gradient is not: its shape matched
+    only by broadcasting."""
+    m, r, tol = case.m, case.r, case.tol
+    for dim in range(m.dim()):
+        if m.shape[dim] < 2:
+            continue
+        first, right_first = m.narrow(dim, 0, 1), r.narrow(dim, 0, 1)
+        if not _fits(first.expand_as(m), m, tol) or _fits(right_first.expand_as(r), r, tol):
+            continue
+        small = tuple(1 if d == dim else s for d, s in enumerate(m.shape))
+        lines = {0: "row", 1: "column"}.get(dim, f"slice along dimension {dim}") \
+            if m.dim() == 2 else f"slice along dimension {dim}"
+        for how, value in (("summed", r.sum(dim, keepdim=True)),
+                           ("averaged", r.mean(dim, keepdim=True))):
+            if _fits(value.expand_as(m), m, tol):
+                return (f"yours is the right gradient {how} over dimension {dim} and broadcast "
+                        f"back to {tuple(m.shape)}: every {lines} is the same, but {case.name}'s "
+                        f"gradient has one value per entry; the sum over dimension {dim} "
+                        "belongs to a tensor that was broadcast, not to this one")
+        return (f"every {lines} of yours is the same (a {small} tensor broadcast to "
+                f"{tuple(m.shape)}), but the right gradient differs from {lines} to {lines}: "
+                "the shape matches only by broadcasting; a factor or a sum that should vary "
+                f"along dimension {dim} does not")
+    return ""
 
 
 def _named_mistake(case, mistakes):
@@ -582,7 +639,7 @@ def _factor_per_line(case):
         c = (m * r).sum(dim, keepdim=True) / rr
         size = float(c.abs().max())
         if float(c.max() - c.min()) > 1e-3 * size and _fits(c * r, m, tol * max(1.0, size)):
-            which = _name_factor(c, case.named, shape)
+            which = _name_factor(m, r, tol * max(1.0, size), case.named, shape)
             if which:
                 return f"each {line} of yours is the right one times {which}"
             return (f"each {line} of yours is the right one times its own factor (from "
@@ -591,22 +648,23 @@ def _factor_per_line(case):
     return ""
 
 
-def _name_factor(c, named, shape):
-    """What the per-line factor ``c`` is, in words, when a named tensor of its shape (or its
-    inverse, square or negative) is it; else ``""``."""
+def _name_factor(m, r, tol, named, shape):
+    """What the per-line factor (``m = factor * r``) is, in words, when a named tensor of
+    its ``shape`` (or its inverse or square) is it; else ``""``. A plain tensor is preferred
+    to an inverse (``counts_sum_inv`` rather than 1/``counts_sum``), that to a square."""
     found = []
     for key, t in named.items():
         if not isinstance(t, torch.Tensor) or tuple(t.shape) != tuple(shape):
             continue
         t = t.detach().to(torch.float64)
-        for value, text in ((t, f"{key}: a factor {key} that does not belong there"),
-                            (1 / t, f"1/{key}: divided by {key} where it multiplies (or a "
-                                    f"factor {key} missing)"),
-                            (t * t, f"{key}**2: the factor {key} taken twice")):
-            if torch.isfinite(value).all() and \
-                    ((c - value).abs() <= 1e-6 * value.abs().max()).all():
-                found.append(text)
-    return found[0] if len(found) == 1 else ""
+        for rank, value, text in (
+                (0, t, f"{key}: a factor {key} that does not belong there"),
+                (1, 1 / t, f"1/{key}: a factor {key} is missing (or divided by once too often)"),
+                (2, t * t, f"{key}**2: a factor {key} taken twice")):
+            if torch.isfinite(value).all() and _fits(value * r, m, tol):
+                found.append((rank, text))
+    best = [text for rank, text in found if rank == min(found)[0]] if found else []
+    return best[0] if len(best) == 1 else ""
 
 
 def _where(m, r, tol):
@@ -630,6 +688,112 @@ def _where(m, r, tol):
                 more = ", ..." if k > 5 else ""
                 text += f"; only in {label}{'s' if k > 1 else ''} {names}{more} of {share.shape[0]}"
     return text
+
+
+# ---- one intermediate in place of another -------------------------------------------------------
+
+# The local rules of the operations whose inputs are cheap to swap: for the input in ``slot``,
+# {op: {slot: (saved operand, gradient from the upstream g and that operand)}}.
+_LOCAL = {
+    "MulBackward0": {0: ("_saved_other", lambda g, s: g * s),
+                     1: ("_saved_self", lambda g, s: g * s)},
+    "DivBackward0": {0: ("_saved_other", lambda g, s: g / s)},
+    "ExpBackward0": {0: ("_saved_result", lambda g, s: g * s)},
+    "TanhBackward0": {0: ("_saved_result", lambda g, s: g * (1 - s * s))},
+    "LogBackward0": {0: ("_saved_self", lambda g, s: g / s)},
+    "MmBackward0": {0: ("_saved_mat2", lambda g, s: g @ s.T),
+                    1: ("_saved_self", lambda g, s: s.T @ g)},
+}
+_WHAT = {"MulBackward0": "the product", "DivBackward0": "the division",
+         "ExpBackward0": "exp", "TanhBackward0": "tanh", "LogBackward0": "log",
+         "MmBackward0": "the matrix product"}
+
+
+def _substitution(case):
+    """The diagnosis of an answer that is the right gradient with one named intermediate in
+    place of another of the same shape, in one operation that takes the tensor: a value
+    (the product's output where its other factor belongs) or an incoming gradient (that of
+    one named tensor where another's belongs). Only when exactly one swap fits; else ""."""
+    graph, tensor = case.graph, case.tensor
+    named = {k: t for k, t in case.named.items() if isinstance(t, torch.Tensor)}
+    if not named or not isinstance(graph, torch.Tensor) or graph.grad_fn is None:
+        return ""
+    nodes = [node for node in _consumers(graph, tensor) or [] if type(node).__name__ in _LOCAL]
+    if not nodes:
+        return ""
+    arriving, handles = {}, []
+    for node in nodes:
+        handles.append(node.register_hook(
+            lambda grad_in, grad_out, node=node: arriving.update({id(node): grad_out[0]})))
+    wanted = [t for t in named.values() if t.requires_grad]
+    try:
+        with grads_kept([tensor, graph, *named.values()]):
+            grads = torch.autograd.grad(graph, [tensor, *wanted], retain_graph=True,
+                                        allow_unused=True)[1:]
+    except RuntimeError:   # the graph was freed
+        return ""
+    finally:
+        for handle in handles:
+            handle.remove()
+    grad_of = [(k, g.detach().to(torch.float64)) for (k, t), g in
+               zip(((k, t) for k, t in named.items() if t.requires_grad), grads, strict=True)
+               if g is not None]
+    values = [(k, t.detach().to(torch.float64)) for k, t in named.items()]
+    m, r, tol = case.m, case.r, case.tol
+    shape = tuple(tensor.shape)
+    found = []
+    for node in nodes:
+        g = arriving.get(id(node))
+        if g is None:
+            continue
+        g = g.detach().to(torch.float64)
+        rules = _LOCAL[type(node).__name__]
+        for slot, (child, number) in enumerate(node.next_functions):
+            if not _is_tensor_node(child, number, tensor) or slot not in rules:
+                continue
+            attr, rule = rules[slot]
+            try:
+                saved = getattr(node, attr)
+            except RuntimeError:
+                continue
+            if not isinstance(saved, torch.Tensor) or not saved.dim():
+                continue
+            saved = saved.detach().to(torch.float64)
+
+            def swapped(g_new, s_new, g=g, saved=saved, rule=rule):
+                try:
+                    before = rule(g, saved).sum_to_size(shape)
+                    after = rule(g_new, s_new).sum_to_size(shape)
+                except RuntimeError:
+                    return None
+                return r - before + after, before, after
+
+            what = _WHAT[type(node).__name__]
+            own = _name_of(saved, values)
+            for key, value in values:
+                if value.shape != saved.shape or key == own or _fits(value, saved, tol.max()):
+                    continue
+                tried = swapped(g, value)
+                if tried and _fits(tried[0], m, tol) and not _fits(tried[1], tried[2], tol):
+                    where = f" where {own} belongs" if own else ""
+                    found.append(f"your {case.name} uses {key}{where}, in {what} that takes "
+                                 f"{case.name}")
+            g_own = _name_of(g, grad_of)
+            for key, grad in grad_of:
+                if grad.shape != g.shape or key == g_own or _fits(grad, g, tol.max()):
+                    continue
+                tried = swapped(grad, saved)
+                if tried and _fits(tried[0], m, tol) and not _fits(tried[1], tried[2], tol):
+                    where = f" where d{g_own} belongs" if g_own else ""
+                    found.append(f"your {case.name} is computed from d{key}, the gradient of "
+                                 f"{key},{where} (in {what} that takes {case.name})")
+    return found[0] if len(found) == 1 else ""
+
+
+def _name_of(value, candidates):
+    """The key of the one (key, tensor) in ``candidates`` equal to ``value``, or None."""
+    same = [k for k, t in candidates if t.shape == value.shape and torch.equal(t, value)]
+    return same[0] if len(same) == 1 else None
 
 
 # ---- what the autograd graph knows ----------------------------------------------------------

@@ -17,7 +17,7 @@ import itertools
 
 import torch
 
-__all__ = ["contributions", "diagnose", "fit", "local_derivatives"]
+__all__ = ["contributions", "diagnose", "fit", "grads_kept", "local_derivatives"]
 
 MAX_PATHS = 12
 
@@ -104,12 +104,12 @@ def contributions(loss, tensor, named, depth=3):
                     result.append(((name,) + path, _vjp(consumer, current, grad, nodes)))
         return result
 
-    with _grads_kept([tensor, loss, *named.values()]):
+    with grads_kept([tensor, loss, *named.values()]):
         return split(tensor, 1)
 
 
 @contextlib.contextmanager
-def _grads_kept(tensors):
+def grads_kept(tensors):
     """torch.autograd.grad adds into the .grad of every tensor that retains it: put them
     back as they were."""
     kept = [(t, None if t.grad is None else t.grad.clone())
@@ -179,20 +179,21 @@ def local_derivatives(loss, tensor, named):
     :func:`contributions`), what reaches ``tensor`` from it when the gradient arriving there
     is taken as all ones: the local derivative alone, without the chain rule's upstream."""
     found = []
-    with _grads_kept([tensor, loss, *named.values()]):
+    with grads_kept([tensor, loss, *named.values()]):
         for name, consumer, nodes in _consumers(tensor, named, loss):
             found.append((name, _vjp(consumer, tensor, torch.ones_like(consumer), nodes)))
     return found
 
 
-def diagnose(answer, paths, tol, n=None, local=(), bessel=True):
+def diagnose(answer, paths, tol, n=None, local=(), bessel=True, numbers=()):
     """Which paths ``answer`` got wrong, in words, or ``""`` when no combination of the
     paths fits every entry of ``answer`` within ``tol`` (a number or a tensor of its shape)
     with all coefficients 1 but one or two nameable ones (0, -1, 2, 1/2, n, 1/n, n/(n-1),
     ...). A path whose gradient is below ``tol`` everywhere cannot be told apart: it is left
     out. The fewest wrong paths win. ``local`` (from :func:`local_derivatives`): also try
     each first step's local derivative without the gradient arriving there. ``bessel``:
-    whether a factor n/(n-1) may be called Bessel's correction (a variance is involved)."""
+    whether a factor n/(n-1) may be called Bessel's correction (a variance is involved);
+    ``numbers``: more nameable factors, [(value, text)]."""
     m = answer.detach().to(torch.float64).reshape(-1)
     tol = torch.as_tensor(tol, dtype=torch.float64).expand_as(answer).reshape(-1)
 
@@ -208,7 +209,7 @@ def diagnose(answer, paths, tol, n=None, local=(), bessel=True):
         if alone.numel() == m.numel() and not fits(through) and fits(right - through + alone):
             return (f"the local derivative through {name} is there, but not multiplied by the "
                     f"gradient that arrives at {name} (d{name}): the chain rule multiplies them")
-    found = fit(answer, [g for _, g in flat], tol.reshape(answer.shape), n, bessel)
+    found = fit(answer, [g for _, g in flat], tol.reshape(answer.shape), n, bessel, numbers)
     if not found:
         return ""
     kept = [k for k, (_, g) in enumerate(flat) if bool((g.abs() > tol).any())]
