@@ -100,3 +100,12 @@ def test_agree_judges_tensors_by_shape_and_the_one_tolerance():
     assert not core.agree(want * (1 + 1e-4), want)
     trials = [Trial("on batch 1", got=2 * want, want=want, data={"w": want})]
     assert core.diagnose(trials, [Mistake("doubled", lambda t: 2 * t.data["w"])]) == "doubled"
+
+
+def test_check_takes_the_shown_name_from_the_arguments(capsys):
+    @core.check(name=lambda what, how=None: what)
+    def check_piece(what, how=None):
+        raise core.NotYet(what)
+
+    assert check_piece("pow") is None and check_piece("exp", how=1) is None
+    assert capsys.readouterr().out == "not implemented yet: pow\nnot implemented yet: exp\n"

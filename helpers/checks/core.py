@@ -112,13 +112,15 @@ def check(name=None):
     """Decorate a check function: run it :func:`seeded` by its name, and turn a :class:`NotYet`
     into the line ``not implemented yet: <name>`` (the check then returns None).
 
-    ``name``: the name the line uses (default: the function's name without ``check_``); the
-    seed is the function's name plus its string arguments (``check_operation:add``)."""
+    ``name``: the name the line uses (default: the function's name without ``check_``), or a
+    function of the check's arguments that gives it (``lambda Value, op: op``); the seed is
+    the function's name plus its string arguments (``check_operation:add``)."""
     def wrap(fn):
-        shown = name or fn.__name__.removeprefix("check_")
+        default = fn.__name__.removeprefix("check_")
 
         @functools.wraps(fn)
         def run(*args, **kwargs):
+            shown = (name(*args, **kwargs) if callable(name) else name) or default
             label = ":".join([fn.__name__] + [a for a in args if isinstance(a, str)])
             try:
                 with seeded(label) as rng:

@@ -1,13 +1,13 @@
-"""Checks for the scalar engine the learner writes in lectures 02 and 03.
+"""Checks for the scalar engine the learner writes in lectures 02 and 03 (on ``core``).
 
-Each check runs the learner's code on fresh random inputs and random expression graphs
-(values used twice included, unless asked not to) and compares every value and gradient
-with float64 PyTorch. It prints one line when all agree. Otherwise it raises
-``AssertionError`` saying what differs, on which small expression, and adds a "Likely
-mistake:" only when the learner's numbers match that mistake on every input tried. A
-function still left as a stub (it raises ``NotImplementedError``) prints "not implemented
-yet: <name>" and raises nothing. Every check returns None, so that a notebook cell ending
-in a check shows only the printed line.
+Each check runs the learner's code (through ``core.call``) on inputs and random expression
+graphs drawn from a generator seeded by the check's name, and compares every value and
+gradient with float64 PyTorch under the one tolerance rule (``core.close``). Upstream
+gradients are random and of either sign, so that a clamp or a sign is not hidden. A pass
+prints ``name: correct (...)``; a refusal raises ``core.Refused`` saying what differs, where,
+and a "Likely mistake:" only when one of the arc's table (``OPERATION_MISTAKES``,
+``FORWARD_MISTAKES``, ...) fits every trial (``core.diagnose``). A stub prints "not
+implemented yet: <name>".
 
 - ``check_forward(Value, "add" | "mul")``: the forward pass of lecture 02 (data, _prev, _op);
 - ``check_operation(Value, name, reuse=True)``: one operation and its ``_backward``; names
@@ -19,149 +19,38 @@ in a check shows only the printed line.
 - ``check_gates_by_hand(dx, dy, dz)``: gradients worked out by hand for the small expression
   in ``GATES`` (a fork and a max), with the misapplied gate rule named.
 
-The random generator is private and seeded by the check's name, so the printed lines do
-not change from run to run, and the notebook's own random state is left alone.
+Most diagnoses are derived from the structure of the answer rather than listed: from each
+operation's local derivative (``LOCAL``) come the incoming gradient left out, the derivative
+computed from the input instead of the output (or at the output instead of the input), and
+every precedence slip of its line (parentheses dropped); from the way gradients accumulate
+come ``=`` for ``+=``, a gradient added twice, another input's gradient used as the incoming
+one; from the other operations come a forward pass that computes one of them, or the operands
+the other way round.
 """
 
+import ast
 import itertools
 import math
 import numbers
-import random
 import re
-from typing import NamedTuple
 
 import torch
 
+from helpers.checks import core, guard
+from helpers.checks.core import Mistake
 from helpers.finished import value as finished
+from helpers.tools.engine import topological_order
 
-__all__ = ["OPERATIONS", "GATES", "check_forward", "check_operation", "check_topological_sort",
-           "check_backward", "check_softmax_nll", "check_gates_by_hand"]
+__all__ = ["OPERATIONS", "GATES", "LOCAL", "OPERATION_MISTAKES", "FORWARD_MISTAKES",
+           "check_forward", "check_operation", "check_topological_sort", "check_backward",
+           "check_softmax_nll", "check_gates_by_hand"]
 
 INPUTS, GRAPHS = 200, 50
 LIKELY = "Likely mistake:"
+WHO = ("self", "other")
 
 
-# --- running the learner's code -----------------------------------------------------------
-
-
-class _NotYet(Exception):
-    """The learner's code raised NotImplementedError: a TODO still open (args: who raised)."""
-
-
-def _run(what, fn, *args, name=None, backward=False):
-    """``fn(*args)``; any exception in it becomes an AssertionError naming ``what`` (and,
-    for the operation ``name``, the cause where the error's kind tells it; ``backward``: fn
-    is a ``_backward``)."""
-    try:
-        return fn(*args)
-    except NotImplementedError as error:
-        tb = error.__traceback__
-        while tb.tb_next is not None:
-            tb = tb.tb_next
-        raise _NotYet(tb.tb_frame.f_code.co_name) from None
-    except _NotYet:
-        raise
-    except Exception as error:  # noqa: BLE001 (the learner's code may raise anything)
-        raise AssertionError(f"{what} raised {type(error).__name__}: {error}"
-                             + _explain(name, error, backward)) from error
-
-
-# A reflected operation runs for `number <op> Value`: (symbol, its method, a way round it).
-_REFLECTED = {"radd": ("+", "__radd__", "self + other"), "rmul": ("*", "__rmul__", "self * other"),
-              "rsub": ("-", "__rsub__", "as_value(other) - self"),
-              "rtruediv": ("/", "__rtruediv__", "as_value(other) / self")}
-_RMETHOD = {"+": "__radd__", "-": "__rsub__", "*": "__rmul__", "/": "__rtruediv__",
-            "**": "__rpow__"}
-_INSTEAD = {"/": "write 1 / other as other ** -1", "-": "write c - other as -other + c",
-            "+": "write c + other as other + c", "*": "write c * other as other * c"}
-
-
-def _explain(name, error, backward=False):
-    """What an exception raised by the learner's operation ``name`` (or by its ``_backward``)
-    means, or ''."""
-    text = str(error)
-    if isinstance(error, TypeError) and backward and "'Value'" in text:
-        return (f". {LIKELY} a Value in a gradient's formula: gradients are plain floats, "
-                "computed from numbers (other.data, not other; out.grad)")
-    if isinstance(error, RecursionError):
-        if name in _REFLECTED:
-            symbol, method, fix = _REFLECTED[name]
-            return (f". {LIKELY} {name} calls itself: with `other` a plain number, "
-                    f"`other {symbol} self` makes Python call `self.{method}(other)`, which is "
-                    f"{name} again, without end. Put the Value first, `{fix}`")
-        if name == "truediv":
-            return (f". {LIKELY} `1 / other` with other a Value calls Value.__rtruediv__, which "
-                    "is made of truediv itself (or comes later), so each calls the other without "
-                    "end: write the reciprocal as other ** -1")
-        return (". The operation calls itself without end, through the operations it is made "
-                "of: build it from operations that do not use it")
-    number_first = re.search(r"unsupported operand type\(s\) for ([^:]+): '(?:int|float)' and "
-                             r"'(\w+)'", text)
-    if isinstance(error, TypeError) and number_first and not number_first[1].endswith("="):
-        symbol = number_first[1].strip()
-        return (f". {LIKELY} `number {symbol} Value` needs Value.{_RMETHOD.get(symbol, '?')}, "
-                "which your Value does not have (yet: the lecture adds it later): keep a Value on "
-                f"the left, {_INSTEAD.get(symbol, 'rewrite it')}")
-    if isinstance(error, TypeError) and re.search(r"not '?Value'?|'Value'", text):
-        return (". A Value stands where a plain number is needed: data and gradients are "
-                "floats, use .data")
-    return ""
-
-
-def _report(name, own, test, parts=()):
-    """Run ``test`` and print the success line it returns; a stub prints 'not implemented
-    yet' instead.
-
-    ``own``: the learner's name for the function; ``parts``: names of the functions checked
-    together, each reported by its own name.
-    """
-    try:
-        line = test()
-    except _NotYet as stub:
-        raiser = stub.args[0]
-        if raiser in parts:
-            name = raiser
-        also = "" if raiser in {name, own, "_backward"} or raiser.startswith("<") else (
-            f" (it uses `{raiser}`, which is not written yet)")
-        print(f"not implemented yet: {name}{also}")
-        return
-    print(line)
-
-
-def _close(a, b):
-    return math.isclose(a, b, rel_tol=1e-7, abs_tol=1e-9)
-
-
-def _is_value(x):
-    return all(hasattr(x, attr) for attr in ("data", "grad", "_prev"))
-
-
-def _kind(x):
-    if isinstance(x, numbers.Number):
-        return f"a {type(x).__name__} ({x:.6g})"
-    return "None" if x is None else f"a {type(x).__name__}"
-
-
-def _number(rng, low=0.2, high=3.0):
-    """A random number of either sign, two decimals, |x| in [low, high]."""
-    return rng.choice((-1, 1)) * round(rng.uniform(low, high), 2)
-
-
-def _fmt(x):
-    return f"{x:.6g}"
-
-
-def _class_function(Value, attr, name):
-    """The function the class uses for ``attr``, or a clear error when it has none."""
-    fn = getattr(Value, attr, None)
-    if fn is None:
-        attach = f"Value.{attr} = {_FUNCTION.get(name, name)}"
-        raise AssertionError(f"{Value.__name__} has no `{attr}`: attach your function, "
-                             f"`{attach}`")
-    return fn
-
-
-# --- the operations -----------------------------------------------------------------------
+# --- the operations -------------------------------------------------------------------------
 
 
 class _Op:
@@ -182,6 +71,11 @@ class _Op:
         return self.form.format(*names)
 
 
+def _number(rng, low=0.2, high=3.0):
+    """A random number of either sign, two decimals, |x| in [low, high]."""
+    return rng.choice((-1, 1)) * round(rng.uniform(low, high), 2)
+
+
 def _exponent(rng):
     return rng.choice((2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5, 4, 1))
 
@@ -197,7 +91,8 @@ OPERATIONS = {
     "mul": _Op("__mul__", "{0} * {1}", "vv", lambda a, b: a * b, ("*",)),
     "tanh": _Op("tanh", "tanh({0})", "v", torch.tanh, ("tanh",)),
     "exp": _Op("exp", "exp({0})", "v", torch.exp, ("exp",), lambda x: x < 4),
-    "log": _Op("log", "log({0})", "v", torch.log, ("log",), lambda x: x > 0.1),
+    # away from x = 1, where log(x) = 0 would hide (and crash) a 1 / out.data
+    "log": _Op("log", "log({0})", "v", torch.log, ("log",), lambda x: x > 0.1 and abs(x - 1) > 0.1),
     "pow": _Op("__pow__", "{0}**{1}", "vc", lambda a, k: a**k, ("**",), _power_domain,
                _exponent),
     "relu": _Op("relu", "relu({0})", "v", torch.relu, ("relu", "ReLU"), lambda x: abs(x) > 1e-6),
@@ -213,51 +108,336 @@ OPERATIONS = {
 }
 _FUNCTION = {"pow": "power"}  # the lecture's name of the function, where it differs
 _HELPERS = {"add": finished.add, "mul": finished.mul, "tanh": finished.tanh}
-_WHO = ("self", "other")
 
-# Classic mistakes in a local derivative: (operand, what it computed from the operands'
-# data and the output's, the diagnosis). One fits when it matches on every input tried.
-_MISTAKES = {
-    "tanh": [(0, lambda x, out: 1 - x * x,
-              "tanh's local derivative was computed from the input: 1 - tanh(x)**2 needs "
-              "t = tanh(x), the OUTPUT (t = out.data or math.tanh(self.data)), not "
-              "1 - self.data**2"),
-             (0, lambda x, out: 1 / math.cosh(x),
-              "tanh's local derivative is sech(x)**2 = 1 / cosh(x)**2 = 1 - tanh(x)**2, not "
-              "sech(x) = 1 / cosh(x): square it")],
-    "exp": [(0, lambda x, out: x,
-             "exp's local derivative is e**x, the OUTPUT (out.data), not the input self.data")],
-    "log": [(0, lambda x, out: x, "log's local derivative is 1 / x, not x"),
-            (0, lambda x, out: 1 / out, "log's local derivative is 1 / self.data (the input), "
-                                        "not 1 / out.data")],
-    "pow": [(0, lambda x, k, out: k * x**k, "the power rule lowers the exponent: "
-                                            "k * x**(k - 1), not k * x**k"),
-            (0, lambda x, k, out: (k - 1) * x ** (k - 1),
-             "the power rule's factor is k, the exponent itself: k * x**(k - 1), not "
-             "(k - 1) * x**(k - 1)"),
-            (0, lambda x, k, out: x ** (k - 1), "the power rule keeps the factor k: "
-                                                "k * x**(k - 1), not x**(k - 1)")],
-    "relu": [(0, lambda x, out: out, "relu's local derivative is 1 where the input is "
-                                     "positive (0 elsewhere), not the output's value"),
-             (0, lambda x, out: float(x < 0), "relu's step is inverted: the gradient passes "
-                                              "where the input is POSITIVE (self.data > 0) and "
-                                              "is 0 where it is negative")],
-}
-
-# The local derivative of each one-input operation at its input x (and exponent k): a
-# learner who evaluates it at the output instead (k * out.data**(k - 1), 1 - tanh(out)**2)
-# is told so, for every operation here.
-_LOCAL = {"tanh": (lambda x: 1 - math.tanh(x) ** 2, "1 - tanh(x)**2"),
-          "exp": (math.exp, "e**x"),
-          "log": (lambda x: 1 / x, "1 / x"),
-          "pow": (lambda x, k: k * x ** (k - 1), "k * x**(k - 1)")}
-
-# Values an operation must also be right at, with what to say when it is not there only.
-_EDGES = {"relu": ([0.0], "at exactly x = 0 the task picks the slope 0 (the input is not "
-                          "positive): test self.data > 0, not self.data >= 0")}
+# Each operation's local derivative for each Value operand, as the lectures write it:
+# x = self.data, y = other.data (or the plain number), k = the plain number, t = out.data.
+# The mistakes derived from them are built below.
+LOCAL = {"add": ("1.0", "1.0"), "mul": ("y", "x"), "tanh": ("1 - t**2",), "exp": ("t",),
+         "log": ("1 / x",), "pow": ("k * x**(k - 1)",), "relu": ("float(x > 0)",),
+         "radd": ("1.0",), "rmul": ("y",), "neg": ("-1.0",), "sub": ("1.0", "-1.0"),
+         "truediv": ("1 / y", "-x / y**2"), "rsub": ("-1.0",), "rtruediv": ("-y / x**2",)}
+# ... as a function of the input alone, and in words
+_AT_INPUT = {"tanh": "1 - math.tanh(x)**2", "exp": "math.exp(x)", "log": "1 / x",
+             "pow": "k * x**(k - 1)"}
+_HUMAN = {"tanh": "1 - tanh(x)**2", "exp": "e**x", "log": "1 / x", "pow": "k * x**(k - 1)"}
+_SHOWN = {"x": "self.data", "y": "other.data", "t": "out.data", "g": "out.grad", "k": "k"}
 
 
-# --- one operation on fresh inputs --------------------------------------------------------
+# --- the arc's table: likely mistakes in one operation's gradients ---------------------------
+#
+# A trial of an operation: ``got`` and ``want`` are the operands' gradients after the backward
+# step (lists); ``data``: "name" (the operation), "env" (x, y, k, t and g = out.grad), "p"
+# (the gradients the operands held before), "d" (the right contributions), "wrong" (the
+# operands wrong on some trial), "default" (out kept the class's do-nothing _backward).
+# ``says`` may hold {who} and {other} (the wrong operand and the other one) and {where}.
+
+
+def _each(grad, names=None, wrong=None, flag=None):
+    """A prediction: ``grad(trial, i)`` for each wrong operand, the right gradient elsewhere;
+    None for another operation than ``names``, other wrong operands than ``wrong``, or when
+    the trial's ``flag`` is false."""
+    def predicts(t):
+        d = t.data
+        if (names and d["name"] not in names) or (wrong is not None and d["wrong"] != wrong) \
+                or (flag and not d[flag]):
+            return None
+        return [grad(t, i) if i in d["wrong"] else w for i, w in enumerate(t.want)]
+    return predicts
+
+
+def _plus(t, i, value):
+    """The gradient operand ``i`` had before, plus ``value`` times out.grad."""
+    return t.data["p"][i] + value * t.data["env"]["g"]
+
+
+def _local(t, i):
+    return t.data["d"][i] / t.data["env"]["g"]
+
+
+def _evaluate(expression, env):
+    return eval(compile(expression, "<formula>", "eval"), {"math": math, "float": float}, env)
+
+
+def _renamed(expression, names):
+    """``expression`` with its variables renamed (``{"t": "x"}``), as text."""
+    class Rename(ast.NodeTransformer):
+        def visit_Name(self, node):  # noqa: N802 (ast's name)
+            return ast.Name(names.get(node.id, node.id), node.ctx)
+    return ast.unparse(Rename().visit(ast.parse(expression, mode="eval")))
+
+
+def _shown(expression, name):
+    names = dict(_SHOWN, y="other" if OPERATIONS[name].operands == "vc" else "other.data")
+    return _renamed(expression, names)
+
+
+def _slips(line):
+    """Every way of writing ``line`` with some of its parentheses left out that Python reads
+    differently: precedence slips (``1 - t**2 * g`` for ``(1 - t**2) * g``)."""
+    pairs, stack = [], []
+    for i, c in enumerate(line):
+        if c == "(":
+            stack.append(i)
+        elif c == ")" and stack:
+            pairs.append((stack.pop(), i))
+    meant = ast.dump(ast.parse(line, mode="eval"))
+    names = {n.id for n in ast.walk(ast.parse(line, mode="eval")) if isinstance(n, ast.Name)}
+    for n in range(1, len(pairs) + 1):
+        for chosen in itertools.combinations(pairs, n):
+            drop = {i for pair in chosen for i in pair}
+            slip = "".join(c for i, c in enumerate(line) if i not in drop)
+            try:
+                tree = ast.parse(slip, mode="eval")
+            except SyntaxError:
+                continue
+            if ast.dump(tree) != meant and {n.id for n in ast.walk(tree)
+                                            if isinstance(n, ast.Name)} <= names:
+                yield slip
+
+
+def _derived(name):
+    """The mistakes derived from ``LOCAL[name]``: the derivative from the input instead of the
+    output, at the output instead of the input, and each precedence slip of its line."""
+    one = OPERATIONS[name].operands in ("v", "vc")
+    for i, local in enumerate(LOCAL[name]):
+        used = {n.id for n in ast.walk(ast.parse(local, mode="eval")) if isinstance(n, ast.Name)}
+        only = [i] if len(LOCAL[name]) == 2 else None
+        if "t" in used and name in _HUMAN:
+            from_input = _renamed(local, {"t": "x"})
+            yield Mistake(
+                f"the local derivative was computed from the input: {_HUMAN[name]} is "
+                f"`{_shown(local, name)}`, from out.data, the OUTPUT; "
+                f"`{_shown(from_input, name)}` puts the input in its place",
+                _each(lambda t, i, e=from_input: _plus(t, i, _evaluate(e, t.data["env"])),
+                      [name], only))
+        if one and name in _AT_INPUT:
+            at_output = _renamed(_AT_INPUT[name], {"x": "t"})
+            yield Mistake(
+                f"the local derivative was evaluated at the OUTPUT: {_HUMAN[name]} is taken at "
+                "the input, x = self.data, not at out.data",
+                _each(lambda t, i, e=at_output: _plus(t, i, _evaluate(e, t.data["env"])),
+                      [name], only))
+        for line in (f"({local}) * g", f"g * ({local})"):
+            for slip in _slips(line):
+                yield Mistake(
+                    f"missing parentheses: {{who}}'s gradient is `{_shown(slip, name)}`, which "
+                    "Python reads differently (it does **, * and / before + and -); the local "
+                    f"derivative times out.grad is `{_shown(line, name)}`",
+                    _each(lambda t, i, s=slip: t.data["p"][i] + _evaluate(s, t.data["env"]),
+                          [name], only))
+
+
+_OWN = {"radd", "rmul", "neg", "sub", "truediv", "rsub", "rtruediv"}
+_COMPOSED = {"radd": "self + other", "rmul": "self * other", "neg": "self * -1",
+             "sub": "self + (-other)", "truediv": "self * other**-1",
+             "rsub": "-self + other", "rtruediv": "self**-1 * other"}
+_HAS_OPS = [n for n, op in OPERATIONS.items() if op.ops]
+
+
+def _x(t, i):
+    return t.data["x"][i]
+
+
+OPERATION_MISTAKES = [
+    # how the gradients flow, for every operation
+    Mistake("the `_backward` was never attached to the output: write `out._backward = "
+            "_backward` before `return out` (on out, not on self)",
+            _each(lambda t, i: t.data["p"][i], _HAS_OPS, flag="default")),
+    Mistake("the result is a new Value(...) of your own, whose `_backward` is the default that "
+            "does nothing, so no gradient reaches the inputs: build {name} from the operations "
+            "you have, e.g. `{composed}`: their `_backward`s do the work",
+            _each(lambda t, i: t.data["p"][i], _OWN, flag="default")),
+    Mistake("the `_backward` never changes self.grad or other.grad: it must add local "
+            "derivative * out.grad to each input's grad",
+            _each(lambda t, i: t.data["p"][i], flag="attached")),
+    Mistake("the incoming gradient is missing: each input gets its local derivative TIMES "
+            "out.grad (the chain rule), not the local derivative alone",
+            _each(lambda t, i: t.data["p"][i] + _local(t, i))),
+    Mistake("`=` instead of `+=`{where}: the gradient is set, so what {who} had before is lost; "
+            "add to it, {who}.grad += ...", _each(lambda t, i: t.data["d"][i])),
+    Mistake("{who}'s gradient is added twice: `{who}.grad += {who}.grad + ...` adds what it "
+            "held once more; write `{who}.grad += local * out.grad` (or `{who}.grad = "
+            "{who}.grad + local * out.grad`)",
+            _each(lambda t, i: 2 * t.data["p"][i] + t.data["d"][i])),
+    Mistake("{who}'s local derivative is multiplied by {other}.grad, not by out.grad: the chain "
+            "rule multiplies by the gradient of the OUTPUT",
+            _each(lambda t, i: t.data["p"][i] + _local(t, i) * t.got[1 - i], wrong=[0])),
+    Mistake("{who}'s local derivative is multiplied by {other}.grad, not by out.grad: the chain "
+            "rule multiplies by the gradient of the OUTPUT",
+            _each(lambda t, i: t.data["p"][i] + _local(t, i) * t.got[1 - i], wrong=[1])),
+    # what no formula shows, operation by operation
+    Mistake("the two local derivatives are swapped: self gets other.data * out.grad and other "
+            "gets self.data * out.grad", _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"],
+                                               [0, 1])),
+    Mistake("the same operand is used twice: {who} gets its own data times out.grad; it must "
+            "get {other}.data * out.grad", _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"],
+                                                 [0])),
+    Mistake("the same operand is used twice: {who} gets its own data times out.grad; it must "
+            "get {other}.data * out.grad", _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"],
+                                                 [1])),
+    Mistake("the + splits out.grad in halves: it passes its WHOLE out.grad to each input",
+            _each(lambda t, i: t.data["p"][i] + t.data["d"][i] / 2, ["add"])),
+    Mistake("tanh's local derivative is sech(x)**2 = 1 / cosh(x)**2 = 1 - tanh(x)**2, not "
+            "sech(x) = 1 / cosh(x): square it",
+            _each(lambda t, i: _plus(t, i, 1 / math.cosh(_x(t, i))), ["tanh"])),
+    Mistake("log's local derivative is 1 / x, not x",
+            _each(lambda t, i: _plus(t, i, _x(t, i)), ["log"])),
+    Mistake("the derivative of log10, 1 / (x ln 10): the natural log's is 1 / x",
+            _each(lambda t, i: _plus(t, i, 1 / (_x(t, i) * math.log(10))), ["log"])),
+    Mistake("the power rule lowers the exponent: k * x**(k - 1), not k * x**k",
+            _each(lambda t, i: _plus(t, i, t.data["env"]["k"] * _x(t, i) ** t.data["env"]["k"]),
+                  ["pow"])),
+    Mistake("the power rule's factor is k, the exponent itself: k * x**(k - 1), not "
+            "(k - 1) * x**(k - 1)",
+            _each(lambda t, i: _plus(t, i, (t.data["env"]["k"] - 1)
+                                     * _x(t, i) ** (t.data["env"]["k"] - 1)), ["pow"])),
+    Mistake("the power rule keeps the factor k: k * x**(k - 1), not x**(k - 1)",
+            _each(lambda t, i: _plus(t, i, _x(t, i) ** (t.data["env"]["k"] - 1)), ["pow"])),
+    Mistake("relu's local derivative is 1 where the input is positive (0 elsewhere), not the "
+            "output's value", _each(lambda t, i: _plus(t, i, t.data["env"]["t"]), ["relu"])),
+    Mistake("relu's step is inverted: the gradient passes where the input is POSITIVE "
+            "(self.data > 0) and is 0 where it is negative",
+            _each(lambda t, i: _plus(t, i, float(_x(t, i) < 0)), ["relu"])),
+    Mistake("relu passes out.grad through where the input is negative too: its local "
+            "derivative is 0 there (self.data > 0 picks where it passes)",
+            _each(lambda t, i: _plus(t, i, 1.0), ["relu"])),
+    Mistake("the incoming gradient is clamped: relu's step looks at the INPUT (self.data > 0); "
+            "out.grad then passes whatever its sign",
+            _each(lambda t, i: t.data["p"][i] + float(_x(t, i) > 0) * max(t.data["env"]["g"], 0),
+                  ["relu"])),
+    *[mistake for name in OPERATIONS for mistake in _derived(name)],
+]
+
+# relu at exactly 0, tried once the rest is right: the task picks the slope 0 there
+ZERO = [Mistake("at exactly x = 0 the task picks the slope 0 (the input is not positive): test "
+                "self.data > 0, not self.data >= 0", _each(lambda t, i: _plus(t, i, 1.0)))]
+
+# Two uses of one Value (x op x): each use's contribution, the other one overwritten
+SAME = [Mistake("`=` instead of `+=`{where}: the second operand's gradient replaces the first "
+                "one's; add to it, self.grad += ...", lambda t, j=j: t.data["each"][j])
+        for j in (0, 1)]
+
+
+# --- the arc's table: a forward pass that computes another operation --------------------------
+
+_BINARY = {"adds": (lambda a, b: a + b, "{0} + {1}"), "multiplies": (lambda a, b: a * b,
+                                                                     "{0} * {1}"),
+           "subtracts": (lambda a, b: a - b, "{0} - {1}"),
+           "divides": (lambda a, b: a / b, "{0} / {1}")}
+_VERB = {"add": "adds", "radd": "adds", "mul": "multiplies", "rmul": "multiplies",
+         "sub": "subtracts", "rsub": "subtracts", "truediv": "divides", "rtruediv": "divides"}
+
+
+def _forward_mistake(name, verb, swapped):
+    fn, form = _BINARY[verb]
+    text = form.format(*(("other", "self") if swapped else ("self", "other")))
+    says = (f"the operands are the other way round: out.data is {text} on every input tried; "
+            f"{name} computes {OPERATIONS[name].write('self', 'other')}" if verb == _VERB[name]
+            else f"the forward pass {verb}: out.data is {text} on every input tried")
+    return Mistake(says, lambda t: (t.data["name"] == name or None)
+                   and fn(*(t.data["ab"][::-1] if swapped else t.data["ab"])))
+
+
+FORWARD_MISTAKES = [
+    *[_forward_mistake(name, verb, swapped) for name in _VERB for verb in _BINARY
+      for swapped in (False, True) if not (swapped and verb in ("adds", "multiplies"))],
+    Mistake("log10 instead of the natural log: out.data is log10(x) = ln(x) / ln(10) on every "
+            "input tried; use math.log",
+            lambda t: (t.data["name"] == "log" or None) and math.log10(t.data["ab"][0])),
+]
+# lecture 02 knows only + and *: its forward pass is told only that one computes the other
+LECTURE_02 = [m for m in FORWARD_MISTAKES if "adds" in m.says or "multiplies" in m.says]
+
+
+# --- running the learner's code ---------------------------------------------------------------
+
+# A reflected operation runs for `number <op> Value`: (symbol, its method, a way round it).
+_REFLECTED = {"radd": ("+", "__radd__", "self + other"), "rmul": ("*", "__rmul__", "self * other"),
+              "rsub": ("-", "__rsub__", "as_value(other) - self"),
+              "rtruediv": ("/", "__rtruediv__", "as_value(other) / self")}
+_RMETHOD = {"+": "__radd__", "-": "__rsub__", "*": "__rmul__", "/": "__rtruediv__",
+            "**": "__rpow__"}
+_INSTEAD = {"/": "write 1 / other as other ** -1", "-": "write c - other as -other + c",
+            "+": "write c + other as other + c", "*": "write c * other as other * c"}
+
+
+def _explain(name, backward=False):
+    """For core.call: what an exception raised by the learner's operation ``name`` (or by its
+    ``_backward``) means, or ''."""
+    def explain(error):
+        text = str(error)
+        if isinstance(error, TypeError) and backward and "'Value'" in text:
+            return (f". {LIKELY} a Value in a gradient's formula: gradients are plain floats, "
+                    "computed from numbers (other.data, not other; out.grad)")
+        if isinstance(error, RecursionError):
+            if name in _REFLECTED:
+                symbol, method, fix = _REFLECTED[name]
+                return (f". {LIKELY} {name} calls itself: with `other` a plain number, "
+                        f"`other {symbol} self` makes Python call `self.{method}(other)`, which "
+                        f"is {name} again, without end. Put the Value first, `{fix}`")
+            if name == "truediv":
+                return (f". {LIKELY} `1 / other` with other a Value calls Value.__rtruediv__, "
+                        "which is made of truediv itself (or comes later), so each calls the "
+                        "other without end: write the reciprocal as other ** -1")
+            return (". The operation calls itself without end, through the operations it is "
+                    "made of: build it from operations that do not use it")
+        number_first = re.search(r"unsupported operand type\(s\) for ([^:]+): '(?:int|float)' "
+                                 r"and '(\w+)'", text)
+        if isinstance(error, TypeError) and number_first and not number_first[1].endswith("="):
+            symbol = number_first[1].strip()
+            return (f". {LIKELY} `number {symbol} Value` needs Value."
+                    f"{_RMETHOD.get(symbol, '?')}, which your Value does not have (yet: the "
+                    f"lecture adds it later): keep a Value on the left, "
+                    f"{_INSTEAD.get(symbol, 'rewrite it')}")
+        if isinstance(error, TypeError) and re.search(r"not '?Value'?|'Value'", text):
+            return (". A Value stands where a plain number is needed: data and gradients are "
+                    "floats, use .data")
+        return ""
+    return explain
+
+
+def _is_value(x):
+    return all(hasattr(x, attr) for attr in ("data", "grad", "_prev"))
+
+
+def _class_function(Value, attr, name):
+    """The function the class uses for ``attr``, or a refusal that says how to attach it."""
+    fn = getattr(Value, attr, None)
+    if fn is None:
+        core.refuse(f"{Value.__name__} has no `{attr}`: attach your function, "
+                    f"`Value.{attr} = {_FUNCTION.get(name, name)}`")
+    return fn
+
+
+def _operation(Value, name, *rest, **kwargs):
+    """core.check's name for a check whose second argument names the operation."""
+    return name
+
+
+def _own(fn, shown):
+    """A stub in the learner's own function ``fn`` is reported by the check's name."""
+    class Own:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, kind, error, tb):
+            if kind is core.NotYet and error.args and error.args[0] == getattr(
+                    fn, "__name__", None):
+                raise core.NotYet(shown) from None
+            return False
+    return Own()
+
+
+def _fmt(x):
+    return core.fmt(x)
+
+
+def _scale(*values):
+    """The size of the numbers an answer is computed from, for core.close."""
+    return max([abs(v) for v in values if isinstance(v, numbers.Real)] + [0.0])
+
+
+# --- one operation on fresh inputs ------------------------------------------------------------
 
 
 def _draw(op, rng):
@@ -272,13 +452,17 @@ def _draw(op, rng):
 
 
 def _arity(op):
-    """How many Value operands the operation takes when both may be Values."""
     return 2 if op.operands.startswith("vv") else 1
 
 
 def _with_number(op, rng):
-    """Whether this use of the operation gets a plain number as its second operand."""
     return op.operands == "vc" or (op.operands == "vv vc" and rng.random() < 0.4)
+
+
+def _signed(rng):
+    """An upstream gradient: either sign, never 1 (which would hide a missing out.grad)."""
+    g = rng.choice((-1, 1)) * round(rng.uniform(0.5, 2.0), 2)
+    return 1.5 if g == 1.0 else g
 
 
 def _torch_result(op, data, const, g):
@@ -289,29 +473,38 @@ def _torch_result(op, data, const, g):
     return out.item(), [t.grad.item() for t in ts]
 
 
+def _value(op, xs, const):
+    t = [torch.tensor(x, dtype=torch.float64) for x in xs]
+    return op.reference(*t, *([] if const is None else [const])).item()
+
+
 def _backprop(root, name, where=""):
-    """Run every node's _backward, outputs first (root.grad must be set already). An input
-    (no ``_prev``) has nothing to pass on: its ``_backward`` is not needed."""
-    for node in reversed(finished.topological_order(root)):
+    """Run every node's _backward, outputs first (root.grad set already). An input (no
+    ``_prev``) has nothing to pass on: its ``_backward`` is not needed."""
+    for node in reversed(topological_order(root)):
         if not node._prev:
             continue
         if not hasattr(node, "_backward"):
-            raise AssertionError(f"{name}: a value in its result has no `_backward`: set "
-                                 "`out._backward = _backward` before returning out")
+            core.refuse(f"{name}: a value in its result has no `_backward`: set "
+                        "`out._backward = _backward` before returning out")
         step = node._backward
         if not callable(step):
-            raise AssertionError(f"{name}: out._backward is {_kind(step)}, not a function: "
-                                 "attach the function itself, `out._backward = _backward` "
-                                 "(no parentheses)")
-        _run(f"{name}'s _backward{where}", step, name=name, backward=True)
+            core.refuse(f"{name}: out._backward is {core.kind(step)}, not a function: attach "
+                        "the function itself, `out._backward = _backward` (no parentheses)")
+        core.call(step, what=f"{name}'s _backward{where}", explain=_explain(name, True))
 
 
-def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
-    """Apply the learner's operation once, check its output, backpropagate ``g`` through it.
+def _expression(op, data, const, same=False):
+    names = ["x", "x"] if same else list(WHO[:len(data)])
+    if const is not None:
+        names.append(repr(const))
+    given = ", ".join(f"{n} = {x!r}" for n, x in zip(names, data, strict=False))
+    return f"out = {op.write(*names)} with {given}"
 
-    Returns (expression text, the input Values, out). ``priors`` are gradients the inputs
-    hold beforehand; ``same`` passes one Value as both operands.
-    """
+
+def _apply(Value, name, op, fn, data, const, same=False, priors=None):
+    """The learner's operation on fresh Values: (text, the input Values, out), its structure
+    and forward value checked (a forward value that differs is diagnosed)."""
     xs = [Value(x) for x in data]
     if same:
         xs = [xs[0], xs[0]]
@@ -321,34 +514,54 @@ def _trial(Value, name, op, fn, data, const, g, priors=None, same=False):
     before = [x.data for x in xs]
     steps = [getattr(x, "_backward", None) for x in xs]
     text = _expression(op, data, const, same)
-    out = _run(f"{name} on {text}", fn, *args, name=name)
-    problem = _structure(name, op, text, xs, out, before)
+    with _own(fn, name):
+        out = core.call(fn, *args, what=f"{name} on {text}", explain=_explain(name))
+    problem = _structure(name, op, text, xs, out, before, const)
     if problem:
-        raise AssertionError(problem)
-    problem = _forward_problem(name, text, out.data, _evaluate(op, [x.data for x in xs], const))
-    if problem:
-        raise AssertionError(problem + _forward_diagnosis(Value, name, op, fn))
+        core.refuse(problem)
+    want = _value(op, [x.data for x in xs], const)
+    got = out.data
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        core.refuse(f"{name}: out.data is {core.kind(got)} on {text}; expected a float "
+                    f"({_fmt(want)})")
+    if not core.close(got, want, _scale(*data, const)):
+        w, v = core.fmt_pair(want, got)
+        core.refuse(f"{name}: the forward value differs on {text}: out.data is {v}, expected "
+                    f"{w}" + _forward_diagnosis(Value, name, op, fn))
     if any(getattr(x, "_backward", None) is not s for x, s in zip(xs, steps, strict=True)):
-        raise AssertionError(f"{name} replaced the `_backward` of its input on {text} "
-                             "(self._backward = ...): attach the function to the new Value, "
-                             "`out._backward = _backward`")
-    out.grad = g
-    _backprop(out, name, f" on {text} and out.grad = {g}")
-    who = ["x", "x"] if same else _WHO[:len(xs)]
-    problem = _grad_types(name, f" on {text} and out.grad = {g}", zip(who, xs, strict=True))
-    if problem:
-        raise AssertionError(problem)
+        core.refuse(f"{name} replaced the `_backward` of its input on {text} "
+                    "(self._backward = ...): attach the function to the new Value, "
+                    "`out._backward = _backward`")
     return text, xs, out
+
+
+def _trial(Value, name, op, fn, data, const, g, priors=None):
+    """One trial of the operation and its backward step, as a core.Trial."""
+    priors = priors or [0.0] * len(data)
+    text, xs, out = _apply(Value, name, op, fn, data, const, priors=priors)
+    out.grad = g
+    where = f" on {text} and out.grad = {g}"
+    _backprop(out, name, where)
+    _grad_types(name, where, zip(WHO, xs, strict=False))
+    t, d = _torch_result(op, data, const, g)
+    env = {"x": data[0], "y": data[1] if len(data) > 1 else const, "k": const, "t": t, "g": g}
+    blank = getattr(type(out)(0.0), "_backward", None)
+    default = getattr(getattr(out, "_backward", None), "__code__", 0) is getattr(
+        blank, "__code__", 1)
+    return core.Trial(where[1:], [x.grad for x in xs],
+                      [p + c for p, c in zip(priors, d, strict=True)],
+                      {"name": name, "env": env, "x": data, "p": priors, "d": d, "out": out,
+                       "text": text, "default": default, "attached": not default},
+                      _scale(*data, g, *priors, *d))
 
 
 def _grad_types(name, where, named, how="compute it from numbers (other.data, out.grad), "
                                            "not from Values (use .data)"):
-    """A message for the first (name, Value) whose .grad is not a plain number, or None."""
+    """Refuse when a (name, Value)'s .grad is not a plain number."""
     for who, x in named:
         if isinstance(x.grad, bool) or not isinstance(x.grad, numbers.Real):
-            return (f"{name}: after the backward step{where}, {who}.grad is {_kind(x.grad)}, "
-                    f"not a number: a gradient must be a float; {how}")
-    return None
+            core.refuse(f"{name}: after the backward step{where}, {who}.grad is "
+                        f"{core.kind(x.grad)}, not a number: a gradient must be a float; {how}")
 
 
 def _reaches(out, xs):
@@ -366,38 +579,36 @@ def _reaches(out, xs):
     return [id(x) in seen for x in xs]
 
 
-# An operation the lecture builds from the others: one way to write it.
-_COMPOSED = {"radd": "self + other", "rmul": "self * other", "neg": "self * -1",
-             "sub": "self + (-other)", "truediv": "self * other**-1",
-             "rsub": "-self + other", "rtruediv": "self**-1 * other"}
-
-
 def _build_it(name):
     return (f"build {name} from the operations you have, e.g. `{_COMPOSED[name]}`: their "
             "`_backward`s do the work")
 
 
-def _expression(op, data, const, same=False):
-    names = ["x", "x"] if same else list(_WHO[:len(data)])
-    if const is not None:
-        names.append(repr(const))
-    given = ", ".join(f"{n} = {x!r}" for n, x in zip(names, data, strict=False))
-    return f"out = {op.write(*names)} with {given}"
+def _op_label(opname, op, const):
+    """Whether ``_op`` is right: the operation's symbol, with the exponent for a power."""
+    if not isinstance(opname, str):
+        return False
+    if op.ops == ("**",):
+        try:
+            return opname.startswith("**") and float(opname[2:]) == const
+        except ValueError:
+            return False
+    return opname in op.ops
 
 
-def _structure(name, op, text, xs, out, before):
-    """What is wrong with the output's type, inputs or forward value, or None."""
+def _structure(name, op, text, xs, out, before, const=None):
+    """What is wrong with the output's type, inputs or children, or None."""
     if any(x.data != b for x, b in zip(xs, before, strict=True)):
         return (f"{name} changed its input's data on {text}: leave the inputs alone and "
                 "return a new Value")
     if not _is_value(out):
         fix = "return out, the new Value" if out is None or isinstance(out, numbers.Number) \
             else "return a Value"
-        return f"{name} returned {_kind(out)} on {text}: {fix}"
+        return f"{name} returned {core.kind(out)} on {text}: {fix}"
     if any(out is x for x in xs):
         return f"{name} returned its input itself on {text}: return a new Value"
     if not op.ops:
-        cut = [w for w, x, r in zip(_WHO, xs, _reaches(out, xs), strict=False) if not r]
+        cut = [w for w, x, r in zip(WHO, xs, _reaches(out, xs), strict=False) if not r]
         if cut:
             return (f"{name}: on {text} the result is cut off from {' and '.join(cut)} "
                     f"(out._prev is {getattr(out, '_prev', None)!r}), so no gradient can flow "
@@ -409,265 +620,185 @@ def _structure(name, op, text, xs, out, before):
         return (f"{name}: out._prev is {out._prev!r} on {text}: give the new Value its inputs "
                 f"as children, Value(..., {inputs}, ...)")
     if any(not _is_value(p) for p in prev):
-        return (f"{name}: out._prev holds {', '.join(_kind(p) for p in prev)} on {text}: the "
-                f"children are the input Values themselves, {inputs}, not their data")
-    missing = [w for w, x in zip(_WHO, xs, strict=False) if all(p is not x for p in prev)]
+        return (f"{name}: out._prev holds {', '.join(core.kind(p) for p in prev)} on {text}: "
+                f"the children are the input Values themselves, {inputs}, not their data")
+    missing = [w for w, x in zip(WHO, xs, strict=False) if all(p is not x for p in prev)]
     if missing:
         return (f"{name}: out._prev on {text} leaves out {' and '.join(missing)}: the children "
                 f"are {inputs}")
-    opname = out._op if isinstance(getattr(out, "_op", None), str) else None
-    if opname is None or not any(opname == o or (o == "**" and opname.startswith(o))
-                                 for o in op.ops):
-        want = "f\"**{k}\" (e.g. '**3')" if op.ops == ("**",) else repr(op.ops[0])
+    ordered = isinstance(out._prev, tuple | list) and len(xs) == 2 and xs[0] is not xs[1]
+    if ordered and len(prev) == 2 and prev[0] is xs[1] and prev[1] is xs[0]:
+        return (f"{name}: out._prev is (other, self) on {text}: the children in the order of "
+                "the operands, (self, other) (the drawings and the listing read them in that "
+                "order)")
+    if not _op_label(getattr(out, "_op", None), op, const):
+        want = "f\"**{k}\", the exponent included (e.g. '**3')" if op.ops == ("**",) \
+            else repr(op.ops[0])
         return f"{name}: out._op is {getattr(out, '_op', None)!r}; expected {want}"
     return None
-
-
-# The same operation with its operands the other way round (what `self - other` computes
-# where `other - self` is wanted), for the operations where the order matters.
-_MIRRORED = {"sub": lambda a, b: b - a, "truediv": lambda a, b: b / a,
-             "rsub": lambda a, c: a - c, "rtruediv": lambda a, c: a / c}
 
 
 def _ratio(pairs):
     """The constant r with got = r * expected on every (got, expected), or None."""
     ratios = [g / e for g, e in pairs if abs(e) > 1e-9]
-    if not ratios or not all(_close(g, 0.0) for g, e in pairs if abs(e) <= 1e-9):
+    if not ratios or not all(core.close(g, 0.0, 1.0) for g, e in pairs if abs(e) <= 1e-9):
         return None
     r = ratios[0]
-    return r if all(math.isclose(q, r, rel_tol=1e-6) for q in ratios) else None
+    return r if all(core.close(q, r) for q in ratios) and not core.close(r, 1.0) else None
 
 
-def _factor_text(r, name):
-    """What a constant factor r between the learner's numbers and the right ones says."""
+def _factor_text(r):
+    """What a constant factor r between the learner's numbers and the right ones says (a
+    description of what differs, not a mistake named)."""
     names = {-1.0: "the opposite sign of the right one", 0.5: "exactly half the right one",
-             2.0: "exactly 2 times the right one",
-             1 / math.log(10): "exactly 1/ln(10) times the right one: a log10 somewhere?",
-             math.log(10): "exactly ln(10) times the right one: a log10 somewhere?"}
+             2.0: "exactly 2 times the right one"}
     text = next((t for value, t in names.items() if math.isclose(r, value, rel_tol=1e-6)),
                 f"exactly {r:.6g} times the right one")
-    if name == "add" and math.isclose(r, 0.5, rel_tol=1e-6):
-        return (f". {LIKELY} the + splits out.grad in halves (each gradient is exactly half the "
-                "right one on every input tried): it passes its WHOLE out.grad to each input")
-    if name == "log" and math.isclose(r, 1 / math.log(10), rel_tol=1e-6):
-        return (f". {LIKELY} the derivative of log10, 1 / (x ln 10) (exactly 1/ln(10) times the "
-                "right one on every input tried): the natural log's is 1 / x")
-    text = text.replace(":", ", on every input tried:", 1) if ":" in text else (
-        text + ", on every input tried")
-    return f" ({text})"
+    return f" ({text}, on every input tried)"
 
 
-def _forward_diagnosis(Value, name, op, fn):
-    """'. Likely mistake: ...' (or a factor) that explains the learner's forward values on
-    fresh inputs, or ''."""
+def _forward_diagnosis(Value, name, op, fn, mistakes=None):
+    """'. Likely mistake: ...' (or a constant factor) that explains the learner's forward
+    values on 20 fresh inputs, or ''. ``mistakes``: default FORWARD_MISTAKES."""
+    import random
     rng = random.Random(f"forward {name}")
     trials = []
     for _ in range(20):
         data, const = _draw(op, rng)
         extra = [] if const is None else [const]
         try:
-            got = fn(*[Value(x) for x in data], *extra).data
-        except Exception:  # noqa: BLE001 (no diagnosis where the learner's code fails)
+            got = core.call(fn, *[Value(x) for x in data], *extra).data
+        except (core.Refused, core.NotYet, AttributeError):
             return ""
         if isinstance(got, bool) or not isinstance(got, numbers.Real):
             return ""
-        trials.append((data + extra, got, _evaluate(op, data, const)))
-    mirror = _MIRRORED.get(name)
-    if mirror and all(_close(got, mirror(*args)) for args, got, _ in trials):
-        return (f". {LIKELY} the operands are the other way round: out.data is "
-                f"{op.write('other', 'self')} on every input tried; {name} computes "
-                f"{op.write('self', 'other')}")
-    r = _ratio([(got, want) for _, got, want in trials])
-    if name == "log" and r is not None and math.isclose(r, 1 / math.log(10), rel_tol=1e-6):
-        return (f". {LIKELY} log10 instead of the natural log: out.data is log10(x) = "
-                "ln(x) / ln(10) on every input tried; use math.log")
-    return _factor_text(r, name) if r is not None else ""
+        trials.append(core.Trial("", got, _value(op, data, const),
+                                 {"name": name, "ab": data + extra}, _scale(*data, *extra)))
+    says = core.diagnose(trials, FORWARD_MISTAKES if mistakes is None else mistakes)
+    if says:
+        return f". {LIKELY} {says}"
+    r = _ratio([(t.got, t.want) for t in trials])
+    return _factor_text(r) if r is not None else ""
 
 
-def _forward_problem(name, text, got, expected):
-    if not isinstance(got, numbers.Real) or isinstance(got, bool):
-        return f"{name}: out.data is {_kind(got)} on {text}; expected a float ({_fmt(expected)})"
-    if not _close(got, expected):
-        return (f"{name}: the forward value differs on {text}: out.data is {_fmt(got)}, "
-                f"expected {_fmt(expected)}")
-    return None
+def _who(i, n):
+    return WHO[i] if n == 2 else "self"
 
 
-class _Trial(NamedTuple):
-    """One use of the operation: its inputs, PyTorch's gradients and the learner's."""
-
-    text: str
-    data: list
-    const: object
-    g: float
-    out: object
-    want: list
-    got: list
+def _where(name, fn, out):
+    """Where an `=` is: in the operation's own _backward, or in one it is made of."""
+    own = getattr(getattr(out, "_backward", None), "__qualname__", "")
+    mine = own.startswith(getattr(fn, "__qualname__", "?") + ".")
+    return "" if OPERATIONS[name].ops or mine else " in an operation it is made of"
 
 
-def _fresh_inputs(Value, name, op, fn, rng):
-    """INPUTS trials with fresh gradients; raise on the first difference, with a diagnosis."""
-    trials = []
-    for _ in range(INPUTS):
-        data, const = _draw(op, rng)
-        g = rng.choice((-1, 1)) * round(rng.uniform(0.5, 2.0), 2)
-        g = 1.5 if g == 1.0 else g
-        try:
-            text, xs, out = _trial(Value, name, op, fn, data, const, g)
-        except AssertionError as crash:
-            # An arithmetic error in the learner's code at a special input (log's 1 / out.data
-            # at x = 1, where out.data = 0) comes after trials that already show the mistake:
-            # name it from those, then say where the code broke.
-            wrong = [t for t in trials if not all(map(_close, t.got, t.want))]
-            if not wrong or not isinstance(crash.__cause__, ArithmeticError):
-                raise
-            raise AssertionError(_gradient_problem(name, op, trials, wrong[0])
-                                 + f". Then {crash}.") from None
-        _, want = _torch_result(op, data, const, g)
-        trials.append(_Trial(text, data, const, g, out, want, [x.grad for x in xs]))
-    wrong = [t for t in trials if not all(map(_close, t.got, t.want))]
-    if wrong:
-        raise AssertionError(_gradient_problem(name, op, trials, wrong[0]))
-    points, advice = _EDGES.get(name, ([], ""))
-    for x in points:  # right everywhere else: the value where the task picks a side
-        g = 1.5
-        text, xs, out = _trial(Value, name, op, fn, [x], None, g)
-        _, want = _torch_result(op, [x], None, g)
-        if not _close(xs[0].grad, want[0]):
-            raise AssertionError(f"{name}: the gradient of self differs on {text} and out.grad "
-                                 f"= {g}: expected {_fmt(want[0])}, got {_fmt(xs[0].grad)}. "
-                                 f"{LIKELY} {advice}")
+def _alike(trials):
+    """The trials with as many Value operands as the first wrong one."""
+    n = len(next(t for t in trials if not t.right).want)
+    return [t for t in trials if len(t.want) == n]
 
 
-def _gradient_problem(name, op, trials, first):
-    i = next(i for i, (a, b) in enumerate(zip(first.got, first.want, strict=True))
-             if not _close(a, b))
-    who = _WHO[i] if len(first.want) == 2 else "self"
-    message = (f"{name}: the gradient of {who} differs on {first.text} and out.grad = "
-               f"{first.g}: expected {_fmt(first.want[i])} (float64 PyTorch), got "
-               f"{_fmt(first.got[i])}")
-    alike = [t for t in trials if len(t.want) == len(first.want)]  # as many Value operands
-    return message + _diagnosis(name, op, alike)
+def _named(says, name, trials, fn):
+    """The table's ``says`` with its {who}, {other}, {where}, {name}, {composed} filled in."""
+    t = trials[0]
+    n, wrong = len(t.want), t.data.get("wrong", [0])
+    who = " and ".join(_who(i, n) for i in wrong)
+    other = _who(1 - wrong[0], n) if n == 2 and len(wrong) == 1 else "the other input"
+    for key, value in {"who": who, "other": other, "name": name,
+                       "where": _where(name, fn, t.data.get("out")),
+                       "composed": _COMPOSED.get(name, "")}.items():
+        says = says.replace("{" + key + "}", value)
+    return says
 
 
-def _diagnosis(name, op, trials):
-    """The classic mistake that explains every trial, as '. Likely mistake: ...', or ''."""
-    if all(x == 0 for t in trials for x in t.got):
-        out = trials[0].out
-        default = type(out)(0.0)
-        step, blank = getattr(out, "_backward", None), getattr(default, "_backward", None)
-        if getattr(step, "__code__", 0) is getattr(blank, "__code__", 1):
-            if not op.ops:
-                return (f". {LIKELY} the result is a new Value(...) of your own, whose "
-                        "`_backward` is the default that does nothing, so no gradient reaches "
-                        f"the inputs: {_build_it(name)}")
-            return (f". {LIKELY} the `_backward` was never attached to the output: write "
-                    "`out._backward = _backward` before `return out` (on out, not on self)")
-        return (f". {LIKELY} the `_backward` never changes self.grad or other.grad: it must "
-                "add local derivative * out.grad to each input's grad")
+def _diagnosis(trials, mistakes, name, fn):
+    """'. Likely mistake: ...' when one of ``mistakes`` fits every trial; else a constant
+    factor between the wrong gradients and the right ones, when there is one; else ''."""
     n = len(trials[0].want)
-
-    def fits(i, predict):
-        """Operand i got predict(trial) on every trial, and that differs somewhere. A mistake
-        that cannot even be computed on some trial (1 / 0, an overflow) does not fit."""
-        try:
-            predicted = [predict(t) for t in trials]
-        except ArithmeticError:
-            return False
-        hits = [_close(t.got[i], p) for t, p in zip(trials, predicted, strict=True)]
-        return all(hits) and any(not _close(t.want[i], p)
-                                 for t, p in zip(trials, predicted, strict=True))
-
-    def right(i):
-        return all(_close(t.got[i], t.want[i]) for t in trials)
-
-    if name == "mul" and n == 2:
-        own = [fits(i, lambda t, i=i: t.data[i] * t.g) for i in range(2)]
-        if all(own):
-            return (f". {LIKELY} the two local derivatives are swapped: self gets "
-                    "other.data * out.grad and other gets self.data * out.grad")
-        for i in range(2):
-            if own[i] and right(1 - i):
-                return (f". {LIKELY} the same operand is used twice: {_WHO[i]} gets its own "
-                        f"data times out.grad; it must get {_WHO[1 - i]}.data * out.grad")
-    wrong = [i for i in range(n) if not right(i)]
-    if all(fits(i, lambda t, i=i: t.want[i] / t.g) for i in wrong):
-        return (f". {LIKELY} the incoming gradient is missing: each input gets its local "
-                "derivative TIMES out.grad (the chain rule), not the local derivative alone")
-    for i, predict, text in _MISTAKES.get(name, []):
-        if wrong == [i] and fits(i, lambda t, p=predict: p(*t.data, *_extra(t), t.out.data) * t.g):
-            return f". {LIKELY} {text}"
-    if name in _LOCAL and wrong == [0]:
-        local, formula = _LOCAL[name]
-        if fits(0, lambda t: local(t.out.data, *_extra(t)) * t.g):
-            return (f". {LIKELY} the local derivative was evaluated at the OUTPUT: {formula} is "
-                    "taken at the input, x = self.data, not at out.data")
-    for i in wrong:  # times another input's gradient instead of out.grad
-        for j in range(n):
-            if j != i and right(j) and fits(i, lambda t, i=i, j=j: t.want[i] / t.g * t.got[j]):
-                return (f". {LIKELY} {_WHO[i]}'s local derivative is multiplied by "
-                        f"{_WHO[j]}.grad, not by out.grad: the chain rule multiplies by the "
-                        "gradient of the OUTPUT")
+    wrong = sorted({i for t in trials for i in range(n)
+                    if not core.close(t.got[i], t.want[i], t.scale)})
+    for t in trials:
+        t.data["wrong"] = wrong
+    says = core.diagnose(trials, mistakes)
+    if says:
+        return f". {LIKELY} {_named(says, name, trials, fn)}"
     ratios = [_ratio([(t.got[i], t.want[i]) for t in trials]) for i in wrong]
     if ratios and all(r is not None and math.isclose(r, ratios[0], rel_tol=1e-6)
                       for r in ratios):
-        return _factor_text(ratios[0], name)
+        return _factor_text(ratios[0])
     return ""
 
 
-def _extra(trial):
-    return [] if trial.const is None else [trial.const]
+def _first_wrong(name, trials, before=""):
+    """The first trial with a wrong gradient, said plainly."""
+    t = next(t for t in trials if not t.right)
+    i = next(i for i in range(len(t.want)) if not core.close(t.got[i], t.want[i], t.scale))
+    w, v = core.fmt_pair(t.want[i], t.got[i])
+    who = _who(i, len(t.want))
+    if before:
+        p = t.data["p"][i]
+        return (f"{name}: {who} already had grad = {p} (from another use of that value) before "
+                f"{t.data['text']} and out.grad = {t.data['env']['g']}; after the backward "
+                f"step it should be {p} + {_fmt(t.data['d'][i])} "
+                f"= {w}, got {v}")
+    return (f"{name}: the gradient of {who} differs {t.shown}: expected {w} (float64 "
+            f"PyTorch), got {v}")
 
 
-def _where(op, fn, out):
-    """Where the `=` is: in the operation's own _backward, or in one it is made of."""
-    own = getattr(getattr(out, "_backward", None), "__qualname__", "")
-    mine = own.startswith(getattr(fn, "__qualname__", "?") + ".")
-    return "" if op.ops or mine else " in an operation it is made of"
+def _fresh_inputs(Value, name, op, fn, rng):
+    """INPUTS trials with fresh, signed upstream gradients; refuse with a diagnosis."""
+    trials = []
+    for _ in range(INPUTS):
+        data, const = _draw(op, rng)
+        trials.append(_trial(Value, name, op, fn, data, const, _signed(rng)))
+    if not all(t.right for t in trials):
+        core.refuse(_first_wrong(name, trials) + _diagnosis(_alike(trials), OPERATION_MISTAKES,
+                                                            name, fn))
+    if name == "relu":  # right everywhere else: the input where the task picks a side
+        zero = _trial(Value, name, op, fn, [0.0], None, 1.5)
+        if not zero.right:
+            core.refuse(_first_wrong(name, [zero]) + _diagnosis([zero], ZERO, name, fn))
 
 
 def _reused(Value, name, op, fn, rng):
     """Gradients already present, and one Value as both operands: they must add up."""
+    trials = []
     for _ in range(INPUTS // 4):
         data, const = _draw(op, rng)
-        g = round(rng.uniform(0.5, 2.0), 2)
-        priors = [_number(rng) for _ in data]
-        text, xs, out = _trial(Value, name, op, fn, data, const, g, priors)
-        _, grads = _torch_result(op, data, const, g)
-        for i, (x, p, d) in enumerate(zip(xs, priors, grads, strict=True)):
-            if not _close(x.grad, p + d):
-                who = _WHO[i] if len(xs) == 2 else "self"
-                message = (f"{name}: {who} already had grad = {p} (from another use of that "
-                           f"value) before {text} and out.grad = {g}; after the backward step "
-                           f"it should be {p} + {_fmt(d)} = {_fmt(p + d)}, got {_fmt(x.grad)}")
-                if _close(x.grad, d):
-                    message += (f". {LIKELY} `=` instead of `+=`{_where(op, fn, out)}: the "
-                                f"gradient is set, so what {who} had before is lost; add to "
-                                f"it, {who}.grad += ...")
-                raise AssertionError(message)
+        trials.append(_trial(Value, name, op, fn, data, const, _signed(rng),
+                             [_number(rng) for _ in data]))
+    if not all(t.right for t in trials):
+        core.refuse(_first_wrong(name, trials, before=True)
+                    + _diagnosis(_alike(trials), OPERATION_MISTAKES, name, fn))
     if not op.operands.startswith("vv"):
         return
+    trials = []
     for _ in range(INPUTS // 4):
         x = _number(rng)
         if not op.domain(x, x):
             continue
-        g = round(rng.uniform(0.5, 2.0), 2)
-        text, xs, out = _trial(Value, name, op, fn, [x], None, g, same=True)
+        g = _signed(rng)
+        text, xs, out = _apply(Value, name, op, fn, [x], None, same=True)
+        out.grad = g
+        _backprop(out, name, f" on {text} and out.grad = {g}")
         t = torch.tensor(x, dtype=torch.float64, requires_grad=True)
         op.reference(t, t).backward(torch.tensor(g, dtype=torch.float64))
-        if not _close(xs[0].grad, t.grad.item()):
-            message = (f"{name}: the gradient of x differs on {text} (the same Value as both "
-                       f"operands) and out.grad = {g}: expected {_fmt(t.grad.item())} (both "
-                       f"uses added up), got {_fmt(xs[0].grad)}")
-            _, each_use = _torch_result(op, [x, x], None, g)  # as if they were two Values
-            if any(_close(xs[0].grad, u) for u in each_use):
-                message += (f". {LIKELY} `=` instead of `+=`{_where(op, fn, out)}: the second "
-                            "operand's gradient replaces the first one's; add to it, "
-                            "self.grad += ...")
-            raise AssertionError(message)
+        _, each = _torch_result(op, [x, x], None, g)  # as if they were two Values
+        trials.append(core.Trial(f"on {text} (the same Value as both operands) and out.grad "
+                                 f"= {g}", xs[0].grad, t.grad.item(),
+                                 {"each": each, "out": out}, _scale(x, g, *each)))
+    if not all(t.right for t in trials):
+        t = next(t for t in trials if not t.right)
+        w, v = core.fmt_pair(t.want, t.got)
+        says = core.diagnose(trials, SAME)
+        core.refuse(f"{name}: the gradient of x differs {t.shown}: expected {w} (both uses "
+                    f"added up), got {v}"
+                    + (f". {LIKELY} {says.replace('{where}', _where(name, fn, t.data['out']))}"
+                       if says else ""))
 
 
-def check_operation(Value, name, reuse=True):
+@core.check(name=_operation)
+def check_operation(Value, name, reuse=True, *, rng=None):
     """Check one operation of the learner's ``Value`` (name in ``OPERATIONS``) and its
     ``_backward``, called through the class (``Value.__mul__``, ``Value.tanh``, ...).
 
@@ -678,22 +809,17 @@ def check_operation(Value, name, reuse=True):
                          f"{', '.join(OPERATIONS)}")
     op = OPERATIONS[name]
     fn = _class_function(Value, op.attr, name)
-    rng = random.Random(f"check_operation {name} {reuse}")
-
-    def test():
-        _fresh_inputs(Value, name, op, fn, rng)
-        if reuse:
-            _reused(Value, name, op, fn, rng)
-        for size in range(GRAPHS):
-            _graph_test(Value, name, op, fn, rng, size, reuse)
-        kind = "values used twice included" if reuse else "no value used twice"
-        return (f"{name}: right on {INPUTS} random inputs and {GRAPHS} random graphs "
-                f"({kind}; vs float64 PyTorch)")
-
-    _report(name, getattr(fn, "__name__", name), test)
+    _fresh_inputs(Value, name, op, fn, rng)
+    if reuse:
+        _reused(Value, name, op, fn, rng)
+    for size in range(GRAPHS):
+        _graph_test(Value, name, op, fn, rng, size, reuse)
+    kind = "values used twice included" if reuse else "no value used twice"
+    core.passed(name, f"{INPUTS} random inputs and {GRAPHS} random graphs, {kind}; vs float64 "
+                      "PyTorch")
 
 
-# --- random graphs --------------------------------------------------------------------------
+# --- random graphs ------------------------------------------------------------------------------
 
 
 def _random_graph(rng, ops, size, reuse, share=False, most=6):
@@ -721,7 +847,7 @@ def _random_graph(rng, ops, size, reuse, share=False, most=6):
                     unused.remove(a)
             unused.append(len(steps))
             steps.append(step)
-            values.append(_evaluate(op, [values[a] for a in args], const))
+            values.append(_value(op, [values[a] for a in args], const))
         if not any(s[0] == ops[0] for s in steps):
             continue
         while len(unused) > 1:  # every node reaches the root: add them up
@@ -734,10 +860,7 @@ def _random_graph(rng, ops, size, reuse, share=False, most=6):
 
 
 def _pick(rng, op, name, values, pool, tree):
-    """A step applying ``op`` to operands from ``pool`` that are in its domain, or None.
-
-    In a ``tree`` no operand is taken twice; otherwise ``x op x`` may come up.
-    """
+    """A step applying ``op`` to operands from ``pool`` that are in its domain, or None."""
     for _ in range(20):
         const = op.constant(rng) if _with_number(op, rng) else None
         n = 1 if const is not None else _arity(op)
@@ -745,14 +868,9 @@ def _pick(rng, op, name, values, pool, tree):
             return None
         args = rng.sample(pool, n) if tree else [rng.choice(pool) for _ in range(n)]
         operands = [values[a] for a in args] + ([] if const is None else [const])
-        if op.domain(*operands) and abs(_evaluate(op, operands[:n], const)) < 1e4:
+        if op.domain(*operands) and abs(_value(op, operands[:n], const)) < 1e4:
             return (name, args, const)
     return None
-
-
-def _evaluate(op, xs, const):
-    t = [torch.tensor(x, dtype=torch.float64) for x in xs]
-    return op.reference(*t, *([] if const is None else [const])).item()
 
 
 def _shares(steps):
@@ -771,7 +889,8 @@ def _build(Value, steps, own=None):
         name, args, const = step
         fn = own[1] if own and name == own[0] else _HELPERS[name]
         extra = [] if const is None else [const]
-        nodes.append(_run(name, fn, *[nodes[a] for a in args], *extra))
+        nodes.append(core.call(fn, *[nodes[a] for a in args], *extra, what=name,
+                               explain=_explain(name)))
     return nodes
 
 
@@ -788,6 +907,10 @@ def _torch_graph(steps):
     nodes[-1].backward()
     return [n.item() for n in nodes], [n.grad.item() if s[0] == "leaf" else None
                                        for n, s in zip(nodes, steps, strict=True)]
+
+
+def _graph_scale(values, grads):
+    return _scale(*values, *[g for g in grads if g is not None], 1.0)
 
 
 def _listing(steps, marked=None):
@@ -808,82 +931,75 @@ def _listing(steps, marked=None):
 def _graph_test(Value, name, op, fn, rng, size, reuse):
     ops = [name] + [h for h in _HELPERS if h != name]
     steps = _random_graph(rng, ops, size, reuse, share=reuse and size % 2 == 0)
-    nodes = _build(Value, steps, (name, fn))
+    with _own(fn, name):
+        nodes = _build(Value, steps, (name, fn))
     values, grads = _torch_graph(steps)
+    scale = _graph_scale(values, grads)
     names, listing = _listing(steps, name)
     for i, node in enumerate(nodes):
-        if not isinstance(node.data, numbers.Real) or not _close(node.data, values[i]):
-            raise AssertionError(f"{name}: the forward value of {names[i]} differs on this "
-                                 f"graph:\n    {listing}\n  {names[i]}.data is "
-                                 f"{node.data!r:.12}, expected {_fmt(values[i])}")
+        if not isinstance(node.data, numbers.Real) or not core.close(node.data, values[i],
+                                                                     scale):
+            core.refuse(f"{name}: the forward value of {names[i]} differs on this graph:\n    "
+                        f"{listing}\n  {names[i]}.data is {node.data!r:.12}, expected "
+                        f"{_fmt(values[i])}")
     nodes[-1].grad = 1.0
     _backprop(nodes[-1], name, f" on this graph:\n    {listing}\n ")
-    problem = _grad_types(name, f" on this graph:\n    {listing}\n ",
-                          [(names[i], n) for i, n in enumerate(nodes)])
-    if problem:
-        raise AssertionError(problem)
+    _grad_types(name, f" on this graph:\n    {listing}\n ",
+                [(names[i], n) for i, n in enumerate(nodes)])
     for i, step in enumerate(steps):
-        if step[0] == "leaf" and not _close(nodes[i].grad, grads[i]):
+        if step[0] == "leaf" and not core.close(nodes[i].grad, grads[i], scale):
             shared = " (values used more than once)" if _shares(steps) else ""
-            raise AssertionError(
-                f"{name}: the gradient of {names[i]} differs on this graph{shared}, "
-                f"backpropagated from its output with grad 1:\n    {listing}\n  expected "
-                f"{_fmt(grads[i])} (float64 PyTorch), got {_fmt(nodes[i].grad)}")
+            w, v = core.fmt_pair(grads[i], nodes[i].grad)
+            core.refuse(f"{name}: the gradient of {names[i]} differs on this graph{shared}, "
+                        f"backpropagated from its output with grad 1:\n    {listing}\n  expected "
+                        f"{w} (float64 PyTorch), got {v}")
 
 
-# --- lecture 02: the forward pass ---------------------------------------------------------
+# --- lecture 02: the forward pass -----------------------------------------------------------
 
 
-def check_forward(Value, name):
+@core.check(name=_operation)
+def check_forward(Value, name, *, rng=None):
     """The forward pass of ``Value``'s add or mul (lecture 02): out.data, out._prev (the
-    two input Values) and out._op, on fresh inputs and random expressions of that operation.
-    """
+    two input Values, in the order (self, other)) and out._op, on fresh inputs and random
+    expressions of that operation."""
     if name not in ("add", "mul"):
         raise ValueError(f"check_forward: unknown operation {name!r}; use 'add' or 'mul'")
     op = OPERATIONS[name]
     fn = _class_function(Value, op.attr, name)
-    other = {"add": ("mul", "multiplies"), "mul": ("add", "adds")}[name]
-    rng = random.Random(f"check_forward {name}")
-
-    def test():
-        fits_other, wrong = [], []
-        for _ in range(INPUTS):
-            data = [_number(rng) for _ in range(2)]
-            xs = [Value(x) for x in data]
-            text = _expression(op, data, None)
-            out = _run(f"{name} on {text}", fn, *xs)
-            problem = _structure(name, op, text, xs, out, data)
-            if problem:
-                raise AssertionError(problem)
-            want = _evaluate(op, data, None)
-            problem = _forward_problem(name, text, out.data, want)
-            if problem and not isinstance(out.data, numbers.Real):
-                raise AssertionError(problem)
-            wrong += [problem] if problem else []
-            fits_other.append(_close(out.data, _evaluate(OPERATIONS[other[0]], data, None)))
-        if wrong and all(fits_other):
-            symbol = OPERATIONS[other[0]].write("self", "other")
-            raise AssertionError(f"{wrong[0]}. {LIKELY} the forward pass {other[1]}: out.data "
-                                 f"is {symbol} on every input tried")
-        if wrong:
-            raise AssertionError(wrong[0])
-        for size in range(GRAPHS):
-            steps = _random_graph(rng, [name], size, True, share=size % 2 == 0)
+    for _ in range(INPUTS):
+        data = [_number(rng) for _ in range(2)]
+        xs = [Value(x) for x in data]
+        text = _expression(op, data, None)
+        with _own(fn, name):
+            out = core.call(fn, *xs, what=f"{name} on {text}", explain=_explain(name))
+        problem = _structure(name, op, text, xs, out, data)
+        if problem:
+            core.refuse(problem)
+        want = _value(op, data, None)
+        if isinstance(out.data, bool) or not isinstance(out.data, numbers.Real):
+            core.refuse(f"{name}: out.data is {core.kind(out.data)} on {text}; expected a "
+                        f"float ({_fmt(want)})")
+        if not core.close(out.data, want, _scale(*data)):
+            w, v = core.fmt_pair(want, out.data)
+            core.refuse(f"{name}: the forward value differs on {text}: out.data is {v}, "
+                        f"expected {w}" + _forward_diagnosis(Value, name, op, fn, LECTURE_02))
+    for size in range(GRAPHS):
+        steps = _random_graph(rng, [name], size, True, share=size % 2 == 0)
+        with _own(fn, name):
             nodes = _build(Value, steps, (name, fn))
-            values, _ = _torch_graph(steps)
-            names, listing = _listing(steps)
-            for i, node in enumerate(nodes):
-                if not _close(node.data, values[i]):
-                    raise AssertionError(f"{name}: the value of {names[i]} differs on\n    "
-                                         f"{listing}\n  got {_fmt(node.data)}, expected "
-                                         f"{_fmt(values[i])}")
-        return (f"{name}: forward pass right (data, _prev, _op) on {INPUTS} random inputs and "
-                f"{GRAPHS} random expressions")
-
-    _report(name, getattr(fn, "__name__", name), test)
+        values, _ = _torch_graph(steps)
+        names, listing = _listing(steps)
+        for i, node in enumerate(nodes):
+            if not core.close(node.data, values[i], _scale(*values)):
+                w, v = core.fmt_pair(values[i], node.data)
+                core.refuse(f"{name}: the value of {names[i]} differs on\n    {listing}\n  got "
+                            f"{v}, expected {w}")
+    core.passed(name, f"forward pass: data, _prev, _op on {INPUTS} random inputs and {GRAPHS} "
+                      "random expressions")
 
 
-# --- the topological sort ------------------------------------------------------------------
+# --- the topological sort ---------------------------------------------------------------------
 
 
 def _sort_graphs(rng):
@@ -898,14 +1014,30 @@ def _sort_graphs(rng):
     return graphs + [[finished.Value(0.5)], chain]
 
 
-def _reachable(root):
-    return finished.topological_order(root)
+def _valid(ids, nodes):
+    """Whether ``ids`` (of ``nodes``, each once) puts every value after all of its inputs."""
+    position = {i: k for k, i in enumerate(ids)}
+    return all(position[id(c)] < position[id(n)] for n in nodes for c in n._prev)
+
+
+def _depths(root):
+    """Each value's distance from the root along the shortest path (breadth-first)."""
+    depth, frontier = {id(root): 0}, [root]
+    while frontier:
+        nxt = []
+        for node in frontier:
+            for c in node._prev:
+                if id(c) not in depth:
+                    depth[id(c)] = depth[id(node)] + 1
+                    nxt.append(c)
+        frontier = nxt
+    return depth
 
 
 def _order_problem(order, root):
-    """What is wrong with ``order`` as a topological order of ``root``'s graph, and the
-    likely mistake when one fits: (problem, mistake), or None."""
-    nodes = _reachable(root)
+    """What is wrong with ``order`` as a topological order of ``root``'s graph, and which
+    structural mistake it shows: (problem, mistake or None), or None when it is valid."""
+    nodes = topological_order(root)
     label = {id(n): f"v{i}" for i, n in enumerate(nodes)}
     ids = [id(n) for n in order]
     duplicates = sorted({label.get(i, "?") for i in ids if ids.count(i) > 1})
@@ -917,10 +1049,7 @@ def _order_problem(order, root):
         twice = [i for i in set(ids) if ids.count(i) > 1]
         revisited = all(paths.get(i) == ids.count(i) for i in twice)
         return (f"the order lists {', '.join(duplicates)} more than once (each value must "
-                "appear once)",
-                "no record of the values already placed: a value reached along two paths is "
-                "placed twice; keep a `visited` set and skip what is in it" if revisited
-                else None)
+                "appear once)", "revisited" if revisited else None)
     if not set(ids) <= {id(n) for n in nodes}:
         return "the order holds values that are not in the graph", None
     missing = [label[id(n)] for n in nodes if id(n) not in set(ids)]
@@ -929,57 +1058,74 @@ def _order_problem(order, root):
     if missing:
         return (f"the order leaves out {', '.join(missing)} (every value the root depends on "
                 "must be in it, inputs included)", None)
-    position = {i: k for k, i in enumerate(ids)}
-    late = [(n, c) for n in nodes for c in n._prev if position[id(c)] > position[id(n)]]
-    if not late:
+    if _valid(ids, nodes):
         return None
-    mistake = ("values are placed before their inputs, the root first (in a depth-first "
-               "search, append a node AFTER visiting its inputs): the root must come last, "
-               "backward() reverses the order itself") if position[id(root)] == 0 else None
+    depth = _depths(root)
+    mistake = {"reversed": _valid(ids[::-1], nodes), "preorder": ids[0] == id(root),
+               "breadth": all(depth[a] >= depth[b] for a, b in zip(ids, ids[1:], strict=False))}
+    position = {i: k for k, i in enumerate(ids)}
     if all(position[id(c)] > position[id(n)] for n in nodes for c in n._prev):
         return "the order is reversed: every value comes BEFORE its inputs", mistake
-    n, c = late[0]
+    n, c = next((n, c) for n in nodes for c in n._prev if position[id(c)] > position[id(n)])
     return (f"{label[id(n)]} comes before its input {label[id(c)]} (every value must come "
             "after all of its inputs)", mistake)
-    return None
 
 
-def check_topological_sort(topological_order):
+# What each kind of wrong order says: named only when it shows on every graph that is wrong.
+SORT_MISTAKES = {
+    "revisited": "no record of the values already placed: a value reached along two paths is "
+                 "placed twice; keep a `visited` set and skip what is in it",
+    "reversed": "the order is the reverse of a valid one, the root first: return it as "
+                "built, the root last (backward() reverses it itself); is a `reversed(...)` or "
+                "`[::-1]` one too many?",
+    "preorder": "values are placed before their inputs, the root first (in a depth-first "
+                "search, append a node AFTER visiting its inputs): the root must come last",
+    "breadth": "a breadth-first search (a queue), reversed: it orders values by their distance "
+               "from the root, but a value reached by a short path and a long one must come "
+               "after everything on the long one too; use a depth-first search that appends "
+               "each value after visiting its inputs",
+}
+
+
+@core.check(name="topological_order")
+def check_topological_sort(topological_order, *, rng=None):
     """``topological_order(root)``: a list of every value in the graph of ``root``, root
     included, each once and after all of its inputs. Any valid order passes."""
-    rng = random.Random("check_topological_sort")
-
-    def test():
-        for nodes in _sort_graphs(rng):
-            root = nodes[-1]
-            before = [(n.data, n.grad) for n in nodes]
-            result = _run("topological_order(root)", topological_order, root)
-            if result is None or isinstance(result, numbers.Number) or _is_value(result):
-                raise AssertionError(f"topological_order(root) returned {_kind(result)}: "
-                                     "return the list of values")
-            try:
-                order = list(result)
-            except TypeError:
-                raise AssertionError(f"topological_order(root) returned {_kind(result)}: "
-                                     "return a list of values") from None
-            if [(n.data, n.grad) for n in nodes] != before:
-                raise AssertionError("topological_order(root) changed the data or grad of "
-                                     "values: it should only read the graph")
-            problem = _order_problem(order, root)
-            if problem:
-                what, mistake = problem
-                raise AssertionError(f"topological_order: {what}, on this graph:\n    "
-                                     f"{_describe(root)}" + (f"\n  {LIKELY} {mistake}"
-                                                            if mistake else ""))
-        return (f"topological_order: a valid order on {GRAPHS} random graphs (values shared "
-                "between nodes included)")
-
-    _report("topological_order", getattr(topological_order, "__name__", ""), test)
+    first, kinds = None, []
+    for nodes in _sort_graphs(rng):
+        root = nodes[-1]
+        before = [(n.data, n.grad) for n in nodes]
+        with _own(topological_order, "topological_order"):
+            result = core.call(topological_order, root, what="topological_order(root)")
+        if result is None or isinstance(result, numbers.Number) or _is_value(result):
+            core.refuse(f"topological_order(root) returned {core.kind(result)}: return the list "
+                        "of values")
+        try:
+            order = list(result)
+        except TypeError:
+            core.refuse(f"topological_order(root) returned {core.kind(result)}: return a list "
+                        "of values")
+        if [(n.data, n.grad) for n in nodes] != before:
+            core.refuse("topological_order(root) changed the data or grad of values: it should "
+                        "only read the graph")
+        problem = _order_problem(order, root)
+        if problem:
+            first = first or (problem[0], root)
+            kinds.append(problem[1])
+    if first:
+        what, root = first
+        shown = [k for k in ("revisited", "reversed", "breadth", "preorder")
+                 if all(k == kind or isinstance(kind, dict) and kind.get(k) for kind in kinds)]
+        mistake = shown[0] if shown else None
+        core.refuse(f"topological_order: {what}, on this graph:\n    {_describe(root)}"
+                    + (f"\n  {LIKELY} {SORT_MISTAKES[mistake]}" if mistake else ""))
+    core.passed("topological_order", f"a valid order on {GRAPHS} random graphs, values shared "
+                                      "between nodes included")
 
 
 def _describe(root):
     """The graph of ``root`` as 'v2 = v0 * v1' lines (names as in the sort check's messages)."""
-    nodes = _reachable(root)
+    nodes = topological_order(root)
     if len(nodes) > 12:
         return f"({len(nodes)} values; the output is {root!r})"
     label = {id(n): f"v{i}" for i, n in enumerate(nodes)}
@@ -995,86 +1141,55 @@ def _describe(root):
     return "\n    ".join(lines) + "   (output)"
 
 
-# --- backward() ------------------------------------------------------------------------------
+# --- backward() -----------------------------------------------------------------------------------
 
-
-def check_backward(Value):
-    """``Value.backward()``: seed the output with 1, then every node's ``_backward``, each
-    after all the nodes that use it. Tried on random graphs (values used twice included:
-    they are what a wrong order gets wrong) built on the learner's class with the finished
-    operations of helpers.finished.value, so the learner's own operations do not matter (an
-    ``=`` not yet fixed in them included). The calls to each node's ``_backward`` are
-    recorded to say what went wrong. Last, one graph whose inputs and root already hold
-    gradients, as after a first pass nobody reset: the inputs' gradients must be added to
-    and the root's seed set to 1 (a seed added with ``+=`` is refused by name)."""
-    fn = _class_function(Value, "backward", "backward")
-    ops = list(_HELPERS)
-    rng = random.Random("check_backward")
-
-    def test():
-        for size in range(GRAPHS):
-            steps = _random_graph(rng, ops, size, True, share=size % 3 != 2)
-            nodes = _build(Value, steps)
-            values, grads = _torch_graph(steps)
-            calls = _record_calls(nodes)
-            _run("backward()", fn, nodes[-1])
-            names, listing = _listing(steps)
-            problem = _grad_types("backward", f" on\n    {listing}\n ",
-                                  [(names[i], n) for i, n in enumerate(nodes)],
-                                  "seed the root with the number 1.0, not a Value")
-            if problem:
-                raise AssertionError(problem)
-            wrong = [i for i, s in enumerate(steps)
-                     if s[0] == "leaf" and not _close(nodes[i].grad, grads[i])]
-            if wrong:
-                names, listing = _listing(steps)
-                i = wrong[0]
-                raise AssertionError(
-                    f"backward: after root.backward() the gradient of {names[i]} differs on\n"
-                    f"    {listing}\n  expected {_fmt(grads[i])} (float64 PyTorch), got "
-                    f"{_fmt(nodes[i].grad)}" + _order_diagnosis(nodes, names, calls))
-        _check_keeps_gradients(Value, fn, _random_graph(rng, ops, GRAPHS, True, share=True))
-        return f"backward: right on {GRAPHS} random graphs (values used twice included; vs " \
-               "float64 PyTorch)"
-
-    _report("backward", getattr(fn, "__name__", ""), test)
+# After a first backward() nobody reset (the root holds 1, the leaves hold gradients): what a
+# backward() predicts for the root and for the leaves.
+BACKWARD_MISTAKES = [
+    Mistake("the seed is added, self.grad += 1.0: SET it, self.grad = 1.0 (inputs add up "
+            "contributions from several uses; the root has no use, its gradient is d root / "
+            "d root = 1)",
+            lambda t: [2.0] + [h + 2 * g for h, g in zip(t.data["held"][1:], t.data["fresh"],
+                                                      strict=True)]),
+    Mistake("backward() sets the gradients to zero first: leave that to the caller (it resets "
+            "them before each pass), set only the root's grad to 1",
+            lambda t: [1.0] + t.data["fresh"]),
+]
 
 
 def _check_keeps_gradients(Value, fn, steps):
-    """backward() adds to the gradients the inputs already hold: resetting them is the
-    caller's job (lecture 03, section 4), so a backward that zeroes them is refused. The
-    root's own gradient is the seed, SET to 1 whatever it held (a second backward() without
-    a reset must start from 1 again), so a seed added with ``+=`` is refused too."""
+    """backward() adds to the gradients the inputs already hold (resetting them is the
+    caller's job, lecture 03, section 4), and SETS the root's seed to 1 whatever it held (a
+    second backward() without a reset must start from 1 again)."""
     nodes = _build(Value, steps)
-    _, grads = _torch_graph(steps)
-    held = {i: 0.25 * (i + 1) for i, s in enumerate(steps) if s[0] == "leaf"}
-    for i, g in held.items():
+    values, grads = _torch_graph(steps)
+    leaves = [i for i, s in enumerate(steps) if s[0] == "leaf"]
+    held = [0.25 * (i + 1) for i in leaves]
+    for i, g in zip(leaves, held, strict=True):
         nodes[i].grad = g
     root = nodes[-1]
     root.grad = 1.0  # as after a first backward() that nobody reset
-    _run("backward()", fn, root)
-    if not _close(root.grad, 1.0):
-        added = _close(root.grad, 2.0)
-        raise AssertionError(
-            "backward: the root already had grad = 1 (from an earlier backward() that was "
-            f"not reset) and after root.backward() it is {_fmt(root.grad)}; the seed must be "
-            "1 whatever the root held"
-            + (f". {LIKELY} the seed is added, self.grad += 1.0: SET it, self.grad = 1.0 "
-               "(inputs add up contributions from several uses; the root has no use, its "
-               "gradient is d root / d root = 1)" if added else ""))
-    wrong = [i for i in held if not _close(nodes[i].grad, held[i] + grads[i])]
-    if wrong:
-        names, listing = _listing(steps)
-        i = wrong[0]
-        reset = all(_close(nodes[j].grad, grads[j]) for j in held)
-        raise AssertionError(
-            f"backward: with {names[i]}.grad = {_fmt(held[i])} before root.backward() on\n"
-            f"    {listing}\n  expected {names[i]}.grad = {_fmt(held[i])} + "
-            f"{_fmt(grads[i])} afterwards (a backward pass adds to the gradients), got "
-            f"{_fmt(nodes[i].grad)}"
-            + (f". {LIKELY} backward() sets the gradients to zero first: leave that to the "
-               "caller (it resets them before each pass), set only the root's grad to 1"
-               if reset else ""))
+    core.call(fn, root, what="backward()")
+    names, listing = _listing(steps)
+    trial = core.Trial(f"on\n    {listing}", [root.grad] + [nodes[i].grad for i in leaves],
+                       [1.0] + [h + grads[i] for h, i in zip(held, leaves, strict=True)],
+                       {"held": [1.0] + held, "fresh": [grads[i] for i in leaves]},
+                       _graph_scale(values, grads))
+    if trial.right:
+        return
+    says = core.diagnose([trial], BACKWARD_MISTAKES)
+    likely = f". {LIKELY} {says}" if says else ""
+    if not core.close(root.grad, 1.0):
+        core.refuse("backward: the root already had grad = 1 (from an earlier backward() that "
+                    f"was not reset) and after root.backward() it is {_fmt(root.grad)}; the "
+                    "seed must be 1 whatever the root held" + likely)
+    k = next(k for k, i in enumerate(leaves)
+             if not core.close(nodes[i].grad, trial.want[k + 1], trial.scale))
+    i = leaves[k]
+    core.refuse(f"backward: with {names[i]}.grad = {_fmt(held[k])} before root.backward() on\n"
+                f"    {listing}\n  expected {names[i]}.grad = {_fmt(held[k])} + "
+                f"{_fmt(grads[i])} afterwards (a backward pass adds to the gradients), got "
+                f"{_fmt(nodes[i].grad)}" + likely)
 
 
 def _record_calls(nodes):
@@ -1089,7 +1204,7 @@ def _record_calls(nodes):
 
 
 def _order_diagnosis(nodes, names, calls):
-    """The mistake in the order of the _backward calls that explains the result, or ''."""
+    """What the recorded order of the _backward calls shows went wrong, or ''."""
     inner = [i for i, n in enumerate(nodes) if n._prev]
     root = len(nodes) - 1
     done = [i for i, _ in calls if i in inner]
@@ -1120,94 +1235,150 @@ def _order_diagnosis(nodes, names, calls):
     return ""
 
 
-# --- softmax and its negative log-likelihood (lecture 03, section 7) ---------------------
+@core.check(name="backward")
+def check_backward(Value, *, rng=None):
+    """``Value.backward()``: seed the output with 1, then every node's ``_backward``, each
+    after all the nodes that use it. Tried on random graphs (values used twice included:
+    they are what a wrong order gets wrong) built on the learner's class with the finished
+    operations of helpers.finished.value, so the learner's own operations do not matter (an
+    ``=`` not yet fixed in them included). The calls to each node's ``_backward`` are
+    recorded to say what went wrong. Last, one graph whose inputs and root already hold
+    gradients, as after a first pass nobody reset: the inputs' gradients must be added to
+    and the root's seed set to 1."""
+    fn = _class_function(Value, "backward", "backward")
+    ops = list(_HELPERS)
+    with _own(fn, "backward"):
+        for size in range(GRAPHS):
+            steps = _random_graph(rng, ops, size, True, share=size % 3 != 2)
+            nodes = _build(Value, steps)
+            values, grads = _torch_graph(steps)
+            calls = _record_calls(nodes)
+            core.call(fn, nodes[-1], what="backward()")
+            names, listing = _listing(steps)
+            _grad_types("backward", f" on\n    {listing}\n ",
+                        [(names[i], n) for i, n in enumerate(nodes)],
+                        "seed the root with the number 1.0, not a Value")
+            scale = _graph_scale(values, grads)
+            wrong = [i for i, s in enumerate(steps)
+                     if s[0] == "leaf" and not core.close(nodes[i].grad, grads[i], scale)]
+            if wrong:
+                i = wrong[0]
+                w, v = core.fmt_pair(grads[i], nodes[i].grad)
+                core.refuse(f"backward: after root.backward() the gradient of {names[i]} differs "
+                            f"on\n    {listing}\n  expected {w} (float64 PyTorch), got {v}"
+                            + _order_diagnosis(nodes, names, calls))
+        _check_keeps_gradients(Value, fn, _random_graph(rng, ops, GRAPHS, True, share=True))
+    core.passed("backward", f"{GRAPHS} random graphs, values used twice included, and a second "
+                            "backward() without a reset; vs float64 PyTorch")
 
 
-def check_softmax_nll(softmax, nll, Value):
-    """``softmax(logits)``: the list of probabilities e^z_i / sum_j e^z_j, as Values built
-    from the logit Values; ``nll(probs, target)``: the Value -log probs[target]. Tried on
-    random logits (2 to 6 classes, every target) against float64 PyTorch."""
-    rng = random.Random("check_softmax_nll")
+# --- softmax and its negative log-likelihood (lecture 03, section 7) -----------------------------
 
-    def test():
-        for trial in range(GRAPHS):
-            data = [_number(rng, 0.0, 3.0) for _ in range(2 + trial % 5)]
-            target = trial % len(data)
-            text = f"logits {data}, target {target}"
-            logits = [Value(z) for z in data]
-            probs = _run(f"softmax({data})", softmax, logits)
-            probs = _softmax_result(probs, data)
-            t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
-            want = torch.softmax(t, dim=0).tolist()
-            got = [p.data for p in probs]
-            if not all(map(_close, got, want)):
-                total = sum(got)
-                hint = (f". {LIKELY} the exps are not divided by their sum (they add up to "
-                        f"{_fmt(total)}, not 1)" if all(
-                            _close(g, math.exp(z)) for g, z in zip(got, data, strict=True))
-                        else "")
-                raise AssertionError(f"softmax: the probabilities differ for logits {data}: "
-                                     f"got {[round(g, 6) for g in got]}, expected (float64 "
-                                     f"PyTorch) {[round(w, 6) for w in want]}{hint}")
-            loss = _run(f"nll(probs, {target})", nll, probs, target)
-            if not _is_value(loss):
-                raise AssertionError(f"nll(probs, {target}) returned {_kind(loss)}: return a "
-                                     "Value made from probs[target] (its .log(), negated)")
-            (-torch.log_softmax(t, dim=0)[target]).backward()
-            expected = -math.log(want[target])
-            if _close(loss.data, -expected):
-                raise AssertionError(f"nll: the loss is {_fmt(loss.data)} for {text}, expected "
-                                     f"{_fmt(expected)}. {LIKELY} the sign: the loss is MINUS "
-                                     "the log of the target's probability")
-            if not _close(loss.data, expected):
-                raise AssertionError(f"nll: the loss is {_fmt(loss.data)} for {text}, expected "
-                                     f"-log(probs[target]) = {_fmt(expected)}")
-            reached = _reaches(loss, logits)
-            if not any(reached):
-                raise AssertionError(f"softmax/nll: no gradient reached the logits on {text}: "
-                                     "build the probabilities and the loss from the Values "
-                                     "themselves (no .data, no math.exp / math.log)")
-            if not all(reached):
-                cut = [f"z{i}" for i, r in enumerate(reached) if not r]
-                raise AssertionError(
-                    f"softmax/nll: on {text} the loss is not connected to the logits "
-                    f"{', '.join(cut)}, though every logit changes the sum of the exps and so "
-                    f"every probability. {LIKELY} the sum (the denominator) is a plain float, "
-                    "so the gradient path through it is lost: make the total a Value, the sum "
-                    "of the exp Values (sum(counts)), not of their .data")
-            loss.grad = 1.0
-            _backprop(loss, "softmax and nll", f" on {text}")
-            grads, want = [z.grad for z in logits], t.grad.tolist()
-            problem = _grad_types("softmax/nll", f" on {text}",
-                                  [(f"z{i}", z) for i, z in enumerate(logits)])
-            if problem:
-                raise AssertionError(problem)
-            if not all(map(_close, grads, want)):
-                raise AssertionError(f"softmax/nll: the logits' gradients differ on {text}: "
-                                     f"got {[round(g, 6) for g in grads]}, expected (float64 "
-                                     f"PyTorch) {[round(w, 6) for w in want]}, softmax minus "
-                                     "one-hot: check the operations they use (exp, log, /, -)")
-        return (f"softmax and nll: right on {GRAPHS} random sets of logits (2 to 6 classes; "
-                "probabilities, loss and the logits' gradients vs float64 PyTorch)")
-
-    _report("softmax", "", test, parts=(getattr(softmax, "__name__", "softmax"),
-                                        getattr(nll, "__name__", "nll")))
+SOFTMAX_MISTAKES = [
+    Mistake("the exps are not divided by their sum (they add up to more or less than 1)",
+            lambda t: [math.exp(z) for z in t.data["logits"]]),
+]
+NLL_MISTAKES = [
+    Mistake("the sign: the loss is MINUS the log of the target's probability",
+            lambda t: math.log(t.data["probs"][t.data["target"]])),
+    Mistake("nll takes the probability of another class, probs[target - 1]: the target's is "
+            "probs[target]", lambda t: -math.log(t.data["probs"][t.data["target"] - 1])),
+    Mistake("nll takes the probability of another class, probs[target + 1]: the target's is "
+            "probs[target]",
+            lambda t: -math.log(t.data["probs"][(t.data["target"] + 1) % len(t.data["probs"])])),
+    Mistake("log10 instead of the natural log: use .log() (math.log), the natural one",
+            lambda t: -math.log10(t.data["probs"][t.data["target"]])),
+]
 
 
 def _softmax_result(probs, data):
-    """The learner's softmax output as a list of Values, or a clear error."""
+    """The learner's softmax output as a list of Values, or a refusal."""
     what = f"softmax({data})"
-    if _is_value(probs) or probs is None or isinstance(probs, numbers.Number):
-        raise AssertionError(f"{what} returned {_kind(probs)}: return a list, one probability "
-                             "per logit")
-    probs = list(probs)
+    if not isinstance(probs, list | tuple):
+        fix = ("a generator can be read only once: build a list, [... for ...], not (... for "
+               "...)" if hasattr(probs, "__next__") else "one probability per logit")
+        core.refuse(f"{what} returned {core.kind(probs)}: return a list; {fix}")
     if len(probs) != len(data):
-        raise AssertionError(f"{what} returned {len(probs)} values for {len(data)} logits")
+        core.refuse(f"{what} returned {len(probs)} values for {len(data)} logits")
     if not all(_is_value(p) for p in probs):
-        raise AssertionError(f"{what} returned {', '.join(_kind(p) for p in probs[:2])}, ...: "
-                             "keep each probability a Value (no .data), so that the gradient "
-                             "can reach the logits")
-    return probs
+        core.refuse(f"{what} returned {', '.join(core.kind(p) for p in probs[:2])}, ...: keep "
+                    "each probability a Value (no .data), so that the gradient can reach the "
+                    "logits")
+    return list(probs)
+
+
+@core.check(name=lambda softmax, nll, *rest, **kwargs: "nll" if guard.is_todo(nll)
+            and not guard.is_todo(softmax) else "softmax")
+def check_softmax_nll(softmax, nll, Value, *, rng=None):
+    """``softmax(logits)``: the list of probabilities e^z_i / sum_j e^z_j, as Values built
+    from the logit Values; ``nll(probs, target)``: the Value -log probs[target]. Tried on
+    random logits (2 to 6 classes, every target) against float64 PyTorch."""
+    cases = []
+    for trial in range(GRAPHS):
+        data = [_number(rng, 0.0, 3.0) for _ in range(2 + trial % 5)]
+        cases.append((data, trial % len(data)))
+    trials = []
+    for data, _ in cases:
+        logits = [Value(z) for z in data]
+        with _own(softmax, "softmax"), _own(nll, "nll"):
+            probs = _softmax_result(core.call(softmax, logits, what=f"softmax({data})"), data)
+        want = torch.softmax(torch.tensor(data, dtype=torch.float64), dim=0).tolist()
+        trials.append(core.Trial(f"for logits {data}", [p.data for p in probs], want,
+                                 {"logits": data}, 1.0))
+    if not all(t.right for t in trials):
+        says = core.diagnose(trials, SOFTMAX_MISTAKES)
+        core.refuse(f"softmax: the probabilities differ: {core.differs(trials, 'softmax')}"
+                    + (f". {LIKELY} {says}" if says else ""))
+    trials = []
+    for data, target in cases:
+        text = f"logits {data}, target {target}"
+        logits = [Value(z) for z in data]
+        with _own(nll, "nll"):
+            probs = list(core.call(softmax, logits, what=f"softmax({data})"))
+            loss = core.call(nll, probs, target, what=f"nll(probs, {target})")
+        if not _is_value(loss):
+            core.refuse(f"nll(probs, {target}) returned {core.kind(loss)}: return a Value made "
+                        "from probs[target] (its .log(), negated)")
+        want = torch.softmax(torch.tensor(data, dtype=torch.float64), dim=0).tolist()
+        trials.append(core.Trial(f"for {text}", loss.data, -math.log(want[target]),
+                                 {"probs": want, "target": target,
+                                  "case": (data, target, logits, loss)}, 1.0))
+    if not all(t.right for t in trials):
+        says = core.diagnose(trials, NLL_MISTAKES)
+        t = next(t for t in trials if not t.right)
+        w, v = core.fmt_pair(t.want, t.got)
+        core.refuse(f"nll: the loss is {v} {t.shown}, expected -log(probs[target]) = {w}"
+                    + (f". {LIKELY} {says}" if says else ""))
+    for t in trials:
+        data, target, logits, loss = t.data["case"]
+        text = f"logits {data}, target {target}"
+        reached = _reaches(loss, logits)
+        if not any(reached):
+            core.refuse(f"softmax/nll: no gradient reached the logits on {text}: build the "
+                        "probabilities and the loss from the Values themselves (no .data, no "
+                        "math.exp / math.log)")
+        if not all(reached):
+            cut = [f"z{i}" for i, r in enumerate(reached) if not r]
+            core.refuse(
+                f"softmax/nll: on {text} the loss is not connected to the logits "
+                f"{', '.join(cut)}, though every logit changes the sum of the exps and so "
+                f"every probability. {LIKELY} the sum (the denominator) is a plain float, "
+                "so the gradient path through it is lost: make the total a Value, the sum "
+                "of the exp Values (sum(counts)), not of their .data")
+        loss.grad = 1.0
+        _backprop(loss, "softmax and nll", f" on {text}")
+        _grad_types("softmax/nll", f" on {text}", [(f"z{i}", z) for i, z in enumerate(logits)])
+        z = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        (-torch.log_softmax(z, dim=0)[target]).backward()
+        grads, want = [v.grad for v in logits], z.grad.tolist()
+        if not core.agree(grads, want, 1.0):
+            w, v = core.fmt_pair([round(x, 6) for x in want], [round(x, 6) for x in grads])
+            core.refuse(f"softmax/nll: the logits' gradients differ on {text}: got {v}, "
+                        f"expected (float64 PyTorch) {w}, softmax minus one-hot: check the "
+                        "operations they use (exp, log, /, -)")
+    core.passed("softmax and nll", f"{GRAPHS} random sets of logits, 2 to 6 classes; "
+                                   "probabilities, loss and the logits' gradients vs float64 "
+                                   "PyTorch")
 
 
 # --- the gate patterns, by hand (lecture 03, section 3) ------------------------------------
@@ -1233,6 +1404,8 @@ _GATE_RULES = {
                      "the input that lost, z, gets 0",
             "both": "max routes its gradient to ONE input, the one that won (y): the input "
                     "that lost, z, gets 0",
+            "splits": "max does not split its gradient between its inputs: it routes ALL of "
+                      "it to the input that won (y), and the one that lost, z, gets 0",
             "ones": "max passes on the gradient it RECEIVED from the product (the value of "
                     "x + y), not 1: local derivative 1 TIMES the incoming gradient"},
     "fork": {"sum": None,
@@ -1254,12 +1427,15 @@ def _gate_gradients(rules, x, y, z):
         y_max, z_max = (into_max, 0.0) if y_won else (0.0, into_max)
     elif rules["max"] == "loser":
         y_max, z_max = (0.0, into_max) if y_won else (into_max, 0.0)
+    elif rules["max"] == "splits":
+        y_max, z_max = into_max / 2, into_max / 2
     else:  # both
         y_max, z_max = into_max, into_max
     y_total = {"sum": into_add + y_max, "add": into_add, "max": y_max}[rules["fork"]]
     return into_add, y_total, z_max
 
 
+@core.check(name="gates by hand")
 def check_gates_by_hand(dx, dy, dz):
     """The gradients of f = (x + y) * max(y, z) at x = 2, y = 3, z = 1 (``GATES``), worked
     out by hand from the gate patterns: compared with PyTorch's backward pass. A wrong
@@ -1272,25 +1448,24 @@ def check_gates_by_hand(dx, dy, dz):
         return
     for name, v in given.items():
         if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise AssertionError(f"{name} should be a number (for example 1.5), got {_kind(v)}")
+            core.refuse(f"{name} should be a number (for example 1.5), got {core.kind(v)}")
     t = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True)
          for name, v in GATES.items()}
     ((t["x"] + t["y"]) * torch.maximum(t["y"], t["z"])).backward()
     want = [t[name].grad.item() for name in "xyz"]
     got = [float(v) for v in given.values()]
-    right = {name: _close(g, w) for name, g, w in zip(given, got, want, strict=True)}
+    right = {name: core.close(g, w, 8.0) for name, g, w in zip(given, got, want, strict=True)}
     if all(right.values()):
-        print(f"gates by hand: dx, dy and dz agree with PyTorch's backward pass of "
-              f"{_GATES_TEXT.split(' at ')[0]}")
+        core.passed("gates by hand", f"dx, dy and dz agree with PyTorch's backward pass of "
+                                     f"{_GATES_TEXT.split(' at ')[0]}")
         return
     wrong = [f"{name} = {_fmt(v)}" for name, v in zip(given, got, strict=True)
              if not right[name]]
     fine = [name for name in given if right[name]]
-    message = (f"gates by hand, {_GATES_TEXT}: {' and '.join(wrong)} "
-               f"{'is' if len(wrong) == 1 else 'are'} not what the backward pass gives"
-               + (f" ({' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} right)"
-                  if fine else ""))
-    raise AssertionError(message + _gates_diagnosis(got))
+    core.refuse(f"gates by hand, {_GATES_TEXT}: {' and '.join(wrong)} "
+                f"{'is' if len(wrong) == 1 else 'are'} not what the backward pass gives"
+                + (f" ({' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} right)"
+                   if fine else "") + _gates_diagnosis(got))
 
 
 def _gates_diagnosis(got):
@@ -1299,7 +1474,7 @@ def _gates_diagnosis(got):
     for choice in itertools.product(*_GATE_RULES.values()):
         rules = dict(zip(_GATE_RULES, choice, strict=True))
         predicted = _gate_gradients(rules, *GATES.values())
-        if all(map(_close, got, predicted)):
+        if core.agree(got, list(predicted), 8.0):
             fits.append([_GATE_RULES[gate][rule] for gate, rule in rules.items()
                          if _GATE_RULES[gate][rule] is not None])
     if fits:
