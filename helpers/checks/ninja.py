@@ -27,6 +27,331 @@ __all__ = ["check_forward_backward", "check_folded", "check_changes", "check_fir
            "cross_entropy_mistakes", "normalization_mistakes", "MISTAKES", "BACKWARD_ORDER"]
 
 
+# ==== lecture 06: manual_backward, exercise 1 in one function ===============================
+# (a block of its own: its imports are here, the rest of the module does not use them)
+
+import ast as _ast  # noqa: E402
+import contextlib as _contextlib  # noqa: E402
+import inspect as _inspect  # noqa: E402
+import io as _io  # noqa: E402
+import re as _re  # noqa: E402
+import textwrap as _textwrap  # noqa: E402
+
+from helpers.checks import core as _core  # noqa: E402
+
+__all__ += ["check_manual_backward", "MANUAL_BACKWARD_ORDER"]
+
+# The 26 tensors of lecture 06's section 4, in the order their gradients are derived there:
+# the first wrong one is the one to fix (those after it may only inherit its mistake).
+MANUAL_BACKWARD_ORDER = (
+    "logprobs", "probs", "counts_sum_inv", "counts_sum", "counts", "norm_logits",
+    "logit_maxes", "logits", "h", "W2", "b2", "hpreact", "bngain", "bnraw", "bnbias",
+    "bnvar_inv", "bnvar", "bndiff2", "bndiff", "bnmeani", "hprebn", "embcat", "W1", "b1",
+    "emb", "C")
+
+# Formulas no value can judge: on every real batch the gradient that reaches them is rounding
+# noise, so noise times any factor passes. Each is run again with a random upstream gradient.
+# {key: (the upstream gradient made random, those set to zero, why it is noise, what is right)}
+_MB_RERUN = {
+    "logit_maxes": ("norm_logits", (), "softmax ignores a shift of a whole row",
+                    'minus the sum of d["norm_logits"] over dimension 1 (along which '
+                    "logit_maxes was broadcast), keepdim=True: shape (n, 1)"),
+    "logits": ("logit_maxes", ("norm_logits",),
+               "its path 2 runs through the max, whose gradient d[\"logit_maxes\"] is "
+               "rounding noise on every batch",
+               'd["norm_logits"] (path 1) plus the one-hot of each row\'s maximum times '
+               'd["logit_maxes"] (path 2)'),
+    "b1": ("hprebn", (), "BatchNorm subtracts each column's mean, so b1 does not change the loss",
+           'the sum of d["hprebn"] over dimension 0 (along which b1 was broadcast), '
+           "of shape (n_hidden,)"),
+}
+
+
+def _mb_graph(forward, params, Xb, Yb, dtype, retain=True):
+    """The lecture's forward pass on a copy of ``params`` in ``dtype``, differentiated by autograd
+    (``retain``: every intermediate keeps its ``.grad``): ``(leaves, acts)``."""
+    leaves = {k: p.detach().to(dtype).clone().requires_grad_() for k, p in params.items()}
+    acts = forward(leaves, Xb, Yb)
+    if retain:
+        for t in acts.values():
+            t.retain_grad()
+        acts["loss"].backward(retain_graph=True)   # kept: compare splits a gradient by path
+    return leaves, acts
+
+
+def _mb_sizes(params, Xb, acts):
+    """{size: its name in the lecture}, to say what a size in an error message is."""
+    named = {}
+    for size, name in ((Xb.shape[0], "n, the batch size"),
+                       (acts["logits"].shape[1], "vocab_size"),
+                       (params["W1"].shape[1], "n_hidden"), (params["C"].shape[1], "n_embd"),
+                       (params["W1"].shape[0], "n_embd * block_size"),
+                       (Xb.shape[1], "block_size")):
+        named.setdefault(int(size), name)
+    return named
+
+
+def _mb_global_tensors(fn):
+    """The names of the notebook's tensors that ``fn`` reads from its globals (W2, bnraw, ...)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    names, stack = [], [code]
+    while stack:   # the function and the comprehensions or lambdas inside it
+        c = stack.pop()
+        names += [n for n in c.co_names if n not in names]
+        stack += [k for k in c.co_consts if _inspect.iscode(k)]
+    return [n for n in names if isinstance(fn.__globals__.get(n), torch.Tensor)]
+
+
+def _mb_explainer(fn, sizes):
+    """What an error in the learner's manual_backward means, where the error tells."""
+    def explain(error):
+        text = str(error)
+        if "double" in text.lower() and "float" in text.lower():
+            read = _mb_global_tensors(fn)
+            if read:
+                return (f". Your manual_backward reads a float32 tensor from the notebook's "
+                        f"globals ({', '.join(read)}): take every tensor from its arguments, "
+                        "t and params")
+            return (". float64 met float32: a tensor in your manual_backward is float32 "
+                    "whatever its inputs are, one made without a dtype (torch.ones(n), "
+                    "torch.zeros(...)) or read from the notebook's globals: make new tensors "
+                    "like the ones they meet (torch.ones_like, dtype=t[\"h\"].dtype) and take "
+                    "every other tensor from the arguments, t and params")
+        found = []
+        for number in _re.findall(r"\d+", text):
+            if int(number) in sizes and int(number) not in found:
+                found.append(int(number))
+        if len(found) >= 2 and ("size" in text or "shape" in text):
+            said = " and ".join(f"{k} is {sizes[k]}" for k in found[:3])
+            return (f". Here {said}: is a tensor built with one of these sizes where another "
+                    "belongs (a num_classes=, a view, a sum over the wrong dimension)?")
+        return ""
+    return explain
+
+
+def _mb_run_backward(fn, leaves, acts, Xb, Yb, precision):
+    """The learner's ``{name: gradient}`` for the lecture's batch, its form checked."""
+    t = {k: v.detach().clone() for k, v in acts.items()}
+    p = {k: v.detach().clone() for k, v in leaves.items()}
+    with torch.no_grad():
+        grads = _core.call(fn, t, p, Xb, Yb,
+                           what=f"your manual_backward(t, params, Xb, Yb), on section 3's batch "
+                                f"in {precision},",
+                           explain=_mb_explainer(fn, _mb_sizes(leaves, Xb, acts)))
+    contract = ('return a dict {name: gradient}: d["W1"] for W1, one for each of the 26 tensors '
+                "of section 4")
+    if not isinstance(grads, dict):
+        _core.refuse(f"your manual_backward returned {_core.kind(grads)}; {contract}")
+    missing = [k for k in MANUAL_BACKWARD_ORDER if k not in grads]
+    if missing:
+        if any(f"d{k}" in grads for k in missing):
+            _core.refuse(f'your manual_backward returns no gradient under "{missing[0]}": the '
+                         f'keys are the tensors\' names, d["{missing[0]}"] for {missing[0]}, '
+                         f'not "d{missing[0]}"')
+        more = (f" (nor {', '.join(missing[1:])})" if len(missing) <= 4 else
+                f" (nor {len(missing) - 1} others after it in section 4's order)")
+        _core.refuse(f'your manual_backward returns no d["{missing[0]}"], the gradient of '
+                     f"{missing[0]}{more if len(missing) > 1 else ''}; {contract}")
+    for key in MANUAL_BACKWARD_ORDER:
+        if not isinstance(grads[key], torch.Tensor):
+            _core.refuse(f'd["{key}"] is {_core.kind(grads[key])}, not a tensor: the gradient '
+                         f"of {key} has its shape {tuple(acts.get(key, leaves.get(key)).shape)}")
+    return grads
+
+
+def _mb_stores(statement, key, local):
+    """Whether ``statement`` stores ``D[key]`` (for some dict D; its name is returned) or the
+    name ``local``: (dict name or None, whether it does)."""
+    for node in _ast.walk(statement):
+        if isinstance(node, _ast.Subscript) and isinstance(node.ctx, _ast.Store) \
+                and isinstance(node.value, _ast.Name) \
+                and isinstance(node.slice, _ast.Constant) and node.slice.value == key:
+            return node.value.id, True
+        if local and isinstance(node, _ast.Name) and isinstance(node.ctx, _ast.Store) \
+                and node.id == local:
+            return None, True
+    return None, False
+
+
+def _mb_where_assigned(body, key):
+    """``(first, last, dict name, local name)``: the statements of ``body`` that compute the
+    gradient returned under ``key``, as ``d[key] = ...`` or as a name in a returned dict."""
+    local = None
+    for statement in body:   # return {"b1": db1, ...}: the name db1
+        if isinstance(statement, _ast.Return) and isinstance(statement.value, _ast.Dict):
+            for k, v in zip(statement.value.keys, statement.value.values, strict=True):
+                if isinstance(k, _ast.Constant) and k.value == key and isinstance(v, _ast.Name):
+                    local = v.id
+    hits, dict_name = [], None
+    for i, statement in enumerate(body):
+        name, stores = _mb_stores(statement, key, local)
+        if stores:
+            hits.append(i)
+            dict_name = dict_name or name
+            # d[key] = db1: db1's own statements compute it
+            if isinstance(statement, _ast.Assign) and isinstance(statement.value, _ast.Name) \
+                    and name and not local:
+                local = statement.value.id
+                hits += [j for j, s in enumerate(body[:i]) if _mb_stores(s, None, local)[1]]
+    if not hits:
+        return None
+    return min(hits), max(hits), dict_name, local
+
+
+def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random):
+    """The learner's gradient for ``key``, from their function's own statements run again with
+    ``d[upstream] = random`` (and ``d[z] = 0`` for ``z`` in ``zeroed``); None where this cannot
+    be done (no source, a formula that does not read ``upstream``)."""
+    try:
+        tree = _ast.parse(_textwrap.dedent(_inspect.getsource(fn)))
+        func = next(s for s in tree.body if isinstance(s, _ast.FunctionDef))
+        bound = _inspect.signature(fn).bind(
+            {k: v.detach().clone() for k, v in acts.items()},
+            {k: v.detach().clone() for k, v in leaves.items()}, Xb, Yb).arguments
+    except (OSError, TypeError, SyntaxError, StopIteration, ValueError):
+        return None
+    found = _mb_where_assigned(func.body, key)
+    if found is None:
+        return None
+    first, last, dict_name, local = found
+    namespace = dict(fn.__globals__)
+    namespace.update(bound)
+    replace = {upstream: random, **{z: torch.zeros_like(returned[z]) for z in zeroed}}
+
+    def run(statements):
+        exec(compile(_ast.Module(statements, []), "<manual_backward>", "exec"), namespace)
+
+    try:
+        with torch.no_grad(), _contextlib.redirect_stdout(_io.StringIO()):
+            run(func.body[:first])
+            for name, new in replace.items():   # every copy of d[name] the statements can read
+                old = returned[name]
+                for var, value in list(namespace.items()):
+                    if isinstance(value, torch.Tensor) and value.shape == old.shape \
+                            and torch.equal(value, old):
+                        namespace[var] = new.clone()
+                mine = namespace.get(dict_name)
+                if isinstance(mine, dict) and mine is not fn.__globals__.get(dict_name):
+                    mine[name] = new.clone()
+            run(func.body[first:last + 1])
+    except Exception:   # noqa: BLE001 (a re-run that cannot run has nothing to judge)
+        return None
+    yours = namespace[dict_name][key] if dict_name and isinstance(
+        namespace.get(dict_name), dict) and key in namespace[dict_name] else namespace.get(local)
+    if not isinstance(yours, torch.Tensor) or (
+            yours.shape == returned[key].shape and torch.equal(yours, returned[key])):
+        return None   # the formula does not read the upstream gradient: nothing to judge
+    return yours.detach()
+
+
+def _mb_formula_hint(fn, key, leaves, acts, graph64, Xb, Yb, returned, rng):
+    """Why the learner's formula for ``key`` is wrong on a random upstream gradient, or ""."""
+    upstream, zeroed, why, rule = _MB_RERUN[key]
+    gen = torch.Generator().manual_seed(rng.randrange(2**31))
+    random = torch.randn(returned[upstream].shape, generator=gen,
+                         dtype=torch.float64).to(returned[upstream].dtype)
+    yours = _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
+    if yours is None:
+        return ""
+    leaves64, acts64 = graph64
+    inputs = leaves64[key] if key in leaves64 else acts64[key]
+    output = acts64["logit_maxes" if key == "logits" else upstream]
+    right = torch.autograd.grad(output, inputs, random.to(torch.float64), retain_graph=True)[0]
+    result = compare(key, yours, right, reference=right, scale=random, n=Xb.shape[0],
+                     show_exact=False, quiet=True)
+    if result.ok:
+        return ""
+    set_to = f'a random d["{upstream}"]' + "".join(f' and d["{z}"] set to 0' for z in zeroed)
+    if key == "logits":
+        gives = ("all zeros: path 2, through the max, is missing. It belongs in the formula: "
+                 "the max's own derivative is not zero, only the gradient that reaches it"
+                 if "all zeros" in result.diagnosis else f"something else: {result.hint}")
+        return (f"path 1 is right, but {why}, so path 2 does not show in the numbers. Your "
+                f"formula, run again with {set_to}, so that only path 2 counts, gives {gives}. "
+                f'd["logits"] is {rule}')
+    return (f"it passes the comparison only because the true gradient of {key} is zero "
+            f"on every batch ({why}), so rounding noise times any factor passes too. Your "
+            f"formula, run again with {set_to} of the same shape, gives something else: "
+            f'{result.hint}. d["{key}"] is {rule}')
+
+
+@_core.check()
+def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
+    """Lecture 06, section 5.1: the learner's ``manual_backward(t, params, Xb, Yb)`` against
+    autograd, every one of the 26 gradients of section 4, in float32 and in float64.
+
+    ``forward(params, Xb, Yb)`` is the lecture's forward pass (its intermediates by name),
+    ``params`` its parameters. The learner's function runs on copies of the float32
+    intermediates; each gradient, in section 4's order, gets section 4's check
+    (``compare``, with the graph, its intermediates and n): the first wrong one is refused
+    with its diagnosis, a wrong shape before any value is compared. The formulas that no
+    value can judge (``d["b1"]``, ``d["logit_maxes"]`` and the max's path of ``d["logits"]``,
+    rounding noise on every batch) are read from the function's source and run again with a
+    random upstream gradient. Last, the function runs on the float64 intermediates, where a
+    float32 tensor read from the notebook's globals shows.
+    """
+    if not callable(manual_backward):
+        _core.refuse(f"check_manual_backward needs your function manual_backward; got "
+                     f"{_core.kind(manual_backward)}")
+    n = Xb.shape[0]
+    leaves32, acts32 = _mb_graph(forward, params, Xb, Yb, torch.float32)
+    leaves64, acts64 = _mb_graph(forward, params, Xb, Yb, torch.float64)
+    fresh64 = _mb_graph(forward, params, Xb, Yb, torch.float64, retain=False)
+
+    def tensor(leaves, acts, key):
+        return leaves[key] if key in leaves else acts[key]
+
+    exact = {k: tensor(leaves64, acts64, k).grad for k in MANUAL_BACKWARD_ORDER}
+    scale = {k: exact[_MB_RERUN[k][0]] for k in ("logit_maxes", "b1")}   # noise: by what it sums
+    grads = _mb_run_backward(manual_backward, leaves32, acts32, Xb, Yb, "float32")
+    for i, key in enumerate(MANUAL_BACKWARD_ORDER):
+        result = compare(key, grads[key].detach(), tensor(leaves32, acts32, key),
+                         reference=exact[key], graph=acts32["loss"], n=n, named=acts32,
+                         scale=scale.get(key), show_exact=False, quiet=True)
+        hint = result.hint if not result.ok else ""
+        if not hint and key in _MB_RERUN:
+            hint = _mb_formula_hint(manual_backward, key, leaves32, acts32, fresh64, Xb, Yb,
+                                 grads, rng)
+        if hint:
+            later = [k for k in MANUAL_BACKWARD_ORDER[i + 1:]
+                     if not _core.agree(grads[k].detach(), exact[k], scale.get(k))]
+            after = (f" ({len(later)} of the {len(MANUAL_BACKWARD_ORDER) - i - 1} after it "
+                     "differ too: they may only inherit its mistake)" if later else "")
+            _core.refuse(f'd["{key}"] is the first wrong gradient, in section 4\'s '
+                         f"order{after}: {hint}")
+    try:
+        grads64 = _mb_run_backward(manual_backward, leaves64, acts64, Xb, Yb, "float64")
+    except _core.Refused as refused:   # float64 meets float32: say that first
+        error = refused.__cause__
+        read = _mb_global_tensors(manual_backward)
+        if not (isinstance(error, RuntimeError) and read and "double" in str(error).lower()):
+            raise
+        raise _core.Refused(
+            f"your manual_backward reads a float32 tensor from the notebook's globals "
+            f"({', '.join(read)}): right in float32, where it equals what the arguments hold, "
+            "it fails in float64 (float64 met float32). Take every tensor from its arguments, "
+            f"t and params (in float64 it stopped with: {error})") from error
+    for key in MANUAL_BACKWARD_ORDER:
+        if not _core.agree(grads64[key].detach(), exact[key], scale.get(key)):
+            read = _mb_global_tensors(manual_backward)
+            which = f" ({', '.join(read)})" if read else ""
+            _core.refuse(
+                f'd["{key}"] is right in float32 but not in float64: did your manual_backward '
+                f"read a float32 tensor from the notebook's globals{which}? Take every tensor "
+                "from its arguments, t and params",
+                f"(your float64 d[\"{key}\"] is off by up to "
+                f"{float((grads64[key].detach().double() - exact[key]).abs().max()):.2g}; "
+                f"float64 rounding allows "
+                f"{_core.tolerance(exact[key], exact[key], scale.get(key)):.1g})")
+    _core.passed("manual_backward", f"all {len(MANUAL_BACKWARD_ORDER)} gradients of section 4, "
+                 "in float32 and in float64; the formulas of b1, logit_maxes and the max's "
+                 "path of logits also on random upstream gradients")
+
+
+# ==== lectures 07-08 ==========================================================================
+
 _finished_step = forward_backward   # check_forward_backward's argument shadows the name
 
 

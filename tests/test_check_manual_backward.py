@@ -1,0 +1,179 @@
+"""helpers.checks.ninja.check_manual_backward: lecture 06's function-level check (section 5.1).
+
+The learner's functions here are the lecture's own ``manual_backward`` with one line changed,
+written to a file and imported, as a notebook cell is (the check reads their source to run
+the formulas of b1, logit_maxes and the max's path of logits again on random numbers).
+"""
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+from helpers.checks import core
+from helpers.checks.ninja import MANUAL_BACKWARD_ORDER, check_manual_backward
+
+LECTURE = Path(__file__).resolve().parent.parent / "lectures" / "06_manual_backprop.ipynb"
+_CELLS = nbformat.read(LECTURE, as_version=4).cells
+FORWARD = next(c.source for c in _CELLS if c.source.startswith("def forward("))
+MANUAL = next(c.source for c in _CELLS if c.source.startswith("def manual_backward("))
+ZERO = "only because the true gradient of"
+
+
+def _module(tmp_path, source, **globals_):
+    """A module made of ``source`` (with torch and F), its globals updated by ``globals_``."""
+    path = tmp_path / f"learner_{abs(hash(source)) % 10**8}.py"
+    path.write_text("import torch\nimport torch.nn.functional as F\n\n" + source)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    module.__dict__.update(globals_)
+    spec.loader.exec_module(module)
+    module.__dict__.update(globals_)
+    return module
+
+
+@pytest.fixture(scope="module")
+def lecture():
+    """(forward, params, Xb, Yb): the lecture's model, a batch of 32."""
+    namespace = {"torch": torch}
+    exec(FORWARD, namespace)
+    g = torch.Generator().manual_seed(2147483647)
+    vocab, n_embd, block, hidden = 27, 10, 3, 64
+    params = {"C": torch.randn((vocab, n_embd), generator=g),
+              "W1": torch.randn((n_embd * block, hidden), generator=g) * (5 / 3) / 30**0.5,
+              "b1": torch.randn(hidden, generator=g) * 0.1,
+              "W2": torch.randn((hidden, vocab), generator=g) * 0.1,
+              "b2": torch.randn(vocab, generator=g) * 0.1,
+              "bngain": 1.0 + torch.randn((1, hidden), generator=g) * 0.1,
+              "bnbias": torch.randn((1, hidden), generator=g) * 0.1}
+    Xb = torch.randint(0, vocab, (32, block), generator=g)
+    Yb = torch.randint(0, vocab, (32,), generator=g)
+    return namespace["forward"], params, Xb, Yb
+
+
+def _changed(old, new):
+    assert MANUAL.count(old) == 1, old
+    return MANUAL.replace(old, new)
+
+
+def _check(tmp_path, lecture, source, **globals_):
+    """(what the check printed, the refusal's message or None)."""
+    forward, params, Xb, Yb = lecture
+    fn = _module(tmp_path, source, **globals_).manual_backward
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            check_manual_backward(fn, forward, params, Xb, Yb)
+        except core.Refused as refused:
+            return out.getvalue(), str(refused)
+    return out.getvalue(), None
+
+
+def test_the_lectures_function_passes(tmp_path, lecture):
+    printed, refused = _check(tmp_path, lecture, MANUAL)
+    assert refused is None and printed.startswith("manual_backward: correct (all 26 gradients")
+
+
+def test_a_right_function_written_differently_passes(tmp_path, lecture):
+    source = _changed('    d["b1"] = d["hprebn"].sum(0)\n',
+                      '    db1 = torch.ones(n, dtype=d["hprebn"].dtype) @ d["hprebn"]\n'
+                      '    d["b1"] = db1\n')
+    source = source.replace('d["logit_maxes"] = (-d["norm_logits"]).sum(1, keepdim=True)',
+                            'd["logit_maxes"] = -(d["norm_logits"] @ '
+                            'torch.ones_like(t["probs"][0])).view(n, 1)')
+    assert _check(tmp_path, lecture, source)[1] is None
+
+
+def test_a_stub_is_not_implemented_yet(tmp_path, lecture):
+    source = 'def manual_backward(t, params, Xb, Yb):\n    raise NotImplementedError  # TODO\n'
+    assert _check(tmp_path, lecture, source) == ("not implemented yet: manual_backward\n", None)
+
+
+def test_the_learners_exception_is_theirs_with_the_sizes_named(tmp_path, lecture):
+    source = _changed("F.one_hot(t[\"logits\"].max(1).indices, vocab)",
+                      "F.one_hot(t[\"logits\"].max(1).indices, num_classes=n)")
+    refused = _check(tmp_path, lecture, source)[1]
+    assert refused.startswith("your manual_backward(t, params, Xb, Yb), on section 3's batch in "
+                              "float32, raised RuntimeError")
+    assert "27 is vocab_size" in refused and "32 is n, the batch size" in refused
+
+
+@pytest.mark.parametrize("old, new, must", [
+    ('d["bngain"] = (t["bnraw"] * d["hpreact"]).sum(0, keepdim=True)',
+     'd["bngain"] = (t["bnraw"] * d["hpreact"]).sum(0)',
+     ['d["bngain"] is the first wrong gradient', "keepdim=True would give (1, 64)"]),
+    ('d["counts"] = t["counts_sum_inv"] * d["probs"] + d["counts_sum"]',
+     'd["counts"] = t["counts_sum_inv"] * d["probs"]',
+     ['d["counts"] is the first wrong gradient', "the path through counts_sum is missing"]),
+    ('d["bnvar"] = -0.5 *', 'd["bnvar"] = 0.5 *', ["the sign is wrong"]),
+    ('d["W1"] = t["embcat"].T @ d["hprebn"]', 'd["W1"] = t["embcat"].T @ d["bndiff"]',
+     ['d["W1"] is the first wrong gradient', "bnmeani is missing"]),
+    # zero on every batch: only the formula, run again on random numbers, shows the mistake
+    ('d["b1"] = d["hprebn"].sum(0)', 'd["b1"] = 2 * d["hprebn"].sum(0)',
+     ['d["b1"] is the first wrong gradient', ZERO, "constant factor 2"]),
+    ('d["b1"] = d["hprebn"].sum(0)', 'd["b1"] = -d["hprebn"].sum(0)',
+     ['d["b1"]', ZERO, "the sign is wrong"]),
+    ('d["logit_maxes"] = (-d["norm_logits"]).sum(1, keepdim=True)',
+     'd["logit_maxes"] = d["norm_logits"].sum(1, keepdim=True)',
+     ['d["logit_maxes"] is the first wrong gradient', ZERO, "the sign is wrong"]),
+    ('d["logit_maxes"] = (-d["norm_logits"]).sum(1, keepdim=True)',
+     'd["logit_maxes"] = -d["norm_logits"].mean(1, keepdim=True)',
+     ['d["logit_maxes"]', ZERO, "constant factor"]),
+    ('d["logits"] = d["norm_logits"] + F.one_hot(t["logits"].max(1).indices, vocab) * '
+     'd["logit_maxes"]', 'd["logits"] = d["norm_logits"].clone()',
+     ['d["logits"] is the first wrong gradient', "path 2, through the max, is missing"]),
+    ('d["logits"] = d["norm_logits"] + F.one_hot', 'd["logits"] = d["norm_logits"] - F.one_hot',
+     ['d["logits"]', "the sign is wrong"]),
+])
+def test_the_first_wrong_gradient_is_named_with_its_diagnosis(tmp_path, lecture, old, new, must):
+    printed, refused = _check(tmp_path, lecture, _changed(old, new))
+    assert refused is not None, printed
+    assert printed == ""                      # nothing printed before the refusal
+    first = refused.splitlines()[0]
+    for text in must:
+        assert text in first, (text, refused)
+    assert "agree" not in refused and "[" not in refused.split(":")[0][:-4].replace('d["', "")
+
+
+def test_a_missing_gradient_is_named(tmp_path, lecture):
+    refused = _check(tmp_path, lecture, _changed('    d["bnvar"] = -0.5', '    bnvar_ = -0.5')
+                     .replace('d["bnvar"]', 'bnvar_'))[1]
+    assert refused.startswith('your manual_backward returns no d["bnvar"], the gradient of bnvar')
+
+
+def test_keys_with_a_d_are_explained(tmp_path, lecture):
+    source = _changed("    return d", "    return {'d' + k: v for k, v in d.items()}")
+    refused = _check(tmp_path, lecture, source)[1]
+    assert 'no gradient under "logprobs"' in refused and 'not "dlogprobs"' in refused
+
+
+def test_a_float32_global_is_named(tmp_path, lecture):
+    forward, params, Xb, Yb = lecture
+    source = _changed('d["h"] = d["logits"] @ params["W2"].T', 'd["h"] = d["logits"] @ W2.T')
+    refused = _check(tmp_path, lecture, source, W2=params["W2"])[1]
+    assert refused.startswith("your manual_backward reads a float32 tensor from the notebook's "
+                              "globals (W2)") and "RuntimeError" not in refused
+    # one that type promotion lets through: float32 rounding in the float64 run
+    acts = forward({k: p.detach() for k, p in params.items()}, Xb, Yb)
+    source = _changed('d["bngain"] = (t["bnraw"] * d["hpreact"])',
+                      'd["bngain"] = (bnraw * d["hpreact"])')
+    refused = _check(tmp_path, lecture, source, bnraw=acts["bnraw"].detach())[1]
+    assert refused.startswith('d["bngain"] is right in float32 but not in float64: did your '
+                              "manual_backward read a float32 tensor from the notebook's "
+                              "globals (bnraw)?")
+
+
+def test_the_message_is_the_same_on_every_run(tmp_path, lecture):
+    source = _changed('d["b1"] = d["hprebn"].sum(0)', 'd["b1"] = 3 * d["hprebn"].sum(0)')
+    state = torch.random.get_rng_state()
+    first = _check(tmp_path, lecture, source)[1]
+    assert torch.equal(state, torch.random.get_rng_state())   # the notebook's state put back
+    assert _check(tmp_path, lecture, source)[1] == first
+
+
+def test_the_order_is_section_4s():
+    assert len(MANUAL_BACKWARD_ORDER) == 26 and MANUAL_BACKWARD_ORDER[0] == "logprobs"
