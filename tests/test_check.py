@@ -516,3 +516,11 @@ def test_the_suggested_sum_gives_the_shape_it_promises():
         hint = compare("x", torch.ones(mine), x, quiet=True).hint
         call = hint.split("pass: ")[1].split(" gives ")[0]
         assert tuple(eval(f"torch.ones({mine}){call}").shape) == want, (mine, want, hint)
+
+
+@pytest.mark.parametrize("cell, ok", [("db1 = dhprebn.double().sum(0)", True),
+                                      ("db1 = 2 * dhprebn.double().sum(0)", False),
+                                      ("dhprebn = dhprebn.double()\ndb1 = dhprebn.sum(0)", True)])
+def test_probe_judges_a_formula_computed_in_float64_without_crashing(cell, ok):
+    result, _ = _probe(cell)
+    assert result is not None and result.ok == ok
