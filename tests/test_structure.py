@@ -221,14 +221,15 @@ def test_a_path_with_a_size_factor_is_named():
     assert "the path through qs has an extra factor 1/8 (the size of dimension 1" in said, said
 
 
-def test_a_broadcast_that_matches_only_by_luck_is_named():
+def test_a_broadcast_that_matches_only_by_luck_is_named_or_located():
     _, _, _, _, d = TOY
     said = judge("w", d["w"].sum(0, keepdim=True).expand(M, 8)).diagnosis
     assert said.startswith("yours is the right gradient summed over dimension 0 and broadcast "
                            "back to (16, 8)"), said
-    said = judge("w", d["w"][:1].expand(M, 8) * 3).diagnosis
-    assert said.startswith("every row of yours is the same (a (1, 8) tensor broadcast to "
-                           "(16, 8))"), said
+    located = judge("w", d["w"][:1].expand(M, 8) * 3)
+    assert located.diagnosis == "" and located.hint.startswith("the values differ: ")
+    assert located.hint.endswith("; every row of yours is the same (a (1, 8) tensor broadcast "
+                                 "to (16, 8)), the right gradient's rows differ"), located.hint
 
 
 def test_what_no_structure_explains_is_only_located():

@@ -578,17 +578,20 @@ def _value_hint(case, mistakes=()):
         return (f"{name} is used {count} times in the forward pass ({ops}), so its gradient "
                 f"is the sum of {count} contributions: check that each one is there (+=, "
                 "not =) and that each is right"), where
-    broadcast = _broadcast(case)
+    broadcast, same = _broadcast(case)
     if broadcast:
         return broadcast, ""
-    return "", f"the values differ: {where}"
+    return "", f"the values differ: {where}{same}"
 
 
 def _broadcast(case):
-    """The diagnosis of an answer that is the same all along a dimension (a smaller tensor
-    broadcast to the gradient's shape) where the right gradient is not: its shape matched
-    only by broadcasting."""
+    """(a diagnosis, a remark): an answer that is the right gradient summed (or averaged)
+    over a dimension and broadcast back is diagnosed; one that is merely the same all along
+    a dimension where the right gradient is not gets a remark for where the values differ
+    (its shape matched only by broadcasting)."""
     m, r, tol = case.m, case.r, case.tol
+    if m.numel() > 1 and _fits(m.reshape(-1)[:1].expand_as(m), m, tol):
+        return "", "; every entry of yours is the same number"
     for dim in range(m.dim()):
         if m.shape[dim] < 2:
             continue
@@ -596,20 +599,17 @@ def _broadcast(case):
         if not _fits(first.expand_as(m), m, tol) or _fits(right_first.expand_as(r), r, tol):
             continue
         small = tuple(1 if d == dim else s for d, s in enumerate(m.shape))
-        lines = {0: "row", 1: "column"}.get(dim, f"slice along dimension {dim}") \
-            if m.dim() == 2 else f"slice along dimension {dim}"
+        lines = {0: "row", 1: "column"}[dim] if m.dim() == 2 else f"slice along dimension {dim}"
         for how, value in (("summed", r.sum(dim, keepdim=True)),
                            ("averaged", r.mean(dim, keepdim=True))):
             if _fits(value.expand_as(m), m, tol):
                 return (f"yours is the right gradient {how} over dimension {dim} and broadcast "
                         f"back to {tuple(m.shape)}: every {lines} is the same, but {case.name}'s "
                         f"gradient has one value per entry; the sum over dimension {dim} "
-                        "belongs to a tensor that was broadcast, not to this one")
-        return (f"every {lines} of yours is the same (a {small} tensor broadcast to "
-                f"{tuple(m.shape)}), but the right gradient differs from {lines} to {lines}: "
-                "the shape matches only by broadcasting; a factor or a sum that should vary "
-                f"along dimension {dim} does not")
-    return ""
+                        "belongs to a tensor that was broadcast, not to this one"), ""
+        return "", (f"; every {lines} of yours is the same (a {small} tensor broadcast to "
+                    f"{tuple(m.shape)}), the right gradient's {lines}s differ")
+    return "", ""
 
 
 def _named_mistake(case, mistakes):
