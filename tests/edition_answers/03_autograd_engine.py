@@ -666,6 +666,41 @@ POWER_FACTOR_K_MINUS_1 = POWER_ALTERNATIVE.replace("k * self.data ** (k - 1)",
                                                    "(k - 1) * self.data ** (k - 1)")
 assert POWER_FACTOR_K_MINUS_1 != POWER_ALTERNATIVE
 
+# the classes of an independent tester's answers (issue 15): a precedence slip, a label
+# without the exponent, a gradient added twice, a breadth-first order, a max gate that splits,
+# a softmax that returns a generator, nll off by one
+TANH_PARENTHESES = TANH_ALTERNATIVE.replace("(1 - out.data * out.data) * out.grad",
+                                            "1 - out.data * out.data * out.grad")
+POWER_PARENTHESES = POWER_ALTERNATIVE.replace(
+    "        local = k * self.data ** (k - 1)\n        self.grad += local * out.grad",
+    "        self.grad += k * self.data**k - 1 * out.grad")
+POWER_LABEL = POWER_ALTERNATIVE.replace('f"**{k}"', '"**"')
+FIX_ADDS_TWICE = FIX_ALTERNATIVE.replace("self.grad = self.grad + other.data * out.grad",
+                                         "self.grad += self.grad + other.data * out.grad")
+TOPO_BREADTH_FIRST = """\
+def topological_order(root):
+    seen, order, queue = set(), [], [root]
+    while queue:
+        node = queue.pop(0)
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        queue.extend(node._prev)
+    return order[::-1]
+"""
+GATES_MAX_SPLITS = "dx = 3.0\ndy = 3.0 + 2.5\ndz = 2.5\n"
+SOFTMAX_GENERATOR = SOFTMAX_WRONG_SIGN.replace(
+    "return [count / total for count in counts]", "return (count / total for count in counts)"
+).replace("return probs[target].log()", "return -probs[target].log()")
+NLL_NEIGHBOUR = SOFTMAX_WRONG_SIGN.replace("return probs[target].log()",
+                                           "return -probs[target - 1].log()")
+for _mistake, _right in [(TANH_PARENTHESES, TANH_ALTERNATIVE), (POWER_PARENTHESES,
+                         POWER_ALTERNATIVE), (POWER_LABEL, POWER_ALTERNATIVE),
+                         (FIX_ADDS_TWICE, FIX_ALTERNATIVE), (SOFTMAX_GENERATOR,
+                         SOFTMAX_WRONG_SIGN), (NLL_NEIGHBOUR, SOFTMAX_WRONG_SIGN)]:
+    assert _mistake != _right
+
 NEG_FRESH_VALUE = SUB_ADDS.replace("return self + other", "return self + (-other)").replace(
     "return self * -1", 'return Value(-self.data, (self,), "neg")')
 assert NEG_FRESH_VALUE.count('"neg"') == 1 and "self + (-other)" in NEG_FRESH_VALUE
@@ -726,7 +761,7 @@ ANSWERS = {
         "mistakes": [
             (MUL_SWAPPED, "swapped", ["same operand", "+="]),
             (MUL_SAME_OPERAND, "same operand", ["swapped", "+="]),
-            (MUL_GRAD_A_VALUE, "self.grad is a Value, not a number: a gradient must be a float",
+            (MUL_GRAD_A_VALUE, "not a number: a gradient must be a float",
              ["swapped", "+="]),
         ],
     },
@@ -736,6 +771,7 @@ ANSWERS = {
             (TANH_OF_INPUT, "from the input", ["+=", "incoming gradient"]),
             (TANH_SECH, "not sech(x) = 1 / cosh(x)", ["+=", "OUTPUT"]),
             (TANH_AT_OUTPUT, "evaluated at the OUTPUT", ["+=", "from the input"]),
+            (TANH_PARENTHESES, "missing parentheses", ["+=", "incoming gradient"]),
         ],
     },
     "topological_order": {
@@ -744,6 +780,7 @@ ANSWERS = {
             (TOPO_REVERSED, "reversed", ["visited"]),
             (TOPO_PREORDER, "before its input", ["visited"]),
             (TOPO_NO_VISITED, "no record of the values already placed", ["reversed"]),
+            (TOPO_BREADTH_FIRST, "a breadth-first search (a queue), reversed", ["AFTER"]),
         ],
     },
     "backward": {
@@ -761,6 +798,7 @@ ANSWERS = {
             (GATES_MAX_TO_LOSER, "the input that WON", ["fork", "mul swaps"]),
             (GATES_MUL_NOT_SWAPPED, "mul swaps", ["fork", "max routes"]),
             (GATES_ADD_HALVES, "does not split it into halves", ["fork", "mul swaps"]),
+            (GATES_MAX_SPLITS, "max does not split its gradient", ["fork", "mul swaps"]),
         ],
     },
     "add#2": {
@@ -768,12 +806,14 @@ ANSWERS = {
         "mistakes": [
             (FIX_KEEPS_EQUALS_IN_ADD, "`=` instead of `+=`", ["incoming gradient", "swapped"]),
             (FIX_KEEPS_EQUALS_IN_MUL, "`=` instead of `+=`", ["incoming gradient", "swapped"]),
+            (FIX_ADDS_TWICE, "self's gradient is added twice", ["`=` instead", "swapped"]),
         ],
     },
     "radd": {
         "alternatives": [RADD_ALTERNATIVE],
         "mistakes": [
-            (RMUL_ADDS, "rmul: the forward value differs", ["Likely mistake"]),
+            (RMUL_ADDS, "Likely mistake: the forward pass adds: out.data is self + other",
+             ["either"]),
             (RADD_FRESH_VALUE, "build radd from the operations you have", NOT_ATTACHED),
             (RADD_CALLS_ITSELF, "with `other` a plain number, `other + self` makes Python call "
              "`self.__radd__(other)`", NOT_ATTACHED),
@@ -792,12 +832,15 @@ ANSWERS = {
             (POWER_WRONG_EXPONENT, "lowers the exponent", ["+=", "incoming gradient"]),
             (POWER_AT_OUTPUT, "evaluated at the OUTPUT", ["+=", "lowers"]),
             (POWER_FACTOR_K_MINUS_1, "the power rule's factor is k", ["+=", "OUTPUT"]),
+            (POWER_PARENTHESES, "missing parentheses", ["+=", "lowers"]),
+            (POWER_LABEL, "out._op is '**'", ["Likely mistake"]),
         ],
     },
     "truediv": {
         "alternatives": [DIV_ALTERNATIVE],
         "mistakes": [
-            (SUB_ADDS, "sub: the forward value differs", ["Likely mistake"]),
+            (SUB_ADDS, "Likely mistake: the forward pass adds: out.data is self + other",
+             ["either"]),
             (NEG_FRESH_VALUE, "build neg from the operations you have", NOT_ATTACHED),
             (TRUEDIV_ONE_OVER, "needs Value.__rtruediv__", []),
             (SUB_OTHER_WAY_ROUND, "the operands are the other way round", []),
@@ -808,7 +851,8 @@ ANSWERS = {
         "mistakes": [
             (LOG_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
             (LOG_WRONG_SIGN, "opposite", ["Likely mistake"]),
-            (LOG_OF_OUTPUT, "not 1 / out.data", ["+=", "incoming gradient"]),
+            (LOG_OF_OUTPUT, "evaluated at the OUTPUT: 1 / x is taken at the input",
+             ["+=", "incoming gradient", "ZeroDivisionError"]),
             (LOG10_DERIVATIVE, "the derivative of log10, 1 / (x ln 10)", ["+="]),
             (LOG10_FORWARD, "log10 instead of the natural log", ["+="]),
         ],
@@ -821,6 +865,8 @@ ANSWERS = {
             (SOFTMAX_DETACHED, "no gradient reached the logits", ["sign"]),
             (SOFTMAX_FLOAT_TOTAL, "the sum (the denominator) is a plain float",
              ["exp, log", "sign"]),
+            (SOFTMAX_GENERATOR, "returned a generator: return a list", ["sign"]),
+            (NLL_NEIGHBOUR, "probs[target - 1]", ["sign"]),
         ],
     },
     "relu": {
