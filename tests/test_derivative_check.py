@@ -1,9 +1,12 @@
-"""helpers.checks.derivatives: right answers pass however written, mistakes get the fitting hint."""
+"""helpers.checks.derivatives: right answers pass however written, mistakes get the fitting hint,
+derived from the structure of the answer, and a mistake is named only when it is the single fit
+(two that fit are both named)."""
 
 import math
 
 import pytest
 
+from helpers.checks.core import Refused
 from helpers.checks.derivatives import (
     check_by_nudging,
     check_difference_quotients,
@@ -54,7 +57,7 @@ def central_comprehension(fn, point, h):
 @pytest.mark.parametrize("answer", [gradient_plain, gradient_other_way])
 def test_right_gradients_pass(answer, capsys):
     check_grad_f(answer)
-    assert "grad_f: right" in capsys.readouterr().out
+    assert capsys.readouterr().out == "grad_f: correct (at (2, 3, 4) and at 20 random points)\n"
 
 
 @pytest.mark.parametrize("wrong, expected, not_expected", [
@@ -66,7 +69,16 @@ def test_right_gradients_pass(answer, capsys):
      "is left out", None),
     (lambda a, b, c: list(reversed(gradient_plain(a, b, c))), "another order", "Likely"),
     (lambda a, b, c: [-3 * a**2 - 0.5 * a**-0.5, 3 * math.cos(3 * b) + 2.5 * b**2.5, 1 / c**2],
-     "∂f/∂b differs", "Likely"),
+     "Likely mistake: the exponent not lowered in b^2.5: the power rule gives 2.5·b^1.5, not "
+     "2.5·b^2.5", "either"),
+    (lambda a, b, c: [-3 * a**2 + 0.5 * a**-0.5, 3 * math.cos(3 * b) + 2.5 * b**1.5, 1 / c**2],
+     "Likely mistake: the sign: -a^0.5 has derivative -0.5·a^-0.5", "either"),
+    (lambda a, b, c: [-3 * a**2 - 0.5 * a**-0.5, 3 * math.cos(3 * b) + 2.5 * b**1.5, -1 / c**2],
+     "Likely mistake: the sign: -1/c = -c⁻¹ has derivative -(-1)·c⁻² = +1/c²", "either"),
+    (lambda a, b, c: [-3 * a**2 - 0.5 * a**-0.5, 3 * math.cos(3 * b) + b**2.5, 1 / c**2],
+     "Likely mistake: the term b^2.5 itself, not its derivative 2.5·b^1.5", "either"),
+    (lambda a, b, c: [-3 * a**3 - 0.5 * a**-0.5, 3 * math.cos(3 * b) + 2.5 * b**1.5, 1 / c**2],
+     "the exponent not lowered in -a³", None),
     (lambda a, b, c: gradient_plain(a, b, c)[:2], "returned 2 numbers", None),
     (lambda a, b, c: 1.0, "return a list of 3 numbers", None),
     (lambda a, b, c: {"a": 1.0, "b": 2.0, "c": 3.0}, "returned dict", None),
@@ -84,14 +96,43 @@ def test_wrong_gradients_are_refused_with_a_fitting_message(wrong, expected, not
 def test_a_gradient_right_only_at_2_3_4_is_refused():
     def memorised(a, b, c):
         return [-12.353553390593273, 10.25699027111255, 0.0625]
-    with pytest.raises(AssertionError, match="differs at"):
+    with pytest.raises(AssertionError, match="differs at") as err:
         check_grad_f(memorised)
+    assert "Likely" not in str(err.value)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (lambda a, b, c: [x, 0.0, 0.0],   # noqa: F821 (a NameError in the learner's code)
+     "your <lambda>(a=2.0, b=3.0, c=4.0) raised NameError: name 'x' is not defined"),
+    (lambda a, b, c: [1 / (a - a), 0.0, 0.0],
+     "your <lambda>(a=2.0, b=3.0, c=4.0) raised ZeroDivisionError"),
+])
+def test_the_learners_own_exception_is_refused_with_the_input(answer, expected):
+    with pytest.raises(Refused) as err:
+        check_grad_f(answer)
+    assert str(err.value).startswith(expected)
+    assert err.value.__cause__ is not None   # feedback shows the learner's line from it
+
+
+def test_the_same_wrong_answer_gets_the_same_message_every_time():
+    def wrong(a, b, c):
+        return [1.0, 2.0, 3.0]
+    messages = set()
+    for _ in range(2):
+        with pytest.raises(AssertionError) as err:
+            check_difference_quotients(forward_plain, lambda fn, p, h: [0.0] * len(p))
+        messages.add(str(err.value))
+        with pytest.raises(AssertionError) as err:
+            check_grad_f(wrong)
+        messages.add(str(err.value))
+    assert len(messages) == 2
 
 
 @pytest.mark.parametrize("central", [central_plain, central_comprehension])
 def test_right_difference_quotients_pass(central, capsys):
     check_difference_quotients(forward_plain, central)
-    assert "right on 12 random quadratics" in capsys.readouterr().out
+    assert capsys.readouterr().out == ("forward_grad and central_grad: correct (on 12 random "
+                                       "quadratics, 2 to 4 inputs)\n")
 
 
 def test_swapped_quotients_are_named():
@@ -126,6 +167,47 @@ def test_backward_difference_is_named():
         return out
     with pytest.raises(AssertionError, match="this is the backward difference"):
         check_difference_quotients(backward, central_plain)
+
+
+def _with(step_of):
+    """forward or central differences whose nudge is made by ``step_of(point, i, s)``."""
+    def forward(fn, point, h):
+        return [(fn(*step_of(point, i, h)) - fn(*point)) / h for i in range(len(point))]
+
+    def central(fn, point, h):
+        return [(fn(*step_of(point, i, h)) - fn(*step_of(point, i, -h))) / (2 * h)
+                for i in range(len(point))]
+    return forward, central
+
+
+def _set_to(point, i, s):   # `=` where `+=` belongs
+    p = list(point)
+    p[i] = s
+    return p
+
+
+def _piled(point, i, s):   # the copy made once, outside the loop
+    return [v + s if j <= i else v for j, v in enumerate(point)]
+
+
+@pytest.mark.parametrize("which, answer, expected", [
+    ("forward", lambda fn, p, h: [g / 2 for g in forward_plain(fn, p, h)],
+     "Likely mistake: divided by 2h: the forward difference spans one step, h"),
+    ("central", lambda fn, p, h: [g / 2 for g in forward_plain(fn, p, h)],
+     "Likely mistake: (f(x + h) - f(x)) / 2h, half the forward difference"),
+    ("central", _with(_set_to)[1], "Likely mistake: `=` where `+=` belongs"),
+    ("forward", _with(_set_to)[0], "Likely mistake: `=` where `+=` belongs"),
+    ("forward", _with(_piled)[0], "Likely mistake: the nudges pile up"),
+    ("central", _with(_piled)[1], "Likely mistake: the nudges pile up"),
+    ("forward", lambda fn, p, h: [g * h for g in forward_plain(fn, p, h)],
+     "Likely mistake: the rise alone: divide it by the run, h"),
+])
+def test_each_way_of_nudging_wrong_is_named(which, answer, expected):
+    pair = (answer, central_plain) if which == "forward" else (forward_plain, answer)
+    with pytest.raises(AssertionError) as err:
+        check_difference_quotients(*pair)
+    assert expected in str(err.value), str(err.value)
+    assert str(err.value).startswith(f"{which}_grad on a quadratic")
 
 
 def test_some_other_error_gets_no_diagnosis():
@@ -178,11 +260,11 @@ def test_a_right_gradient_passes_and_returns_the_nudged_slope(graph):
 
 
 @pytest.mark.parametrize("grad, expected", [
-    (4.0, "dd is 4, but nudging d alone gives -2.0000. Likely mistake: its own data"),
+    (4.0, "dd is 4, but nudging d alone gives -2. Likely mistake: its own data"),
     (1.0, "the gradient passed on unchanged, as a + would"),
     (0.0, "a .grad is filled in only by the check"),
     (2.0, "Likely mistake: the sign"),
-    (-2.5, "dd is -2.5, but nudging d alone gives -2.0000"),
+    (-2.5, "dd is -2.5, but nudging d alone gives -2"),
 ])
 def test_a_wrong_gradient_through_a_product_names_the_mistake(graph, grad, expected):
     a, b, c, f, e, d, L = graph
@@ -198,8 +280,8 @@ def test_through_a_sum_and_the_seed(graph):
     a, b, c, f, e, d, L = graph
     d.grad = -2.0
     c.grad = 1.0
-    with pytest.raises(AssertionError, match="the local derivative 1 alone: multiply it by the "
-                                             r"gradient that arrived at d \(-2\)"):
+    with pytest.raises(AssertionError, match="the local derivative ∂d/∂c = 1 alone: multiply it "
+                                             "by the gradient that arrived at d, ∂L/∂d = -2"):
         check_by_nudging("dc", c, lambda x: (e.data + x) * f.data, L)
     c.grad = d.grad * e.data
     with pytest.raises(AssertionError, match="a \\+ passes the gradient on unchanged"):
@@ -236,20 +318,30 @@ def test_fn_called_with_the_point_itself_says_to_unpack_it():
     def forward_list(fn, point, h):
         return [(fn([v + h if j == i else v for j, v in enumerate(point)]) - fn(point)) / h
                 for i in range(len(point))]
-    with pytest.raises(TypeError, match=r"unpack the point when you call it, fn\(\*point\)"):
+    with pytest.raises(Refused, match=r"^your forward_grad\(fn, point=\(.*\), h=0.001\) raised "
+                                      r"TypeError: .*unpack the point when you call it, "
+                                      r"fn\(\*point\)"):
         check_difference_quotients(forward_list, central_plain)
 
 
-def test_the_backward_pass_mistakes_that_give_the_same_number_are_both_named(graph):
+def test_an_unpacking_error_in_the_learners_code_is_theirs():
+    def forward_three(fn, point, h):
+        a, b, c = point
+        return forward_plain(fn, point, h)
+    with pytest.raises(Refused, match=r"^your forward_grad\(fn, point=\(.*\), h=0.001\) raised "
+                                      "ValueError: not enough values to unpack"):
+        check_difference_quotients(forward_three, central_plain)
+
+
+def test_the_seed_passed_on_reads_as_the_local_derivative_alone(graph):
     a, b, c, f, e, d, L = graph
     d.grad, f.grad, e.grad = -2.0, 4.0, -2.0
     c.grad = L.grad   # the seed passed on, skipping d: the same number as 1 alone
     with pytest.raises(AssertionError) as err:
         check_by_nudging("dc", c, lambda x: (e.data + x) * f.data, L)
-    message = str(err.value)
-    assert "either the local derivative 1 alone" in message
-    assert "or the gradient of L (1) where the one that arrived at d (-2)" in message
-    assert "the step from L down to d skipped" in message and "Likely mistake:" not in message
+    assert str(err.value) == ("dc is 1, but nudging c alone gives -2. Likely mistake: the local "
+                              "derivative ∂d/∂c = 1 alone: multiply it by the gradient that "
+                              "arrived at d, ∂L/∂d = -2")
 
 
 def test_the_gradient_of_another_node_and_a_split_sum_are_named(graph):
@@ -257,7 +349,8 @@ def test_the_gradient_of_another_node_and_a_split_sum_are_named(graph):
     d.grad, f.grad, c.grad, e.grad = -2.0, 4.0, -2.0, -2.0
     a.grad = f.grad * b.data
     with pytest.raises(AssertionError, match="Likely mistake: the gradient of f \\(4\\) where the "
-                                             "one that arrived at e \\(-2\\)"):
+                                             "one that arrived at e \\(-2\\) belongs: f is on "
+                                             "another branch"):
         check_by_nudging("da", a, lambda x: (x * b.data + c.data) * f.data, L)
     c.grad = d.grad / 2
     with pytest.raises(AssertionError, match="the gradient split between the 2 inputs"):
@@ -277,7 +370,7 @@ def test_the_sigmoids_slope_for_tanh_and_no_negative_zero():
     x.grad = -(xw.grad * x.data)   # -0.0
     with pytest.raises(AssertionError) as err:
         check_by_nudging("dx", x, lambda v: v * w.data * 0.5, xw)
-    assert str(err.value).startswith("dx is 0, but nudging x alone gives 0.5000")
+    assert str(err.value).startswith("dx is 0, but nudging x alone gives 0.5")
 
 
 # --- the short exercises of lectures 01 and 02 ----------------------------------------------
@@ -301,13 +394,15 @@ def test_flat_points(answer, expected):
 
 def test_right_short_answers_pass(capsys):
     check_flat_points((3, 1), 1, 3)
+    check_flat_points([1.0000000000000002, 2.9999999999999996], 1, 3)
     check_partials_e(4, 4.0, 1)
     check_step_errors(1.5, 0.0)
     check_prediction_c(-0.2)
     check_q_gradient(-4, -4, 3)
     sigma = 1 / (1 + math.exp(-0.8813735870195432))
     check_sigmoid_w1(2 * sigma * (1 - sigma))
-    assert capsys.readouterr().out.count("\n") == 6
+    out = capsys.readouterr().out
+    assert out.count("\n") == 7 and out.count(": correct (") == 7, out
 
 
 A, B, C = 2.5, -1.5, 4.0
@@ -319,18 +414,29 @@ A, B, C = 2.5, -1.5, 4.0
     (check_partials_e, (B * C, A * C, A * B), "+ taken as ·: the gradient of a·b·c", None),
     (check_partials_e, (C, C, A * B), "de_dc is -3.75; nudging gives 1. Likely mistake: + taken",
      "de_da"),
-    (check_partials_e, (1.0, 1.0, A + B), "the local derivative of the sum alone (1): times c",
-     None),
+    (check_partials_e, (1.0, 1.0, A + B), "de_da is 1; nudging gives 4. Likely mistake: the local "
+     "derivative ∂(a + b)/∂a = 1 alone: multiply it by the gradient that arrived at a + b, "
+     "∂e/∂(a + b) = 4", None),
+    # the same numbers read as a whole are a + b + c's gradient, by the accident a + b = 1
+    (check_partials_e, (1.0, 1.0, A + B), "(or, reading the whole answer at once: * taken as +: "
+     "the gradient of a + b + c, not of e = (a + b)·c)", None),
+    (check_partials_e, (C, C, A), "a (2.5) where the whole other factor a + b (1) belongs", None),
+    (check_partials_e, (C, C, (A + B) * C), "either its own data", None),
     (check_partials_e, (C, C, 7.0), "de_dc is 7; nudging gives 1", "Likely"),
     (check_step_errors, (0.0, 1.5), "the two swapped", None),
     (check_step_errors, (0.75, 0.0), "3h², the step squared", None),
     (check_step_errors, (1.5, 0.25), "Likely mistake: h² (0.25), the cubic g's error", None),
-    (check_step_errors, (0.25, 0.0), "either h² (0.25)", "Likely mistake:"),
+    (check_step_errors, (0.25, 0.0), "Likely mistake: either h² (0.25)", None),
+    (check_step_errors, (1.5 / 14, 0.0), "Likely mistake: a relative error, divided by f'(3) = 14",
+     None),
     (check_step_errors, (-1.5, 0.0), "a signed error", "the sign"),
     (check_step_errors, (1.5, 0.75), "central_error_f is 0.75; measuring at x = 3 with h = 0.5 "
                                      "gives 0", "Likely"),
     (check_prediction_c, (-8.2,), "the new value of L (-8.2), not the change", None),
-    (check_prediction_c, (0.4,), "c moved along its gradient", None),
+    # 0.1·∂L/∂f is 0.4 = 0.1·(∂L/∂c)² too: both are named
+    (check_prediction_c, (0.4,), "Likely mistake: either c moved along its gradient", None),
+    (check_prediction_c, (0.4,), "or 0.1·∂L/∂f, the gradient of f, where c's", None),
+    (check_prediction_c, (0.6,), "Likely mistake: 0.1·∂L/∂a, the gradient of a", None),
     (check_prediction_c, (0.72,), "section 4's predicted change", None),
     (check_prediction_c, (-0.196,), "built from f.data as section 4's step left it", None),
     (check_prediction_c, (0.1,), "d reaches L through L = d·f", None),
@@ -338,12 +444,22 @@ A, B, C = 2.5, -1.5, 4.0
     (check_q_gradient, (3.0, -4.0, -4.0), "the right numbers in another order", None),
     (check_q_gradient, (5.0, -2.0, 1.0), "the gradient of x·y + z", None),
     (check_q_gradient, (-20.0, 8.0, -10.0), "+ taken as ·: the gradient of x·y·z", None),
-    (check_q_gradient, (1.0, 1.0, 3.0), "times the gradient that arrived at p, ∂q/∂p = z = -4",
-     None),
+    (check_q_gradient, (1.0, 1.0, 3.0), "Likely mistake: the local derivative ∂p/∂x = 1 alone: "
+     "multiply it by the gradient that arrived at p = x + y, ∂q/∂p = -4", None),
+    (check_q_gradient, (-4.0, -4.0, -2.0), "Likely mistake: x (-2) where the whole other factor "
+     "p = x + y (3) belongs", None),
+    (check_q_gradient, (-4.0, -4.0, -4.0), "Likely mistake: its own data", None),
     (check_q_gradient, (-4.0, -4.0, -12.0), "q's value itself (-12)", None),
     (check_sigmoid_w1, (1.0,), "tanh's slope 1 - o² (0.5) where σ's is asked", None),
-    (check_sigmoid_w1, (-0.6213203435596424,), "w1 where x1 belongs", "tanh"),
-    (check_sigmoid_w1, (0.20710678118654752,), "σ'(n) alone: times ∂n/∂w1 = x1 = 2", None),
+    (check_sigmoid_w1, (-0.6213203435596424,), "Likely mistake: its own data: a product gives "
+     "each input the *other* input's data (x1)", "tanh"),
+    (check_sigmoid_w1, (0.20710678118654752,), "Likely mistake: the gradient passed on unchanged, "
+     "as a + would: a product multiplies the gradient that arrived at x1·w1 (0.2071) by the "
+     "other input's data, x1 (2)", None),
+    (check_sigmoid_w1, (2 * (1 - 1 / math.sqrt(2)),), "Likely mistake: 1 - σ(n) alone",
+     None),
+    (check_sigmoid_w1, (2 / (1 + math.exp(-1 / math.sqrt(2))) * (1 - 1 / (1 + math.exp(
+        -1 / math.sqrt(2)))),), "Likely mistake: σ taken again at its own output o", None),
     (check_sigmoid_w1, (0.3,), "do_dw1_sigmoid is 0.3; nudging w1 gives 0.414214", "Likely"),
 ])
 def test_short_answers_get_a_structural_diagnosis(check, answer, expected, unexpected):
@@ -352,6 +468,60 @@ def test_short_answers_get_a_structural_diagnosis(check, answer, expected, unexp
     assert expected in str(err.value), str(err.value)
     if unexpected:
         assert unexpected not in str(err.value), str(err.value)
+
+
+def test_the_neurons_backward_pass_by_hand():
+    """Section 5's neuron: mistakes at each step, named from the graph (x2 = 0 and
+    1 - o² = 0.5 make several mistakes give the same number: then both are named)."""
+    x1, x2, w1, w2, b = (Node(v, label=k) for k, v in [("x1", 2.0), ("x2", 0.0), ("w1", -3.0),
+                                                       ("w2", 1.0), ("b", 6.8813735870195432)])
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    s = x1w1 + x2w2
+    s.label = "x1*w1 + x2*w2"
+    n = s + b
+    n.label = "n"
+    o = n.tanh()
+    o.label, o.grad = "o", 1.0
+
+    def neuron(x1=2.0, x2=0.0, w1=-3.0, w2=1.0, b=6.8813735870195432):
+        return math.tanh(x1 * w1 + x2 * w2 + b)
+
+    def refused(name, value, grad, output_of):
+        value.grad = grad
+        with pytest.raises(AssertionError) as err:
+            check_by_nudging(name, value, output_of, o)
+        return str(err.value)
+
+    assert "Likely mistake: 1 - tanh(o)², tanh applied again to its own output" in refused(
+        "dn", n, 1 - math.tanh(o.data) ** 2, math.tanh)
+    n.grad = s.grad = b.grad = 0.5
+    message = refused("dx2w2", x2w2, 0.0, lambda v: math.tanh(x1w1.data + v + b.data))
+    assert "Likely mistake: either 0, as if the gradient from above were 0" in message
+    assert "or x2*w2's value (0) where its gradient belongs" in message
+    x1w1.grad = x2w2.grad = 0.5
+    assert "Likely mistake: tanh's local derivative 1 - o² (0.5) applied twice: it is already " \
+        "in the gradient that arrived at x1*w1" in refused("dx1", x1, -0.75,
+                                                           lambda v: neuron(x1=v))
+    # x2 = 0: four mistakes give 0 here; none is named
+    assert "Likely" not in refused("dx2", x2, 0.0, lambda v: neuron(x2=v))
+
+
+def test_a_value_or_its_value_for_a_gradient(graph):
+    a, b, c, f, e, d, L = graph
+    L.grad = -8.0   # dL = L.data
+    with pytest.raises(AssertionError, match="Likely mistake: L's value \\(-8\\) where its "
+                                             "gradient belongs"):
+        check_by_nudging("dL", L, lambda x: x, L)
+    L.grad, d.grad = 1.0, -2.0
+    f.grad = d.data * d.grad   # the other input's gradient where the seed belongs: L's value
+    with pytest.raises(AssertionError, match="Likely mistake: L's value itself \\(-8\\)"):
+        check_by_nudging("df", f, lambda x: d.data * x, L)
+    f.grad, c.grad, e.grad = 4.0, -2.0, -2.0
+    b.grad = a.data * e.data   # e's value where its gradient belongs
+    with pytest.raises(AssertionError, match="Likely mistake: the value of e \\(-6\\) where its "
+                                             "gradient \\(-2\\) belongs"):
+        check_by_nudging("db", b, lambda x: (a.data * x + c.data) * f.data, L)
 
 
 def test_a_value_or_none_is_not_a_number():

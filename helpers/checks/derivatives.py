@@ -1,32 +1,554 @@
-"""Checks for the derivatives the learner works out: lecture 01's gradient exercise (an
-analytic gradient and two difference quotients) and lecture 02's backpropagation by hand.
+"""Checks for the derivatives the learner works out: lecture 01's slopes, partial derivatives,
+step errors and gradient exercise, and lecture 02's backpropagation by hand.
 
-Each check tests the learner's functions at several points, prints one line when they are
-right, and otherwise raises ``AssertionError`` saying what differs (and the likely mistake
-only when the wrong numbers fit that mistake at every point tried). ``check_by_nudging``
-compares one hand-made gradient with a nudge of that value alone, and names the likely
-mistake only when the wrong number is exactly what that mistake gives.
+Every check runs on :mod:`helpers.checks.core`: the learner's functions are called through
+``core.call``, numbers compared with ``core.close``/``core.agree``, and a mistake named only
+through ``core.diagnose``, when its prediction is the single fit (two that fit are both named;
+more, and the message only says what differs).
 
-The numbers of the short exercises (lecture 01's flat points, partial derivatives and step
-errors; lecture 02's prediction, hand-made gradient and sigmoid neuron) go through
-:func:`_check_numbers`: each candidate mistake is derived from the structure of the answer
-(the right numbers in another order, the answer of a neighbouring expression, a factor of
-the chain rule left out, the sign) and is named only when it is the only one that gives the
-learner's number; when two give it, both are named ("either ... or ..."); otherwise the
-message says plainly what was expected and what was found.
+The likely mistakes are not listed per exercise: they are derived from the structure of the
+answer, by the table below. A gradient by hand is one step of the chain rule in an expression
+graph (a value ``v`` feeds an operation whose output ``u`` has received a gradient; ``v``'s
+gradient is the local derivative times that gradient), and its mistakes are that step done
+wrong: a factor left out, the wrong node's value or gradient, a local derivative taken at the
+wrong place or applied twice, an operation read as another. The short exercises build their
+own little graph (``_Node``) and go through the same table. A derivative written as a formula
+(``grad_f``) has one candidate per term and slip of the power or chain rule; the difference
+quotients, one per way of nudging wrong.
 """
 
 import itertools
 import math
-import random
+import numbers
+from dataclasses import dataclass, field
 
-import numpy as np
-
+from helpers.checks import core
 from helpers.checks.compare import numerical_grad
 
 __all__ = ["f_abc", "check_grad_f", "check_difference_quotients", "check_by_nudging",
            "check_flat_points", "check_partials_e", "check_step_errors",
            "check_prediction_c", "check_q_gradient", "check_sigmoid_w1"]
+
+
+# === the arc's table: each likely mistake, derived from the structure of the answer ========
+#
+# 1. A gradient by hand: one step of the chain rule, v -> u (see `Step`). Each entry gives,
+#    for a step, the mistakes it can make there: (what it says, the number it predicts).
+
+def _seed_slips(s):
+    """At the output itself: the seed."""
+    yield ("0 is where every grad starts; the seed is how much the output moves per unit "
+           "when the output itself is nudged", 0.0)
+    yield (f"{s.V}'s value ({core.fmt(s.v.data, 4)}) where its gradient belongs: the seed is "
+           f"how much {s.V} moves per unit when {s.V} itself is nudged", s.v.data)
+
+
+def _unread_grad(s):
+    """A `.grad` read inside the cell, before the check stored it: still 0."""
+    yield ("0, as if the gradient from above were 0: a .grad is filled in only by the check, "
+           "after your cell has run; inside your cell use your own names for the gradients "
+           "found there", 0.0)
+
+
+def _chain_cut(s):
+    """One factor of the chain rule left out."""
+    shown = core.fmt(s.local, 4)
+    local = f"{s.local_name} ({shown})" if s.local_name != shown else shown
+    yield (f"the local derivative {_d(s.u, s.v)} = {local} alone: multiply it by the gradient "
+           f"that arrived at {s.U}, {_d(s.root, s.u)} = {core.fmt(s.up, 4)}", s.local)
+    if s.u._op == "*":
+        other = _label(s.others[0]) if s.others else s.V
+        yield (f"the gradient passed on unchanged, as a + would: a product multiplies the "
+               f"gradient that arrived at {s.U} ({core.fmt(s.up, 4)}) by the other input's "
+               f"data, {other} ({core.fmt(s.local, 4)})", s.up)
+    else:
+        yield (f"the gradient that arrived at {s.U} ({core.fmt(s.up, 4)}) alone: times the "
+               f"local derivative ∂{s.U}/∂{s.V} = {s.local_name} ({core.fmt(s.local, 4)})",
+               s.up)
+
+
+def _op_slips(u, k):
+    """(what it says, the local derivative ∂u/∂k worked out wrong) for u's operation."""
+    o, others = u.data, [c for c in u._prev if c is not k]
+    if u._op == "*" and others:
+        other = others[0]
+        yield (f"its own data: a product gives each input the *other* input's data "
+               f"({_label(other)}), times the gradient that arrived at {_label(u)}", k.data)
+        for part in other._prev:   # one piece of the other factor where the whole belongs
+            yield (f"{_label(part)} ({core.fmt(part.data, 4)}) where the whole other factor "
+                   f"{_label(other)} ({core.fmt(other.data, 4)}) belongs", part.data)
+    elif u._op == "+" and others:
+        yield ("multiplied by the other input's data, as a product would: a + passes the "
+               "gradient on unchanged", others[0].data)
+        yield (f"the gradient split between the {len(u._prev)} inputs: a + passes the whole "
+               f"gradient that arrived at {_label(u)} to each input", 1 / len(u._prev))
+    elif u._op == "tanh":
+        n = k.data
+        yield (f"1 - n² with n the input ({core.fmt(n, 4)}): tanh's slope is 1 - o², with "
+               "o = tanh(n) the output", 1 - n * n)
+        yield "1 - o: tanh's slope is 1 - o², the output squared", 1 - o
+        yield "o·(1 - o), the sigmoid's slope: tanh's is 1 - o²", o * (1 - o)
+        yield ("1 - tanh(o)², tanh applied again to its own output: o is tanh(n) already, "
+               "so the slope is 1 - o²", 1 - math.tanh(o) ** 2)
+        yield (f"tanh's local derivative 1 - o² ({core.fmt(1 - o * o, 4)}) applied twice: "
+               "once is enough", (1 - o * o) ** 2)
+    elif u._op == "sigmoid":
+        yield (f"tanh's slope 1 - o² ({core.fmt(1 - o * o, 4)}) where σ's is asked: "
+               f"σ'(n) = σ(n)·(1 - σ(n)) ({core.fmt(o * (1 - o), 4)})", 1 - o * o)
+        yield "σ(n) itself where its slope σ'(n) belongs", o
+        yield ("1 - σ(n) alone, e^-n/(1 + e^-n): σ'(n) = e^-n/(1 + e^-n)² = σ(n)·(1 - σ(n))",
+               1 - o)
+        so = 1 / (1 + math.exp(-o))
+        yield ("σ taken again at its own output o: σ'(n) = σ(n)·(1 - σ(n)) is taken at n, "
+               "and σ(n) is o", so * (1 - so))
+        yield (f"σ's local derivative σ'(n) ({core.fmt(o * (1 - o), 4)}) applied twice: once "
+               "is enough", (o * (1 - o)) ** 2)
+
+
+def _local_slips(s):
+    """A local derivative worked out wrong: at this step's operation, or at a tanh or σ
+    further up (the gradient that arrived is then wrong in the same way)."""
+    below = 1.0   # the product of the local derivatives between v and the operation
+    for k, u in s.path:
+        if u is s.u or u._op in {"tanh", "sigmoid"}:
+            for says, wrong in _op_slips(u, k):
+                if u is not s.u:
+                    says = says.replace("once is enough", "it is already in the gradient that "
+                                                          f"arrived at {s.U}")
+                yield says, s.grads[id(u)] * wrong * below
+        below *= _local(u, k)
+
+
+def _own_value(s):
+    """A value where a gradient belongs: ``v``'s own, or the output's."""
+    if not (s.u._op == "*" and s.up == 1.0):   # there "its own data" says it
+        yield (f"{s.V}'s value ({core.fmt(s.v.data, 4)}) where its gradient belongs: a "
+               f"gradient is how much the output moves when {s.V} is nudged, whatever "
+               f"{s.V}'s value", s.v.data)
+    if s.u is s.root:   # for a product, the other input's gradient where the seed belongs
+        also = (f", which is also {_label(s.others[0])} times {_d(s.u, s.others[0])}, the "
+                "other input's gradient where the seed belongs"
+                if s.u._op == "*" and s.others else "")
+        yield (f"{s.U}'s value itself ({core.fmt(s.u.data, 4)}){also}: ∂{s.U}/∂{s.V} is "
+               f"{s.local_name} ({core.fmt(s.local, 4)})", s.u.data)
+
+
+def _wrong_node(s):
+    """The right local derivative times another node's value or gradient, where the gradient
+    that arrived at u belongs."""
+    if s.u is not s.root:
+        yield (f"the value of {s.U} ({core.fmt(s.u.data, 4)}) where its gradient "
+               f"({core.fmt(s.up, 4)}) belongs", s.local * s.u.data)
+        for sib in s.others:   # the other input's gradient where u's belongs
+            g = s.grads[id(sib)]
+            yield (f"the gradient of {_label(sib)} ({core.fmt(g, 4)}), the other input of "
+                   f"{s.U}, where the one that arrived at {s.U} ({core.fmt(s.up, 4)}) "
+                   "belongs", s.local * g)
+    on_path = {id(n) for _, n in s.path} | {id(s.v)}
+    for m in s.above:   # a node further up: the steps between skipped
+        if m is not s.root:   # skipping to the seed is the local derivative alone
+            g = s.grads[id(m)]
+            yield (f"the gradient of {_label(m)} ({core.fmt(g, 4)}) where the one that "
+                   f"arrived at {s.U} ({core.fmt(s.up, 4)}) belongs: the step from "
+                   f"{_label(m)} down to {s.U} skipped", s.local * g)
+        for branch in m._prev:   # a node on another branch
+            if id(branch) not in on_path:
+                g = s.grads[id(branch)]
+                yield (f"the gradient of {_label(branch)} ({core.fmt(g, 4)}) where the one "
+                       f"that arrived at {s.U} ({core.fmt(s.up, 4)}) belongs: "
+                       f"{_label(branch)} is on another branch", s.local * g)
+
+
+def _factors(s):
+    """Consulted only when nothing above fits: the sign, a factor 2 or 1/2."""
+    yield "the sign", -s.want
+    if abs(s.want) != 1.0:   # 2 is twice 1, and so on: no diagnosis
+        if s.u is None or s.u._op != "+":   # for a + the half is the split, above
+            yield "half the right value (a factor 1/2 too many)", s.want / 2
+        yield "twice the right value (a factor 2 too many)", 2 * s.want
+
+
+HAND_MISTAKES = [_unread_grad, _chain_cut, _local_slips, _own_value, _wrong_node]
+# lecture 01's partial derivatives come before any gradient "arrives" at a node
+PARTIAL_MISTAKES = [_chain_cut, _local_slips, _own_value]
+HAND_FALLBACK = [_factors]   # only when none of HAND_MISTAKES fits
+
+# 2. A derivative written as a formula, term by term: each slip of the power and chain rules
+#    in one term. lecture 01's f(a, b, c) = -a³ + sin(3b) - 1/c + b^2.5 - a^0.5:
+#    (input, the term, its derivative, kind, coefficient, power or inner factor)
+F_TERMS = [(0, "-a³", "-3a²", "power", -1.0, 3.0),
+           (1, "sin(3b)", "3·cos(3b)", "sin", 1.0, 3.0),
+           (2, "-1/c = -c⁻¹", "-(-1)·c⁻² = +1/c²", "power", -1.0, -1.0),
+           (1, "b^2.5", "2.5·b^1.5", "power", 1.0, 2.5),
+           (0, "-a^0.5", "-0.5·a^-0.5", "power", -1.0, 0.5)]
+VARS = "abc"
+
+
+def _term_slips(term):
+    """(what it says, the term's derivative as a function of x, done wrong) for one term."""
+    i, shown, right, kind, k, n = term
+    var = VARS[i]
+    if kind == "power":
+        yield f"the sign: {shown} has derivative {right}", lambda x: -k * n * x ** (n - 1)
+        yield (f"the exponent not lowered in {shown}: the power rule gives {right}, not "
+               f"{n:g}·{var}^{n:g}"), lambda x: k * n * x ** n
+        if abs(n) != 1:   # for 1/c the factor -1 is the sign, above
+            yield (f"the power not brought down in {shown}: its derivative is {right}, with "
+                   f"the factor {n:g}"), lambda x: k * x ** (n - 1)
+    else:
+        yield (f"the factor {n:g} from inside {shown} is missing: d/db {shown} = {right}",
+               lambda x: k * math.cos(n * x))
+        yield (f"the sign of the sine's derivative: d/db {shown} = +{right}",
+               lambda x: -k * n * math.cos(n * x))
+        yield (f"cos(b) where cos({n:g}b) belongs: the inside stays inside, {right}",
+               lambda x: k * n * math.cos(x))
+    yield f"the term {shown} is left out (its derivative is {right})", lambda x: 0.0
+    yield (f"the term {shown} itself, not its derivative {right}",
+           lambda x: k * x ** n if kind == "power" else k * math.sin(n * x))
+
+
+def _term_right(term, x):
+    _, _, _, kind, k, n = term
+    return k * n * x ** (n - 1) if kind == "power" else k * n * math.cos(n * x)
+
+
+# 3. The difference quotients: each way of nudging wrong, as the estimate it gives.
+#    (what it says, for which function, the estimates it predicts from (fn, point, h))
+
+
+def _moved(point, i, step):
+    p = list(point)
+    p[i] += step
+    return p
+
+
+def _set(point, i, value):
+    p = list(point)
+    p[i] = value
+    return p
+
+
+def _forward(fn, p, h):
+    return [(fn(*_moved(p, i, h)) - fn(*p)) / h for i in range(len(p))]
+
+
+def _central(fn, p, h):
+    return [(fn(*_moved(p, i, h)) - fn(*_moved(p, i, -h))) / (2 * h) for i in range(len(p))]
+
+
+def _piled(p, i, step):
+    """The point with inputs 0..i all moved by ``step``: a copy made once, never reset."""
+    return [v + step if j <= i else v for j, v in enumerate(p)]
+
+
+QUOTIENT_MISTAKES = [
+    ("this is the central difference", "forward_grad", _central),
+    ("this is the forward difference", "central_grad", _forward),
+    ("this is the backward difference, (f(x) - f(x - h)) / h; step forward, to x + h",
+     "forward_grad", lambda fn, p, h: [(fn(*p) - fn(*_moved(p, i, -h))) / h
+                                       for i in range(len(p))]),
+    ("divided by 2h: the forward difference spans one step, h", "forward_grad",
+     lambda fn, p, h: [g / 2 for g in _forward(fn, p, h)]),
+    ("twice the slope; divide by 2h, the whole width", "central_grad",
+     lambda fn, p, h: [2 * g for g in _central(fn, p, h)]),
+    ("(f(x + h) - f(x)) / 2h, half the forward difference: the central one steps both ways, "
+     "(f(x + h) - f(x - h)) / 2h", "central_grad",
+     lambda fn, p, h: [g / 2 for g in _forward(fn, p, h)]),
+    ("the rise alone: divide it by the run, h", "forward_grad",
+     lambda fn, p, h: [g * h for g in _forward(fn, p, h)]),
+    ("the rise alone: divide it by the run, 2h", "central_grad",
+     lambda fn, p, h: [g * 2 * h for g in _central(fn, p, h)]),
+    ("every input nudged at once; nudge one input, keep the others where they are",
+     "forward_grad", lambda fn, p, h: [(fn(*[v + h for v in p]) - fn(*p)) / h] * len(p)),
+    ("every input nudged at once; nudge one input, keep the others where they are",
+     "central_grad", lambda fn, p, h: [(fn(*[v + h for v in p]) - fn(*[v - h for v in p]))
+                                       / (2 * h)] * len(p)),
+    ("`=` where `+=` belongs: the input is set to h instead of moved by h", "forward_grad",
+     lambda fn, p, h: [(fn(*_set(p, i, h)) - fn(*p)) / h for i in range(len(p))]),
+    ("`=` where `+=` belongs: the input is set to ±h instead of moved by h", "central_grad",
+     lambda fn, p, h: [(fn(*_set(p, i, h)) - fn(*_set(p, i, -h))) / (2 * h)
+                       for i in range(len(p))]),
+    ("the nudges pile up: the point is copied once, before the loop, so each input keeps the "
+     "nudges of the inputs before it; copy it afresh for every input", "forward_grad",
+     lambda fn, p, h: [(fn(*_piled(p, i, h)) - fn(*p)) / h for i in range(len(p))]),
+    ("the nudges pile up: the point is copied once, before the loop, so each input keeps the "
+     "nudges of the inputs before it; copy it afresh for every input", "central_grad",
+     lambda fn, p, h: [(fn(*_piled(p, i, h)) - fn(*_piled(p, i, -h))) / (2 * h)
+                       for i in range(len(p))]),
+    ("every estimate nudges the first input: estimate i nudges input i", "forward_grad",
+     lambda fn, p, h: [(fn(*_moved(p, 0, h)) - fn(*p)) / h] * len(p)),
+    ("every estimate nudges the first input: estimate i nudges input i", "central_grad",
+     lambda fn, p, h: [(fn(*_moved(p, 0, h)) - fn(*_moved(p, 0, -h))) / (2 * h)] * len(p)),
+    ("the sign: the rise is f(x + h) - f(x)", "forward_grad",
+     lambda fn, p, h: [-g for g in _forward(fn, p, h)]),
+    ("the sign: the rise is f(x + h) - f(x - h)", "central_grad",
+     lambda fn, p, h: [-g for g in _central(fn, p, h)]),
+]
+
+
+# === numbers the learner gives =============================================================
+
+
+def _number(name, got):
+    """``got`` as a float, or a refusal that says what it is instead."""
+    if hasattr(got, "data") and hasattr(got, "_prev"):
+        core.refuse(f"{name} is a Value, not a number: use a Value's number, its .data (and a "
+                    "gradient already found, as a number)")
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        if got is None:
+            core.refuse(f"{name} is None; expected a number")
+        core.refuse(f"{name} is {type(got).__name__} {got!r:.60}; expected a number")
+    return float(got)
+
+
+def _numbers(name, got, n, where):
+    """``got`` as a list of n floats, or a refusal that says what it is instead."""
+    try:
+        if isinstance(got, dict | str):
+            raise TypeError  # iterating would give its keys or characters
+        values = [float(v) for v in got]
+    except (TypeError, ValueError):
+        core.refuse(f"{name}{where} returned {type(got).__name__} {got!r:.60}; "
+                    f"return a list of {n} numbers")
+    if len(values) != n:
+        core.refuse(f"{name}{where} returned {len(values)} numbers; expected {n}, "
+                    "one partial derivative per input")
+    return values
+
+
+def _shown(x, digits=6):
+    """A number for a message: a few significant digits, never "-0"."""
+    return core.fmt(round(float(x), 12) + 0.0, digits)
+
+
+def _pair(want, got):
+    """(want, got) as text, never "-0", with enough digits that they read differently."""
+    return core.fmt_pair(round(float(want), 15) + 0.0, round(float(got), 15) + 0.0)
+
+
+def _likely(said, fits=0):
+    """The end of a refusal: the mistake named, or how many fit when none can be named."""
+    if said:
+        return f". Likely mistake: {said}"
+    return f" ({fits} different slips give this number here: no telling which)" if fits > 2 \
+        else ""
+
+
+def _fit(got, want, candidates, fallback=(), scale=1.0):
+    """The end of a refusal for one number ``got``: what ``core.diagnose`` names among the
+    ``(says, value)`` candidates (among the ``fallback`` ones only when none of them fits)."""
+    trial = core.Trial("", got, want, scale=scale)
+    fits = {says for says, v in candidates if v is not None and core.agree(got, v, scale)
+            and not core.agree(want, v, scale)}
+    pool = candidates if fits else fallback
+    return _likely(core.diagnose([trial], [core.Mistake(says, lambda t, v=value: v)
+                                           for says, value in pool if value is not None]),
+                   len(fits))
+
+
+# === a little expression graph, for the short exercises and for the learner's =============
+
+
+class _Node:
+    """A value of a little expression graph, as much of lecture 02's Value as the checks read."""
+
+    def __init__(self, data, children=(), op="", label=""):
+        self.data, self.grad, self._prev, self._op, self.label = data, 0.0, tuple(children), \
+            op, label
+
+    def __add__(self, other):
+        return _Node(self.data + other.data, (self, other), "+")
+
+    def __mul__(self, other):
+        return _Node(self.data * other.data, (self, other), "*")
+
+    def tanh(self):
+        return _Node(math.tanh(self.data), (self,), "tanh")
+
+    def sigmoid(self):
+        return _Node(1 / (1 + math.exp(-self.data)), (self,), "sigmoid")
+
+
+def _nodes(root):
+    """Every value in ``root``'s graph, each once, outputs before their inputs."""
+    seen, order = set(), []
+
+    def visit(node):
+        if id(node) in seen:
+            return
+        seen.add(id(node))
+        for child in node._prev:
+            visit(child)
+        order.append(node)
+    visit(root)
+    return order[::-1]
+
+
+def _d(top, bottom):
+    """∂L/∂d, with brackets around a name of several words: ∂e/∂(a + b)."""
+    def name(node):
+        label = _label(node).split(" = ")[0]
+        return f"({label})" if any(ch in label for ch in " *+·") else label
+    return f"∂{name(top)}/∂{name(bottom)}"
+
+
+def _label(node):
+    return node.label or _expr(node)
+
+
+def _expr(node, ops=None):
+    """The expression that makes ``node``, with its operations as ``ops`` says (by id)."""
+    op = (ops or {}).get(id(node), node._op)
+    if not node._prev:
+        return node.label or core.fmt(node.data, 4)
+    parts = [_expr(c, ops) if c._prev else (c.label or core.fmt(c.data, 4)) for c in node._prev]
+    if op == "+":
+        return " + ".join(parts)
+    if op == "*":
+        return "·".join(f"({p})" if (ops or {}).get(id(c), c._op) == "+" else p
+                        for p, c in zip(parts, node._prev, strict=True))
+    return f"{op}({', '.join(parts)})"
+
+
+def _local(u, v):
+    """∂u/∂v for one use of ``v`` by ``u`` (None for an operation the checks do not know)."""
+    others = [c for c in u._prev if c is not v]
+    if u._op == "+":
+        return 1.0
+    if u._op == "*":
+        return others[0].data if others else 2 * v.data
+    if u._op == "tanh":
+        return 1 - u.data ** 2
+    if u._op == "sigmoid":
+        return u.data * (1 - u.data)
+    return None
+
+
+def _gradients(root):
+    """The right gradient of ``root`` for every value of its graph, by id; None when the
+    graph has an operation the checks do not know."""
+    grads = {id(root): 1.0}
+    for u in _nodes(root):
+        for v in u._prev:
+            local = _local(u, v)
+            if local is None:
+                return None
+            grads[id(v)] = grads.get(id(v), 0.0) + local * grads.get(id(u), 0.0)
+    return grads
+
+
+def _swapped_grads(root, ops):
+    """The gradients of ``root``'s graph (of + and · only) with the operations read as
+    ``ops`` says (by id), its values recomputed."""
+    data = {}
+    for node in reversed(_nodes(root)):
+        op = ops.get(id(node), node._op)
+        kids = [data[id(c)] for c in node._prev]
+        data[id(node)] = node.data if not kids else (sum(kids) if op == "+" else math.prod(kids))
+    grads = {id(root): 1.0}
+    for u in _nodes(root):
+        op = ops.get(id(u), u._op)
+        for v in u._prev:
+            others = [data[id(c)] for c in u._prev if c is not v]
+            local = 1.0 if op == "+" else math.prod(others)
+            grads[id(v)] = grads.get(id(v), 0.0) + local * grads.get(id(u), 0.0)
+    return grads
+
+
+@dataclass
+class Step:
+    """One step of a backward pass by hand: ``v`` feeds ``u`` (None: ``v`` is the output),
+    whose right gradient is ``up``; ``local`` is ∂u/∂v and ``want`` = local·up."""
+
+    v: object
+    u: object
+    root: object
+    grads: dict
+    up: float = 0.0
+    local: float = 1.0
+    above: list = field(default_factory=list)
+    path: list = field(default_factory=list)
+
+    @property
+    def want(self):
+        return self.grads[id(self.v)]
+
+    @property
+    def V(self):  # noqa: N802
+        return _label(self.v)
+
+    @property
+    def U(self):  # noqa: N802
+        return _label(self.u)
+
+    @property
+    def local_name(self):
+        others = [c for c in self.u._prev if c is not self.v]
+        if self.u._op == "*" and others:
+            return _label(others[0])
+        if self.u._op == "tanh":
+            return "1 - o²"
+        if self.u._op == "sigmoid":
+            return "σ'(n)"
+        return core.fmt(self.local, 4)
+
+    @property
+    def others(self):
+        return [c for c in self.u._prev if c is not self.v]
+
+
+def _users(value, root):
+    """The operations ``value`` feeds directly."""
+    return [node for node in _nodes(root) if any(c is value for c in node._prev)]
+
+
+def _consumer(value, root):
+    return next((node for node in _nodes(root) if any(c is value for c in node._prev)), None)
+
+
+def _step(value, root):
+    """The :class:`Step` that gives ``value`` its gradient in ``root``'s graph, or None when
+    the graph has an operation the checks do not know."""
+    grads = _gradients(root)
+    if grads is None or id(value) not in grads:
+        return None
+    u = None if value is root else _consumer(value, root)
+    if u is None:
+        return Step(value, None, root, grads)
+    path, k = [], value
+    while k is not root:   # the way up to the output: (input, operation) pairs
+        n = _consumer(k, root)
+        path.append((k, n))
+        k = n
+    above = [n for _, n in path[1:]]
+    return Step(value, u, root, grads, up=grads[id(u)], local=_local(u, value), above=above,
+                path=path)
+
+
+def _hand_candidates(step, kinds=None):
+    """The candidates of ``kinds`` (:data:`HAND_MISTAKES`) at ``step``, and the fallback
+    ones."""
+    if step.u is None:
+        return list(_seed_slips(step)), [("the sign", -step.want)]
+    return ([c for kind in kinds or HAND_MISTAKES for c in kind(step)],
+            [c for kind in HAND_FALLBACK for c in kind(step)])
+
+
+def _swaps(root):
+    """Each way of reading some of the graph's + as · and · as +: (ops by id, what it says)."""
+    ops = [n for n in _nodes(root) if n._op in {"+", "*"}]
+    out = []
+    for r in range(1, len(ops) + 1):
+        for chosen in itertools.combinations(ops, r):
+            swapped = {id(n): "*" if n._op == "+" else "+" for n in chosen}
+            said = ", ".join(sorted({f"{n._op} taken as {'·' if n._op == '+' else '+'}"
+                                     for n in chosen}))
+            out.append((swapped, said))
+    return out
+
+
+# === lecture 01 =============================================================================
+
 
 POINT = (2.0, 3.0, 4.0)
 EXPECTED = (-12.353553390593273, 10.25699027111255, 0.0625)  # the gradient at POINT
@@ -38,80 +560,48 @@ def f_abc(a, b, c):
     return -a**3 + math.sin(3 * b) - 1.0 / c + b**2.5 - a**0.5
 
 
-def _central(fn, point, h=1e-5):
-    out = []
-    for i in range(len(point)):
-        up, down = list(point), list(point)
-        up[i] += h
-        down[i] -= h
-        out.append((fn(*up) - fn(*down)) / (2 * h))
-    return out
+def _grad_f_right(point):
+    return [sum(_term_right(t, point[i]) for t in F_TERMS if t[0] == i) for i in range(3)]
 
 
-def _close(x, y, rel):
-    return abs(x - y) <= rel * max(1.0, abs(y))
-
-
-def _numbers(name, got, n, where):
-    """``got`` as a list of n floats, or an AssertionError that says what it is instead."""
-    try:
-        if isinstance(got, dict | str):
-            raise TypeError  # iterating would give its keys or characters
-        values = [float(v) for v in got]
-    except (TypeError, ValueError):
-        raise AssertionError(f"{name}{where} returned {type(got).__name__} {got!r:.60}; "
-                             f"return a list of {n} numbers") from None
-    if len(values) != n:
-        raise AssertionError(f"{name}{where} returned {len(values)} numbers; expected {n}, "
-                             "one partial derivative per input")
-    return values
-
-
-# Wrong versions of one component, each a function of (a, b, c), with its diagnosis.
-_MISTAKES = {
-    1: [(lambda a, b, c: math.cos(3 * b) + 2.5 * b**1.5,
-         "the factor 3 from inside sin(3b) is missing: d/db sin(3b) = 3·cos(3b)"),
-        (lambda a, b, c: -3 * math.cos(3 * b) + 2.5 * b**1.5,
-         "the sign of the sine's derivative: d/db sin(3b) = +3·cos(3b)")],
-    2: [(lambda a, b, c: -1.0 / c**2,
-         "the sign: -1/c = -c⁻¹ has derivative -(-1)·c⁻² = +1/c²")],
-    0: [(lambda a, b, c: -3 * a**2 + 0.5 * a**-0.5,
-         "the sign of the last term: -a^0.5 has derivative -0.5·a^-0.5"),
-        (lambda a, b, c: -3 * a**2,
-         "the term -a^0.5 is left out (its derivative is -0.5·a^-0.5)")],
-}
-
-
-def check_grad_f(grad_f):
-    """``grad_f(a, b, c)`` -> [∂f/∂a, ∂f/∂b, ∂f/∂c]: at (2, 3, 4) against the known
-    values, then at 20 random points against central differences."""
-    rng = random.Random("check_grad_f")
+@core.check()
+def check_grad_f(grad_f, rng):
+    """``grad_f(a, b, c)`` -> [∂f/∂a, ∂f/∂b, ∂f/∂c]: at (2, 3, 4) and at 20 random points,
+    against the derivative of each term. A wrong component is matched against one slip of
+    the power or chain rule in one of its terms (:data:`F_TERMS`), at every point."""
     points = [POINT] + [(rng.uniform(0.3, 3), rng.uniform(0.3, 3),
                          rng.choice([-1, 1]) * rng.uniform(0.5, 5)) for _ in range(20)]
-    results = []
+    trials = []
     for point in points:
         where = f" at (a, b, c) = ({', '.join(f'{v:.4g}' for v in point)})"
-        got = _numbers("grad_f", grad_f(*point), 3, where)
-        want = list(EXPECTED) if point == POINT else _central(f_abc, point)
-        results.append((point, where, got, want))
+        got = _numbers("grad_f", core.call(grad_f, *point), 3, where)
+        want = _grad_f_right(point)
+        size = [max(abs(_term_right(t, point[i])) for t in F_TERMS if t[0] == i)
+                for i in range(3)]
+        trials.append((point, where, got, want, size))
+    for order in itertools.permutations(range(3)):   # the right numbers in another order
+        if order != (0, 1, 2) and all(
+                core.agree(g, [w[j] for j in order], max(s)) for _, _, g, w, s in trials):
+            point, where, got, want, _ = trials[0]
+            core.refuse(f"grad_f{where} returned [{', '.join(_shown(g) for g in got)}]: the "
+                        f"right numbers in another order; return [∂f/∂a, ∂f/∂b, ∂f/∂c] = "
+                        f"[{', '.join(_shown(w) for w in want)}]")
     for i in range(3):
-        wrong = [(p, w, g, t) for p, w, g, t in results if not _close(g[i], t[i], 1e-6)]
+        wrong = [t for t in trials if not core.close(t[2][i], t[3][i], t[4][i])]
         if not wrong:
             continue
-        point, where, got, want = wrong[0]
-        if any(all(_close(g[j], t[order[j]], 1e-6) for _, _, g, t in results for j in range(3))
-               for order in itertools.permutations(range(3))):
-            raise AssertionError(f"grad_f{where} returned {got}: the right numbers in "
-                                 f"another order; return [∂f/∂a, ∂f/∂b, ∂f/∂c] = {want}")
-        message = (f"{NAMES[i]} differs{where}: grad_f gives {got[i]:.6g}, "
-                   f"expected {want[i]:.6g}")
-        for wrong_version, diagnosis in _MISTAKES[i]:
-            if all(_close(g[i], wrong_version(*p), 1e-6) for p, _, g, _ in results):
-                message += f". Likely mistake: {diagnosis}"
-                break
-        raise AssertionError(message)
-    print(f"grad_f: right at (2, 3, 4) and at {len(points) - 1} random points "
-          "(against central differences)")
+        point, where, got, want, _ = wrong[0]
+        shown_want, shown_got = _pair(want[i], got[i])
+        mistakes = []
+        for term in (t for t in F_TERMS if t[0] == i):
+            for says, slip in _term_slips(term):
+                mistakes.append(core.Mistake(says, lambda t, term=term, slip=slip, i=i: (
+                    t.want - _term_right(term, t.data["point"][i]) + slip(t.data["point"][i]))))
+        said = core.diagnose([core.Trial(w, g[i], t[i], {"point": p}, s[i])
+                              for p, w, g, t, s in trials], mistakes)
+        core.refuse(f"{NAMES[i]} differs{where}: grad_f gives {shown_got}, expected "
+                    f"{shown_want}{_likely(said)}")
+    core.passed("grad_f", f"at (2, 3, 4) and at {len(points) - 1} random points")
 
 
 def _test_function(rng, n):
@@ -137,135 +627,79 @@ def _test_function(rng, n):
     return fn, k, slope
 
 
-def check_difference_quotients(forward_grad, central_grad, h=1e-3):
+@core.check(name="forward_grad and central_grad")
+def check_difference_quotients(forward_grad, central_grad, h=1e-3, rng=None):
     """``forward_grad(fn, point, h)`` and ``central_grad(fn, point, h)`` -> a list,
-    one estimate per input, nudging one input at a time. Tested on random quadratics,
-    where the forward difference is exactly slope + (h/2)·f'' and the central one exact."""
-    rng = random.Random("check_difference_quotients")
+    one estimate per input, nudging one input at a time. Tested on 12 random quadratics,
+    where the forward difference is exactly slope + (h/2)·f'' and the central one exact;
+    a wrong estimate is matched against each way of nudging wrong (:data:`QUOTIENT_MISTAKES`)
+    on every quadratic."""
+    results = {"forward_grad": [], "central_grad": []}
     for trial in range(12):
         n = (3, 2, 4)[trial % 3]
         fn, k, slope = _test_function(rng, n)
         point = tuple(rng.uniform(-3, 3) for _ in range(n))
-        where = f" on a quadratic of {n} inputs at {tuple(round(v, 4) for v in point)}, h = {h}"
+        shown = f"on a quadratic of {n} inputs at {tuple(round(v, 4) for v in point)}, h = {h}"
         exact = [slope(point, i) for i in range(n)]
-        forward_want = [s + k[i] * h for i, s in enumerate(exact)]  # (h/2)·f'' = (h/2)·2k
-        backward = [s - k[i] * h for i, s in enumerate(exact)]  # (f(x) - f(x - h)) / h
-        for name, fun, want, other in [
-                ("forward_grad", forward_grad, forward_want, exact),
-                ("central_grad", central_grad, exact, forward_want)]:
-            got = _numbers(name, fun(fn, point, h), n, where)
-            bad = [i for i in range(n) if not _close(got[i], want[i], 1e-7)]
-            if not bad:
-                continue
-            i = bad[0]
-            message = (f"{name}{where}: component {i} is {got[i]:.8g}, expected "
-                       f"{want[i]:.8g}")
-            total = sum(exact)
-            if all(_close(g, o, 1e-7) for g, o in zip(got, other, strict=True)):
-                message += (". Likely mistake: this is the "
-                            + ("central" if name == "forward_grad" else "forward")
-                            + " difference")
-            elif name == "forward_grad" and all(
-                    _close(g, b, 1e-7) for g, b in zip(got, backward, strict=True)):
-                message += (". Likely mistake: this is the backward difference, "
-                            "(f(x) - f(x - h)) / h; step forward, to x + h")
-            elif name == "central_grad" and all(
-                    _close(g, 2 * e, 1e-7) for g, e in zip(got, exact, strict=True)):
-                message += ". Likely mistake: twice the slope; divide by 2h, the whole width"
-            elif n > 1 and all(abs(g - total) < 0.05 * max(1, abs(total)) for g in got):
-                message += (". Likely mistake: every input nudged at once; nudge one input, "
-                            "keep the others where they are")
-            raise AssertionError(message)
-    print("forward_grad and central_grad: right on 12 random quadratics "
-          "(2 to 4 inputs)")
-
-
-# --- the short exercises: numbers, diagnosed by the structure of the answer ---------------
-
-
-def _fmt(x, digits=6):
-    """``x`` for a message: a few significant digits, never "-0"."""
-    x = round(float(x), 12) + 0.0
-    return f"{x:.{digits}g}"
-
-
-def _same(x, y, tol=1e-9):
-    return abs(x - y) <= tol * max(1.0, abs(y))
-
-
-def _likely(texts):
-    """The diagnosis part of a message for the mistakes that fit, or ''."""
-    if not texts:
-        return ""
-    if len(texts) == 1:
-        return f". Likely mistake: {texts[0]}"
-    return (f". {len(texts)} mistakes give exactly this number: either "
-            + "; or ".join(texts))
-
-
-def _fitting(got, want, candidates, tol=1e-9):
-    """The distinct texts of the ``(value, text)`` candidates whose value is ``got`` (and
-    not the right answer ``want``)."""
-    texts = []
-    for value, text in candidates:
-        if value is None or text in texts:
+        scale = max(1.0, abs(fn(*point))) / h   # the size of what the estimate divides
+        for name, fun, want in [("forward_grad", forward_grad,
+                                 [s + k[i] * h for i, s in enumerate(exact)]),   # + (h/2)·2k
+                                ("central_grad", central_grad, exact)]:
+            got = core.call(fun, fn, point, h, what=f"your {name}(fn, point={point}, h={h})")
+            got = _numbers(name, got, n, f" {shown}")
+            results[name].append(core.Trial(shown, got, want,
+                                            {"fn": fn, "point": point, "h": h}, scale))
+    for name, trials in results.items():
+        wrong = next((t for t in trials if not t.right), None)
+        if wrong is None:
             continue
-        if _same(got, value, tol) and not _same(value, want, tol):
-            texts.append(text)
-    return texts
+        i = next(i for i, (g, w) in enumerate(zip(wrong.got, wrong.want, strict=True))
+                 if not core.close(g, w, wrong.scale))
+        shown_want, shown_got = _pair(wrong.want[i], wrong.got[i])
+        said = core.diagnose(trials, [
+            core.Mistake(says, lambda t, p=predicts: p(t.data["fn"], t.data["point"],
+                                                       t.data["h"]))
+            for says, which, predicts in QUOTIENT_MISTAKES if which == name])
+        core.refuse(f"{name} {wrong.shown}: component {i} is {shown_got}, expected "
+                    f"{shown_want}{_likely(said)}")
+    core.passed("forward_grad and central_grad", "on 12 random quadratics, 2 to 4 inputs")
 
 
-def _missing_factor(want, factors):
-    """Candidates for a chain rule with one factor left out: the answer divided by it."""
-    return [(want / value, text) for value, text in factors
-            if value != 0 and abs(abs(value) - 1) > 1e-12]
-
-
-def _number(name, got):
-    """``got`` as a float, or an AssertionError that says what it is instead."""
-    if isinstance(got, bool) or got is None:
-        raise AssertionError(f"{name} is {got!r}; expected a number")
-    if hasattr(got, "data") and hasattr(got, "_prev"):
-        raise AssertionError(f"{name} is a Value, not a number: store its .data")
-    try:
-        return float(got)
-    except (TypeError, ValueError):
-        raise AssertionError(f"{name} is {type(got).__name__} {got!r:.60}; "
-                             "expected a number") from None
-
-
-def _check_numbers(names, got, want, *, how, whole=(), each=None, tol=1e-9,
+def _check_numbers(names, got, want, *, how, whole=(), each=None, then=None, scale=1.0,
                    order="the right numbers in another order: each name holds the slope "
                          "with respect to its own input"):
-    """Compare the learner's numbers ``got`` (one per name) with ``want``. ``whole``: list
-    of (tuple of numbers, text), a wrong answer as a whole (another expression's answer);
-    ``each``: one list of (number, text) per name. The right numbers in another order
-    (``order`` says so) and the sign are tried for every answer. ``how``: where the expected
-    numbers come from, for the message. Raises AssertionError, or returns quietly."""
+    """Compare the learner's numbers ``got`` (one per name) with ``want``. ``whole``: (what
+    it says, a tuple of numbers), a wrong answer as a whole; ``each``: one list of (what it
+    says, number) per name, and ``then`` the ones tried only when none of those fits (by
+    default the sign). The right numbers in another order are tried for every answer; a
+    mistake is named through ``core.diagnose``. Refuses, or returns."""
     got = [_number(n, g) for n, g in zip(names, got, strict=True)]
-    wrong = [i for i in range(len(names)) if not _same(got[i], want[i], tol)]
+    wrong = [i for i in range(len(names)) if not core.close(got[i], want[i], scale)]
     if not wrong:
         return
-    if len(names) > 1:
-        texts = [text for values, text in whole
-                 if all(_same(g, v, tol) for g, v in zip(got, values, strict=True))]
-        if all(_same(g, w, tol) for g, w in zip(sorted(got), sorted(want), strict=True)):
-            texts.insert(0, order)   # the same numbers, in another order
-        if texts:
-            raise AssertionError(
-                f"({', '.join(names)}) = ({', '.join(_fmt(g) for g in got)}); {how} gives "
-                f"({', '.join(_fmt(w) for w in want)})" + _likely(texts))
-    lines = []
+    lines, named = [], []
     for i in wrong:
         candidates = list((each or [[]] * len(names))[i])
-        if not any(_same(value, -want[i], tol) for value, _ in candidates):
-            candidates.append((-want[i], "the sign"))
-        line = f"{names[i]} is {_fmt(got[i])}; {how} gives {_fmt(want[i])}"
-        lines.append(line + _likely(_fitting(got[i], want[i], candidates, tol)))
-    raise AssertionError("\n".join(lines))
-
-
-# --- lecture 01's exercises 1 to 3 ----------------------------------------------------------
+        fallback = (then or [None] * len(names))[i] or [("the sign", -want[i])]
+        shown_want, shown_got = _pair(want[i], got[i])
+        said = _fit(got[i], want[i], candidates, fallback, scale)
+        named.append("Likely mistake" in said)
+        lines.append(f"{names[i]} is {shown_got}; {how} gives {shown_want}{said}")
+    if len(names) > 1:
+        candidates = list(whole) + [(order, tuple(want[j] for j in p))
+                                    for p in itertools.permutations(range(len(names)))
+                                    if list(p) != list(range(len(names)))]
+        said = core.diagnose(
+            [core.Trial("", list(got), list(want), scale=scale)],
+            [core.Mistake(says, lambda t, v=values: list(v)) for says, values in candidates])
+        partly = [n for n, values in candidates if n == said and any(
+            core.close(x, w, scale) for x, w in zip(values, want, strict=True))]
+        if said and said != order and partly and all(named):   # partly right by accident
+            core.refuse(*lines, f"(or, reading the whole answer at once: {said})")
+        if said:
+            core.refuse(f"({', '.join(names)}) = ({', '.join(_shown(g) for g in got)}); {how} "
+                        f"gives ({', '.join(_shown(w) for w in want)}){_likely(said)}")
+    core.refuse(*lines)
 
 
 def _q(x):
@@ -273,6 +707,15 @@ def _q(x):
 
 
 Q_SLOPE = (3.0, -12.0, 9.0)   # q'(x) = 3x² - 12x + 9, by the power rule
+
+
+def _slope_q(x):
+    return 3 * x * x - 12 * x + 9
+
+
+def _flat(x):
+    """Whether q's slope is zero at ``x``, by the one rule (the slope's terms set the scale)."""
+    return core.close(_slope_q(x), 0.0, scale=max(3 * x * x, abs(12 * x), 9))
 
 
 def _roots(p2, p1, p0):
@@ -289,10 +732,7 @@ def _poly(p2, p1, p0):
     return f"{p2:g}x²{signed(p1, 'x')}{signed(p0, '')}"
 
 
-def _slope_q(x):
-    return numerical_grad(_q, x)
-
-
+@core.check(name="flat_points")
 def check_flat_points(flat_points, local_max, local_min):
     """Lecture 01, exercise 1: the x where q(x) = x³ - 6x² + 9x + 1 has slope zero, and
     which of them is the hilltop and which the valley. The mistakes it names come from the
@@ -300,106 +740,122 @@ def check_flat_points(flat_points, local_max, local_min):
     derivative with a sign error (the negated points among them), maximum and minimum
     swapped."""
     if isinstance(flat_points, dict | str) or not hasattr(flat_points, "__iter__"):
-        raise AssertionError(f"flat_points is {type(flat_points).__name__} "
-                             f"{flat_points!r:.60}; store a list of the x where the slope "
-                             "of q is zero")
+        core.refuse(f"flat_points is {type(flat_points).__name__} {flat_points!r:.60}; store "
+                    "a list of the x where the slope of q is zero")
     points = [_number("each flat point", x) for x in flat_points]
     right = _roots(*Q_SLOPE)
     heights = [_q(r) for r in right]
 
     def same_set(xs, ys):
-        return len(xs) == len(ys) and all(_same(x, y, 1e-6) for x, y in
+        return len(xs) == len(ys) and all(core.close(x, y, 1.0) for x, y in
                                           zip(sorted(xs), sorted(ys), strict=True))
 
-    if not same_set(points, right):
-        listed = f"flat_points = [{', '.join(_fmt(x) for x in points)}]"
+    if not (len(points) == 2 and all(_flat(x) for x in points)
+            and not core.close(points[0], points[1], 1.0)):
+        listed = f"flat_points = [{', '.join(_shown(x) for x in points)}]"
         if same_set(points, heights):
-            raise AssertionError(
-                f"{listed} are the heights q(x) at the flat points, not the places: store the "
-                "x where the slope is zero")
+            core.refuse(f"{listed} are the heights q(x) at the flat points, not the places: "
+                        "store the x where the slope is zero")
         for signs in itertools.product((1, -1), repeat=3):
-            if signs == (1, 1, 1):
-                continue
             variant = [s * k for s, k in zip(signs, Q_SLOPE, strict=True)]
             zeros = _roots(*variant)
-            if zeros is not None and same_set(points, zeros):
-                raise AssertionError(
-                    f"{listed}: q's slope is not zero there (at {_fmt(points[0])} it is "
-                    f"{_fmt(_slope_q(points[0]), 4)}). These are the "
-                    f"zeros of {_poly(*variant)}: a sign went wrong in the derivative; take "
-                    "each term's sign along (the power rule keeps it)")
+            if signs != (1, 1, 1) and zeros is not None and same_set(points, zeros):
+                core.refuse(f"{listed}: q's slope is not zero there (at {_shown(points[0])} it "
+                            f"is {_shown(_slope_q(points[0]), 4)}). These are the zeros of "
+                            f"{_poly(*variant)}: a sign went wrong in the derivative; take "
+                            "each term's sign along (the power rule keeps it)")
         if len(points) != 2:
-            raise AssertionError(f"flat_points holds {len(points)} number"
-                                 f"{'' if len(points) == 1 else 's'}: a cubic's slope is a "
-                                 "quadratic, expect two flat points")
-        bad = next(x for x in points if abs(_slope_q(x)) > 1e-6)
-        raise AssertionError(f"the slope of q at {_fmt(bad)} is not zero (it is "
-                             f"{_fmt(_slope_q(bad), 4)})")
-    top, valley = (right[0], right[1]) if _slope_q(right[0] - 0.1) > 0 else right[::-1]
+            core.refuse(f"flat_points holds {len(points)} number"
+                        f"{'' if len(points) == 1 else 's'}: a cubic's slope is a quadratic, "
+                        "expect two flat points")
+        bad = next((x for x in points if not _flat(x)), points[0])
+        if _flat(bad):
+            core.refuse(f"flat_points lists {_shown(bad)} twice: q has two flat points")
+        core.refuse(f"the slope of q at {_shown(bad)} is not zero (it is "
+                    f"{_shown(_slope_q(bad), 4)})")
+    top, valley = right[0], right[1]   # q' = 3(x - 1)(x - 3): + then - at 1, - then + at 3
     kinds = [("local_max", local_max, top, valley, "+ then -", "maximum"),
              ("local_min", local_min, valley, top, "- then +", "minimum")]
     values = {name: _number(name, x) for name, x, *_ in kinds}
-    if _same(values["local_max"], valley) and _same(values["local_min"], top):
-        raise AssertionError(
-            f"local_max = {_fmt(valley)} and local_min = {_fmt(top)} are swapped: across "
-            f"x = {_fmt(valley)} the slope of q goes - then +, so it is the other kind (a "
-            "valley); a maximum needs slopes + then -")
+    if core.close(values["local_max"], valley) and core.close(values["local_min"], top):
+        core.refuse(f"local_max = {_shown(valley)} and local_min = {_shown(top)} are swapped: "
+                    f"across x = {_shown(valley)} the slope of q goes - then +, so it is the "
+                    "other kind (a valley); a maximum needs slopes + then -")
     for name, _, here, other, signs, kind in kinds:
-        x = values[name]
-        if _same(x, here, 1e-6):
+        x, turn = values[name], "- then +" if signs == "+ then -" else "+ then -"
+        if core.close(x, here):
             continue
-        texts = _fitting(x, here, [(_q(here), f"the height q(x) of the {kind}, not its place "
-                                              "x: store the x"),
-                                   (other, f"the other kind: the slope of q goes "
-                                           f"{'- then +' if signs == '+ then -' else '+ then -'}"
-                                           f" across x = {_fmt(other)}; a {kind} needs "
-                                           f"slopes {signs}")], 1e-6)
-        where = ("" if any(_same(x, p, 1e-6) for p in points)
-                 else " (it is not in flat_points)")
-        raise AssertionError(f"{name} = {_fmt(x)}{where}" + (_likely(texts) if texts else
-                             f": the slope of q is not {signs} across it"))
-    print(f"slopes of q at {', '.join(_fmt(x) for x in sorted(points))} are zero; local maximum at "
-          f"x = {_fmt(values['local_max'])}, local minimum at x = {_fmt(values['local_min'])}")
+        said = _fit(x, here, [
+            (f"the height q(x) of the {kind}, not its place x: store the x", _q(here)),
+            (f"the other kind: the slope of q goes {turn} across x = {_shown(other)}; a {kind} "
+             f"needs slopes {signs}", other)])
+        where = "" if any(core.close(x, p, 1.0) for p in points) else \
+            " (it is not in flat_points)"
+        core.refuse(f"{name} = {_shown(x)}{where}" + (said if said else
+                    f": the slope of q is not {signs} across it"))
+    flat = ", ".join(_shown(x) for x in sorted(points))
+    core.passed("flat_points", f"the slope of q is zero at {flat}; local maximum at "
+                f"x = {_shown(values['local_max'])}, local minimum at "
+                f"x = {_shown(values['local_min'])}")
+
+
+def _sum_times(x, y, z, names):
+    """The graph of (x + y)·z, labelled with ``names`` (e = (a + b)·c, q = (x + y)·z)."""
+    a, b, c = (_Node(v, label=k) for v, k in zip((x, y, z), names[:3], strict=True))
+    p = a + b
+    p.label = f"{names[0]} + {names[1]}" if len(names) < 5 else names[4]
+    out = p * c
+    out.label = names[3]
+    return out, (a, b, c)
+
+
+def _check_graph(names, got, root, leaves, how, familiar=None, kinds=None):
+    """The gradient of ``root`` by hand for the ``leaves`` (one name each), against the graph's
+    own gradients; each wrong number matched against :data:`HAND_MISTAKES` at its step, and
+    the whole answer against the gradient of the graph with + and · swapped."""
+    grads = _gradients(root)
+    want = [grads[id(v)] for v in leaves]
+    whole, each, then = [], [], []
+    for ops, said in _swaps(root):
+        swapped = _swapped_grads(root, ops)
+        expr = _expr(root, ops)
+        name = (familiar or {}).get(expr, expr)
+        whole.append(((f"{said}: " if name == expr else "") + f"the gradient of {name}, not "
+                      f"of {root.label} = {_expr(root)}", tuple(swapped[id(v)] for v in leaves)))
+    for v in leaves:
+        cands, fallback = _hand_candidates(_step(v, root), kinds)
+        for ops, said in _swaps(root):
+            if said == "+ taken as ·" and not any(
+                    id(n) in ops for n in _users(v, root)):   # another sum as a product
+                cands.append((f"{said}: that is ∂({_expr(root, ops)})/∂{_label(v)}",
+                              _swapped_grads(root, ops)[id(v)]))
+        cands = [(s, x) for s, x in cands if not s.startswith("0, as if")]
+        each.append(cands)
+        then.append(fallback)
+    _check_numbers(names, got, want, how=how, whole=whole, each=each, then=then)
 
 
 E_POINT = (2.5, -1.5, 4.0)   # a, b, c of lecture 01's section 5 and exercise 2
 
 
+@core.check(name="de_da, de_db, de_dc")
 def check_partials_e(de_da, de_db, de_dc):
     """Lecture 01, exercise 2: the partial derivatives of e = (a + b)·c at
-    (a, b, c) = (2.5, -1.5, 4), against nudging."""
-    a, b, c = E_POINT
-    want = list(numerical_grad(lambda v: (v[0] + v[1]) * v[2], np.array(E_POINT)))
-    sum_alone = "the local derivative of the sum alone (1): times c, the factor a + b is " \
-        "multiplied by"
-    _check_numbers(
-        ("de_da", "de_db", "de_dc"), (de_da, de_db, de_dc), want, tol=1e-7,
-        how="nudging",
-        whole=[((b, a, 1.0), "the gradient of d = a·b + c of section 5, not of e = (a + b)·c"),
-               ((b * c, a * c, a * b), "+ taken as ·: the gradient of a·b·c, not of "
-                                       "(a + b)·c")],
-        each=[[(b * c, "+ taken as ·: that is ∂(a·b·c)/∂a"),
-               (b, "∂d/∂a of section 5's d = a·b + c, not of e = (a + b)·c"),
-               *_missing_factor(want[0], [(c, sum_alone), (a, "a factor a left out"),
-                                          (b, "a factor b left out")])],
-              [(a * c, "+ taken as ·: that is ∂(a·b·c)/∂b"),
-               (a, "∂d/∂b of section 5's d = a·b + c, not of e = (a + b)·c"),
-               *_missing_factor(want[1], [(c, sum_alone), (a, "a factor a left out"),
-                                          (b, "a factor b left out")])],
-              [(a * b, "+ taken as ·: the other factor of c is the sum a + b, not a·b"),
-               (1.0, "∂d/∂c of section 5's d = a·b + c: here c multiplies the sum"),
-               *_missing_factor(want[2], [(a, "a factor a left out"),
-                                          (b, "a factor b left out"),
-                                          (c, "a factor c left out")])]])
-    print(f"(de_da, de_db, de_dc) = ({_fmt(de_da, 4)}, {_fmt(de_db, 4)}, {_fmt(de_dc, 4)}), "
-          "as nudging gives")
+    (a, b, c) = (2.5, -1.5, 4), against the graph's gradients (which nudging confirms)."""
+    e, leaves = _sum_times(*E_POINT, "abce")
+    _check_graph(("de_da", "de_db", "de_dc"), (de_da, de_db, de_dc), e, leaves, "nudging",
+                 familiar={"a·b + c": "d = a·b + c of section 5"}, kinds=PARTIAL_MISTAKES)
+    core.passed("de_da, de_db, de_dc", f"{_shown(de_da, 4)}, {_shown(de_db, 4)}, "
+                f"{_shown(de_dc, 4)}, as nudging gives")
 
 
+@core.check(name="forward_error_f, central_error_f")
 def check_step_errors(forward_error_f, central_error_f, h=0.5, x=3.0):
     """Lecture 01, exercise 3: the absolute errors of the forward and the central difference
     of f(x) = 3x² - 4x + 5 at x = 3 with the step h = 0.5. The mistakes it names: the two
-    swapped, 3h² (the step squared) for 3h, the cubic's errors of section 6 carried over to
-    the quadratic, a signed error, the slope itself, the step of section 3."""
+    swapped, a signed or a relative error, 3h² (the step squared) for 3h, the cubic's errors
+    of section 6 carried over to the quadratic, the slope itself, the step of section 3, f'
+    without the exponent lowered."""
     def f(t):
         return 3 * t * t - 4 * t + 5
 
@@ -409,273 +865,159 @@ def check_step_errors(forward_error_f, central_error_f, h=0.5, x=3.0):
     want = [abs(forward - exact), abs(central - exact)]
     cubic = "the cubic g's error of section 6 carried over; this f is a quadratic, " \
         "with its own f'' = 6 and f''' = 0"
+    unlowered = 6 * x * x - 4 * x   # 3x² -> 6x² and -4x -> -4x: the exponent not lowered
     _check_numbers(
         ("forward_error_f", "central_error_f"), (forward_error_f, central_error_f), want,
-        how=f"measuring at x = {x:g} with h = {h:g}",
+        how=f"measuring at x = {x:g} with h = {h:g}", scale=exact,
         order="the two swapped: forward_error_f holds the forward difference's error, "
               "central_error_f the central one's",
-        each=[[(3 * h * h, "3h², the step squared: the forward error is (h/2)·f'', "
-                           "linear in h"),
-               (h * h, f"h² ({_fmt(h * h)}), {cubic}"),
-               (3 * x * h + h * h, f"3xh + h², {cubic}"),
-               (3 * 1.5 * h + h * h, f"3xh + h² at x = 1.5, {cubic}"),
-               (h / 2, "(h/2)·f'' without f'' = 6"),
-               (-want[0], "a signed error: store the absolute error, abs(...)"),
-               (forward, "the forward slope itself, not its error against f'(3) = 14"),
-               (3 * 0.01, "the step h = 0.01 of section 3, not 0.5")],
-              [(h * h, f"h² ({_fmt(h * h)}), {cubic}"),
-               (h * h / 6, "(h²/6) without f''': that term is (h²/6)·f'''"),
-               (central, "the central slope itself, not its error against f'(3) = 14")]])
-    print(f"forward error {_fmt(forward_error_f, 4)}, central error "
-          f"{_fmt(abs(central_error_f), 4)}: right")
+        each=[[("3h², the step squared: the forward error is (h/2)·f'', linear in h",
+                3 * h * h),
+               (f"h² ({_shown(h * h)}), {cubic}", h * h),
+               (f"3xh + h², {cubic}", 3 * x * h + h * h),
+               (f"3xh + h² at x = 1.5, {cubic}", 3 * 1.5 * h + h * h),
+               ("(h/2)·f'' without f'' = 6", h / 2),
+               ("a signed error: store the absolute error, abs(...)", -want[0]),
+               (f"a relative error, divided by f'(3) = {exact:g}: store the absolute error, "
+                "|estimate - f'(3)|", want[0] / exact),
+               ("a relative error, divided by the estimate: store the absolute error, "
+                "|estimate - f'(3)|", want[0] / forward),
+               ("the forward slope itself, not its error against f'(3) = 14", forward),
+               ("the step h = 0.01 of section 3, not 0.5", 3 * 0.01),
+               (f"f'(3) with the exponents not lowered ({unlowered:g}): the power rule gives "
+                "f'(x) = 6x - 4", abs(forward - unlowered))],
+              [(f"h² ({_shown(h * h)}), {cubic}", h * h),
+               ("(h²/6) without f''': that term is (h²/6)·f'''", h * h / 6),
+               ("the central slope itself, not its error against f'(3) = 14", central),
+               (f"f'(3) with the exponents not lowered ({unlowered:g}): the power rule gives "
+                "f'(x) = 6x - 4", abs(central - unlowered))]])
+    core.passed("forward_error_f, central_error_f",
+                f"forward error {_shown(forward_error_f, 4)}, central error "
+                f"{_shown(abs(central_error_f), 4)}")
 
 
-# --- lecture 02: one gradient worked out by hand ------------------------------------------
+# === lecture 02: one gradient worked out by hand ===========================================
 
 
-def _nodes(root):
-    """Every value in ``root``'s graph."""
-    seen, stack, out = set(), [root], []
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        out.append(node)
-        stack.extend(node._prev)
-    return out
-
-
-def _above(value, root):
-    """The values of ``root``'s graph that ``value`` reaches, following its uses upwards."""
-    nodes = _nodes(root)
-    found, grew = {id(value)}, True
-    while grew:
-        grew = False
-        for node in nodes:
-            if id(node) not in found and any(id(child) in found for child in node._prev):
-                found.add(id(node))
-                grew = True
-    return [node for node in nodes if id(node) in found and node is not value]
-
-
-def _name(node, fallback="its output"):
-    return node.label or fallback
-
-
-def _suspects(value, via, root):
-    """(wrong number, diagnosis) for the mistakes a learner makes at this step of the backward
-    pass: ``value`` is an input of the operation that made ``via``, whose gradient is known."""
-    if via is None:   # the output itself: the seed
-        return [(0.0, "0 is where every grad starts; the seed is how much the output moves "
-                      "per unit when the output itself is nudged")]
-    up, name = via.grad, _name(via)
-    others = [child for child in via._prev if child is not value]
-    suspects, local = [], None
-    if via._op == "*" and others:
-        other = others[0]
-        local = other.data
-        suspects += [
-            (value.data * up, f"its own data: a product gives each input the *other* "
-                              f"input's data ({_name(other, 'the other factor')}), times "
-                              f"the gradient that arrived at {name}"),
-            (other.data, f"the local derivative alone: multiply it by the gradient that "
-                         f"arrived at {name} ({up:.4g})"),
-            (up, "the gradient passed on unchanged, as a + would: a product multiplies it "
-                 f"by the other input's data ({_name(other, 'the other factor')})")]
-    elif via._op == "+" and others:
-        local = 1.0
-        suspects += [
-            (1.0, f"the local derivative 1 alone: multiply it by the gradient that arrived "
-                  f"at {name} ({up:.4g})"),
-            (others[0].data * up, "multiplied by the other input's data, as a product would: "
-                                  "a + passes the gradient on unchanged"),
-            (up / len(via._prev), f"the gradient split between the {len(via._prev)} inputs: "
-                                  f"a + passes the whole gradient that arrived at {name} to "
-                                  "each input")]
-    elif via._op == "tanh":
-        local = 1 - via.data**2
-        suspects += [
-            ((1 - value.data**2) * up, f"1 - n² with n the input ({value.data:.4g}): "
-                                       "tanh's slope is 1 - o², with o = tanh(n) the output"),
-            ((1 - via.data) * up, "1 - o: tanh's slope is 1 - o², the output squared"),
-            (via.data * (1 - via.data) * up, "o·(1 - o), the sigmoid's slope: tanh's is "
-                                             "1 - o²"),
-            (1 - via.data**2, f"the local derivative alone: multiply it by the gradient that "
-                              f"arrived at {name} ({up:.4g})")]
-    if local is not None:
-        # The right local derivative times the gradient of another node: a step of the chain
-        # skipped (a node above), or the gradient of a neighbouring branch.
-        above = [node for node in _above(value, root) if node is not via]
-        over_via = _above(via, root)
-        inside = {id(child) for child in via._prev}
-        pool = above + [child for node in above for child in node._prev]
-        seen = set()
-        for node in pool:
-            if id(node) in seen or node is via or node is value or id(node) in inside:
-                continue
-            seen.add(id(node))
-            grad = node.grad
-            if isinstance(grad, bool) or not isinstance(grad, int | float):
-                continue
-            if any(node is m for m in over_via):
-                between = [_name(m) for m in over_via
-                           if m is not node and any(m is k for k in _nodes(node))]
-                why = (f": the steps from {_name(node)} down to {name}, through "
-                       f"{', '.join(between)}, skipped" if between else
-                       f": the step from {_name(node)} down to {name} skipped")
-            else:
-                why = f": {_name(node)} is on another branch"
-            suspects.append((local * grad, f"the gradient of {_name(node)} ({grad:.4g}) where "
-                                           f"the one that arrived at {name} ({up:.4g}), the "
-                                           f"node {_name(value, 'this value')} feeds, "
-                                           f"belongs{why}"))
-    return suspects
-
-
-def _consumer(value, root):
-    """The value in ``root``'s graph that ``value`` feeds (None for ``root`` itself)."""
-    return next((node for node in _nodes(root)
-                 if any(child is value for child in node._prev)), None)
-
-
+@core.check(name="by_nudging")
 def check_by_nudging(name, value, output_of, root):
     """The gradient the learner worked out by hand (their ``name``, stored in ``value.grad``)
     against a nudge of ``value`` alone: ``output_of(x)`` is the output with this value set to
     ``x`` and everything else fixed. ``root`` is the output (``L``): in its graph the check
-    finds the operation that ``value`` feeds, so that a wrong number can be matched to the
-    mistake that gives exactly that number. Raises AssertionError saying what differs;
-    returns the nudged slope."""
-    got, label = value.grad, value.label or "this value"
-    if isinstance(got, bool) or not isinstance(got, int | float):
-        if hasattr(got, "data") and hasattr(got, "_prev"):
-            raise AssertionError(f"{name} is a Value, not a number: use a Value's number, "
-                                 "its .data (and a gradient already found, as a number)")
-        raise AssertionError(f"{name} is {type(got).__name__} {got!r:.60}; expected a number")
-    want = numerical_grad(output_of, float(value.data))
-    if abs(got - want) <= 1e-6 * max(1.0, abs(want)):
-        return want
-    message = (f"{name} is {_fmt(got)}, but nudging {label} alone gives "
-               f"{round(want, 4) + 0.0:.4f}")
-    via = None if value is root else _consumer(value, root)
-    suspects = _suspects(value, via, root)
-    if via is not None:   # most often a .grad read before the check stored it
-        suspects.insert(0, (0.0, "0, as if the gradient from above were 0: a .grad is filled "
-                                 "in only by the check, after your cell has run; inside your "
-                                 "cell use your own names for the gradients found there"))
-    texts = []
-    for wrong, why in suspects:
-        if (abs(wrong - got) <= 1e-9 * max(1.0, abs(wrong)) and why not in texts
-                and abs(wrong - want) > 1e-6 * max(1.0, abs(want))):
-            texts.append(why)
-    if not texts and abs(got + want) <= 1e-9 * max(1.0, abs(want)):
-        texts = ["the sign"]
-    raise AssertionError(message + _likely(texts))
+    finds the step of the chain rule that gives ``value`` its gradient, and matches a wrong
+    number against the mistakes of :data:`HAND_MISTAKES` at that step. Refuses saying what
+    differs; returns the nudged slope."""
+    got = _number(name, value.grad)
+    label = value.label or "this value"
+    nudged = numerical_grad(output_of, float(value.data))
+    step = _step(value, root)
+    if step is not None and core.close(step.want, nudged, max(1.0, abs(step.want)) * 100):
+        want, (candidates, fallback) = step.want, _hand_candidates(step)
+    else:   # an operation the checks do not know: the nudge alone
+        want, candidates, fallback = nudged, [], [("the sign", -nudged)]
+    scale = max(1.0, abs(want)) * (1 if step is not None else 100)
+    if core.close(got, want, scale):
+        return nudged
+    shown_want, shown_got = _pair(want, got)
+    core.refuse(f"{name} is {shown_got}, but nudging {label} alone gives {shown_want}"
+                + _fit(got, want, candidates, fallback, max(1.0, abs(want))))
 
 
-# --- lecture 02's exercises -----------------------------------------------------------------
+# === lecture 02's exercises ================================================================
 
 
 L_START = {"a": 2.0, "b": -3.0, "c": 10.0, "f": -2.0}   # section 3's inputs
-L_GRADS = {"a": 6.0, "b": -4.0, "c": -2.0, "f": 4.0}    # and their gradients
 
 
-def _L(a=2.0, b=-3.0, c=10.0, f=-2.0):
-    return (a * b + c) * f
+def _graph_L(a=2.0, b=-3.0, c=10.0, f=-2.0):
+    A, B, C, F = (_Node(v, label=k) for k, v in zip("abcf", (a, b, c, f), strict=True))
+    e = A * B
+    e.label = "e"
+    d = e + C
+    d.label = "d"
+    L = d * F
+    L.label = "L"
+    return L, {"a": A, "b": B, "c": C, "f": F, "e": e, "d": d}
 
 
+@core.check(name="predicted_change_c")
 def check_prediction_c(predicted_change_c, step=0.1):
     """Lecture 02, exercise 1: the change of L = (a·b + c)·f predicted from ∂L/∂c when c
     alone moves by ``step``; L is a straight line in c, so the change itself is the answer.
-    The mistakes it names: the new value of L for the change, c moved along its gradient
-    (or every input, as in section 4), ∂L/∂c without the step, the step without the factor
-    f, and an answer built from the inputs as section 4's step left them."""
-    want = _L(c=10.0 + step) - _L()
+    The mistakes come from L's graph: the step times another value's gradient, the step or
+    ∂L/∂c alone, a factor of the chain rule left out, the new value of L for the change, c
+    moved along its gradient (or every input, as in section 4), and section 4's inputs."""
+    L, nodes = _graph_L()
+    grads = _gradients(L)
+    gc = grads[id(nodes["c"])]
+    want = gc * step
     eta = 0.01   # section 4's step size
-    moved = {k: v + eta * L_GRADS[k] for k, v in L_START.items()}
-    whole_step = sum(g * g for g in L_GRADS.values())
-    _check_numbers(
-        ("predicted_change_c",), (predicted_change_c,), [want],
-        how=f"moving c alone from 10 to {10 + step:g}",
-        each=[[(_L(c=10.0 + step), f"the new value of L ({_fmt(_L(c=10 + step))}), not the "
-                                   f"change: L was {_fmt(_L())} before"),
-               (step * L_GRADS["c"] ** 2, f"c moved along its gradient, by {step:g}·∂L/∂c; "
-                                          f"here c moves by +{step:g}"),
-               (step * whole_step, f"section 4's step, every input moved by {step:g} times "
-                                   f"its gradient; here only c moves, by +{step:g}"),
-               (eta * whole_step, "section 4's predicted change (every input moved along its "
-                                  "gradient, η = 0.01); here only c moves"),
-               (step * moved["f"], "built from f.data as section 4's step left it "
-                                   f"({_fmt(moved['f'])}): run the cell above the task, which "
-                                   "puts a, c and f back"),
-               *_missing_factor(want, [
-                   (step, f"∂L/∂c alone: times the change of c, {step:g}"),
-                   (L_START["f"], "the change of d = e + c alone: d reaches L through "
-                                  "L = d·f, a factor f = -2"),
-                   (L_START["c"], "a factor c left out")])]])
-    print(f"predicted change {_fmt(predicted_change_c, 4)}; L changes by exactly that")
+    moved_f = L_START["f"] + eta * grads[id(nodes["f"])]
+    whole_step = sum(grads[id(nodes[k])] ** 2 for k in "abcf")
+    d, f = nodes["d"], nodes["f"]
+    candidates = [
+        (f"the new value of L ({_shown(L.data + want)}), not the change: L was "
+         f"{_shown(L.data)} before", L.data + want),
+        (f"∂L/∂c alone: times the change of c, {step:g}", gc),
+        ("the change of d = e + c alone: d reaches L through L = d·f, a factor "
+         f"f = {_shown(f.data)}", step * _local(d, nodes["c"])),
+        (f"c moved along its gradient, by {step:g}·∂L/∂c; here c moves by +{step:g}",
+         step * gc * gc),
+        (f"section 4's step, every input moved by {step:g} times its gradient; here only c "
+         f"moves, by +{step:g}", step * whole_step),
+        ("section 4's predicted change (every input moved along its gradient, η = 0.01); here "
+         "only c moves", eta * whole_step),
+        (f"built from f.data as section 4's step left it ({_shown(moved_f)}): run the cell "
+         "above the task, which puts a, c and f back", step * moved_f)]
+    for k, node in nodes.items():   # another value's gradient
+        g = grads[id(node)]
+        candidates.append((f"{step:g}·∂L/∂{k}, the gradient of {k}, where c's (∂L/∂c = "
+                           f"{_shown(gc)}) belongs", step * g))
+    _check_numbers(("predicted_change_c",), (predicted_change_c,), [want],
+                   how=f"moving c alone from 10 to {10 + step:g}", each=[candidates])
+    core.passed("predicted_change_c", f"{_shown(predicted_change_c, 4)}; L changes by exactly "
+                "that")
 
 
 Q_POINT = {"x": -2.0, "y": 5.0, "z": -4.0}
 
 
+@core.check(name="dq_dx, dq_dy, dq_dz")
 def check_q_gradient(dq_dx, dq_dy, dq_dz):
     """Lecture 02, exercise 2: the gradient of q = (x + y)·z at x = -2, y = 5, z = -4,
-    against nudging. Names the right numbers in another order, the gradient of a
-    neighbouring expression (x·y + z; + taken as ·), the sum's local derivative without the
-    gradient that arrived at p = x + y, a factor left out, q itself, the sign."""
-    x, y, z = Q_POINT.values()
-    p = x + y
-    want = list(numerical_grad(lambda v: (v[0] + v[1]) * v[2], np.array([x, y, z])))
-    sum_alone = (f"the local derivative of p = x + y alone (1): times the gradient that "
-                 f"arrived at p, ∂q/∂p = z = {_fmt(z)}")
-
-    def left_out(i):
-        return _missing_factor(want[i], [(z, sum_alone) if i < 2 else (z, "a factor z left out"),
-                                         (x, "a factor x left out"),
-                                         (y, "a factor y left out")]
-                               + ([(p, "a factor p = x + y left out")] if i < 2 else []))
-    _check_numbers(
-        ("dq_dx", "dq_dy", "dq_dz"), (dq_dx, dq_dy, dq_dz), want, tol=1e-7, how="nudging",
-        whole=[((y, x, 1.0), "the gradient of x·y + z (lecture 01's d = a·b + c), not of "
-                             "(x + y)·z"),
-               ((y * z, x * z, x * y), "+ taken as ·: the gradient of x·y·z, not of "
-                                       "(x + y)·z")],
-        each=[[(y * z, "+ taken as ·: that is ∂(x·y·z)/∂x"), *left_out(0)],
-              [(x * z, "+ taken as ·: that is ∂(x·y·z)/∂y"), *left_out(1)],
-              [(x * y, "+ taken as ·: the other factor of z is the sum p = x + y, not x·y"),
-               (p * z, f"q's value itself ({_fmt(p * z)}): ∂q/∂z is the other factor of z"),
-               (1.0, "the local derivative of a sum: z multiplies p = x + y"),
-               *left_out(2)]])
-    print(f"(dq_dx, dq_dy, dq_dz) = ({_fmt(dq_dx, 4)}, {_fmt(dq_dy, 4)}, {_fmt(dq_dz, 4)}), "
-          "as nudging gives")
+    against the graph's gradients (which nudging confirms); the mistakes come from the
+    graph's structure (:data:`HAND_MISTAKES`, + and · swapped)."""
+    q, leaves = _sum_times(*Q_POINT.values(), ("x", "y", "z", "q", "p = x + y"))
+    _check_graph(("dq_dx", "dq_dy", "dq_dz"), (dq_dx, dq_dy, dq_dz), q, leaves, "nudging",
+                 familiar={"x·y + z": "x·y + z (lecture 01's d = a·b + c)"})
+    core.passed("dq_dx, dq_dy, dq_dz", f"{_shown(dq_dx, 4)}, {_shown(dq_dy, 4)}, "
+                f"{_shown(dq_dz, 4)}, as nudging gives")
 
 
 NEURON = {"x1": 2.0, "x2": 0.0, "w1": -3.0, "w2": 1.0, "b": 6.8813735870195432}
 
 
+@core.check(name="do_dw1_sigmoid")
 def check_sigmoid_w1(do_dw1_sigmoid):
     """Lecture 02, exercise 3: ∂o/∂w1 for o = σ(n), n = x1·w1 + x2·w2 + b, with section 5's
-    inputs, against nudging. Names tanh's slope where σ's is asked, w1 where x1 belongs,
-    σ'(n) without the factor x1, σ(n) for its slope, the sign."""
-    v = NEURON
-
-    def neuron(w1):
-        return 1 / (1 + math.exp(-(v["x1"] * w1 + v["x2"] * v["w2"] + v["b"])))
-
-    n = v["x1"] * v["w1"] + v["x2"] * v["w2"] + v["b"]
-    sig, th = 1 / (1 + math.exp(-n)), math.tanh(n)
-    slope = sig * (1 - sig)
-    want = numerical_grad(neuron, v["w1"])
-    tanh_slope = f"tanh's slope 1 - o² ({_fmt(1 - th * th, 4)}) where σ's is asked: " \
-        f"σ'(n) = σ(n)·(1 - σ(n)) ({_fmt(slope, 4)})"
-    _check_numbers(
-        ("do_dw1_sigmoid",), (do_dw1_sigmoid,), [want], tol=1e-7, how="nudging w1",
-        each=[[((1 - th * th) * v["x1"], tanh_slope),
-               ((1 - sig * sig) * v["x1"], tanh_slope),
-               (slope * v["w1"], "w1 where x1 belongs: ∂n/∂w1 is the other factor of w1, x1"),
-               ((1 - th * th) * v["w1"], "both tanh's slope (1 - o²) and w1 where x1 belongs: "
-                                         "that is section 5's ∂o/∂x1"),
-               (sig * v["x1"], "σ(n) itself where its slope σ'(n) belongs"),
-               (slope, f"σ'(n) alone: times ∂n/∂w1 = x1 = {_fmt(v['x1'])}")]])
-    print(f"do_dw1_sigmoid = {_fmt(do_dw1_sigmoid, 4)}, as nudging w1 gives")
+    inputs, against the graph's gradient (which nudging confirms); the mistakes come from
+    the graph's structure (:data:`HAND_MISTAKES`)."""
+    x1, x2, w1, w2, b = (_Node(v, label=k) for k, v in NEURON.items())
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1·w1", "x2·w2"
+    n = x1w1 + x2w2 + b
+    n.label = "n"
+    o = n.sigmoid()
+    o.label = "o"
+    step = _step(w1, o)
+    th = math.tanh(n.data)
+    candidates, fallback = _hand_candidates(step)
+    candidates = [(s, v) for s, v in candidates if not s.startswith("0, as")] + [
+        (f"tanh's slope 1 - o² ({_shown(1 - th * th, 4)}) where σ's is asked: "
+         f"σ'(n) = σ(n)·(1 - σ(n)) ({_shown(o.data * (1 - o.data), 4)})",
+         (1 - th * th) * x1.data),   # tanh(n), not o, in case the learner took tanh again
+        ("both tanh's slope (1 - o²) and w1 where x1 belongs: that is section 5's ∂o/∂x1",
+         (1 - th * th) * w1.data)]
+    _check_numbers(("do_dw1_sigmoid",), (do_dw1_sigmoid,), [step.want], how="nudging w1",
+                   each=[candidates], then=[fallback])
+    core.passed("do_dw1_sigmoid", f"{_shown(do_dw1_sigmoid, 4)}, as nudging w1 gives")

@@ -22,6 +22,46 @@ def grad_f(a, b, c):
     return [-12.353553390593273, 10.25699027111255, 0.0625]
 '''
 
+GRAD_F_EXPONENT = '''\
+def grad_f(a, b, c):
+    return [-3 * a**2 - 0.5 * a**-0.5, 3 * math.cos(3 * b) + 2.5 * b**2.5, 1 / c**2]
+'''
+
+GRAD_F_RAISES = '''\
+def grad_f(a, b, c):
+    df_da = -3 * a**2 - 0.5 * a**-0.5
+    df_db = 3 * math.cos(3 * b) + 2.5 * b**1.5
+    return [df_da, df_db, dfdc]
+'''
+
+QUOTIENTS_SET_NOT_MOVED = '''\
+def forward_grad(fn, point, h):
+    return [(fn(*[v + h if j == i else v for j, v in enumerate(point)]) - fn(*point)) / h
+            for i in range(len(point))]
+
+
+def central_grad(fn, point, h):
+    out = []
+    for i in range(len(point)):
+        up, down = list(point), list(point)
+        up[i] = h
+        down[i] = -h
+        out.append((fn(*up) - fn(*down)) / (2 * h))
+    return out
+'''
+
+QUOTIENTS_FORWARD_BY_2H = '''\
+def forward_grad(fn, point, h):
+    return [(fn(*[v + h if j == i else v for j, v in enumerate(point)]) - fn(*point)) / (2 * h)
+            for i in range(len(point))]
+
+
+def central_grad(fn, point, h):
+    return [(fn(*[v + h if j == i else v for j, v in enumerate(point)])
+             - fn(*[v - h if j == i else v for j, v in enumerate(point)])) / (2 * h)
+            for i in range(len(point))]
+'''
+
 QUOTIENTS_COMPREHENSION = '''\
 def nudged(point, i, step):
     return [v + step if j == i else v for j, v in enumerate(point)]
@@ -147,8 +187,14 @@ ANSWERS = {
              "+ taken as ·: the gradient of a·b·c", []),
             # the sum's local derivative without the factor c
             ("de_da, de_db, de_dc = 1.0, 1.0, a + b\n",
-             "de_da is 1; nudging gives 4. Likely mistake: the local derivative of the sum "
-             "alone (1): times c", []),
+             "de_da is 1; nudging gives 4. Likely mistake: the local derivative "
+             "∂(a + b)/∂a = 1 alone: multiply it by the gradient that arrived at a + b", []),
+            # e's value for its gradient: two readings give it, both are named
+            ("de_da, de_db, de_dc = c, c, (a + b) * c\n",
+             "de_dc is 4; nudging gives 1. Likely mistake: either its own data", []),
+            # a piece of the other factor where the whole a + b belongs
+            ("de_da, de_db, de_dc = c, c, a\n",
+             "Likely mistake: a (2.5) where the whole other factor a + b (1) belongs", []),
             ("de_da, de_db, de_dc = c, c, 2.0\n", "de_dc is 2; nudging gives 1",
              ["Likely mistake"]),
         ],
@@ -171,6 +217,10 @@ ANSWERS = {
             # a signed error
             ("h = 0.5\nforward_error_f = df(3.0) - slope_forward(f, 3.0, h)\n"
              "central_error_f = 0.0\n", "a signed error: store the absolute error", []),
+            # a relative error
+            ("forward_error_f = abs(slope_forward(f, 3.0, 0.5) - 14) / 14\n"
+             "central_error_f = abs(slope_central(f, 3.0, 0.5) - 14) / 14\n",
+             "Likely mistake: a relative error, divided by f'(3) = 14", []),
         ],
     },
     "grad_f": {
@@ -179,6 +229,8 @@ ANSWERS = {
             (GRAD_F_NO_INNER_3, "the factor 3 from inside sin(3b) is missing", []),
             (GRAD_F_MINUS_C, "Likely mistake: the sign", []),
             (GRAD_F_MEMORISED, "differs at", ["Likely mistake"]),
+            (GRAD_F_EXPONENT, "Likely mistake: the exponent not lowered in b^2.5", []),
+            (GRAD_F_RAISES, "your grad_f(a=2.0, b=3.0, c=4.0) raised NameError", []),
         ],
     },
     "forward_grad": {
@@ -189,6 +241,8 @@ ANSWERS = {
             (QUOTIENTS_BACKWARD, "this is the backward difference", []),
             # fn(p) for fn(*p): the TypeError says to unpack the point
             (QUOTIENTS_UNPACKED_NOT, "unpack the point when you call it, fn(*point)", []),
+            (QUOTIENTS_SET_NOT_MOVED, "Likely mistake: `=` where `+=` belongs", []),
+            (QUOTIENTS_FORWARD_BY_2H, "Likely mistake: divided by 2h", []),
         ],
     },
 }

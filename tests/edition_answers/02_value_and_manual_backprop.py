@@ -70,23 +70,31 @@ ANSWERS = {
             ("dL = 1.0\ndd = f.data * L.grad\ndf = d.data * L.grad\n",
              "a .grad is filled in only by the check", ["its own data"]),
             ("dL = 0.0\ndd = f.data * dL\ndf = d.data * dL\n",
-             "dL is 0, but nudging L alone gives 1.0000. Likely mistake: 0 is where every "
+             "dL is 0, but nudging L alone gives 1. Likely mistake: 0 is where every "
              "grad starts", []),
+            # L's value for the seed
+            ("dL = L.data\ndd = f.data * dL\ndf = d.data * dL\n",
+             "dL is -8, but nudging L alone gives 1. Likely mistake: L's value (-8) where its "
+             "gradient belongs", []),
+            # the other input's gradient where the seed belongs: that is L's value
+            ("dL = 1.0\ndd = f.data * dL\ndf = d.data * dd\n",
+             "df is -8, but nudging f alone gives 4. Likely mistake: L's value itself (-8)", []),
             ("dL = 1.0\ndd = d.data * dL\ndf = f.data * dL\n",
-             "dd is 4, but nudging d alone gives -2.0000. Likely mistake: its own data", []),
+             "dd is 4, but nudging d alone gives -2. Likely mistake: its own data", []),
             ("dL = 1.0\ndd = f\ndf = d\n", "dd is a Value, not a number", []),
         ],
     },
     "dc": {
         "alternatives": ["dc = d.grad\nde = 1 * d.grad\n"],
         "mistakes": [
-            # 1 alone and the seed passed on give the same number: both are named
+            # 1 alone and the seed passed on are the same mistake: the gradient at d left out
             ("dc = 1.0\nde = 1.0\n",
-             "dc is 1, but nudging c alone gives -2.0000. 2 mistakes give exactly this number: "
-             "either the local derivative 1 alone", ["Likely mistake:"]),
+             "dc is 1, but nudging c alone gives -2. Likely mistake: the local derivative "
+             "∂d/∂c = 1 alone: multiply it by the gradient that arrived at d, ∂L/∂d = -2",
+             ["either"]),
             ("dc = dL\nde = dL\n",
-             "or the gradient of L (1) where the one that arrived at d (-2), the node c feeds, "
-             "belongs: the step from L down to d skipped", ["Likely mistake:"]),
+             "dc is 1, but nudging c alone gives -2. Likely mistake: the local derivative "
+             "∂d/∂c = 1 alone", ["either"]),
             ("dc = dd / 2\nde = dd / 2\n",
              "Likely mistake: the gradient split between the 2 inputs: a + passes the whole "
              "gradient that arrived at d to each input", []),
@@ -99,12 +107,17 @@ ANSWERS = {
         "alternatives": ["da = b.data * e.grad\ndb = e.grad * a.data\n"],
         "mistakes": [
             ("da = a.data * de\ndb = b.data * de\n",
-             "da is -4, but nudging a alone gives 6.0000. Likely mistake: its own data", []),
-            ("da = b.data\ndb = a.data\n", "either the local derivative alone", []),
+             "da is -4, but nudging a alone gives 6. Likely mistake: its own data", []),
+            ("da = b.data\ndb = a.data\n",
+             "Likely mistake: the local derivative ∂e/∂a = b (-3) alone", []),
+            # e's value where its gradient belongs
+            ("da = b.data * de\ndb = a.data * e.data\n",
+             "db is -12, but nudging b alone gives -4. Likely mistake: the value of e (-6) where "
+             "its gradient (-2) belongs", []),
             # multiplied by the gradient of another node
             ("da = df * b.data\ndb = df * a.data\n",
-             "da is -12, but nudging a alone gives 6.0000. Likely mistake: the gradient of f "
-             "(4) where the one that arrived at e (-2), the node a feeds, belongs",
+             "da is -12, but nudging a alone gives 6. Likely mistake: the gradient of f "
+             "(4) where the one that arrived at e (-2) belongs: f is on another branch",
              ["either"]),
             ("da = de\ndb = de\n", "the gradient passed on unchanged, as a + would", []),
         ],
@@ -115,7 +128,10 @@ ANSWERS = {
             ("do = 1.0\ndn = (1 - o.data**2) * o.grad\n",
              "a .grad is filled in only by the check", []),
             ("do = 1.0\ndn = (1 - n.data**2) * do\n",
-             "dn is 0.223181, but nudging n alone gives 0.5000. Likely mistake: 1 - n²", []),
+             "dn is 0.223181, but nudging n alone gives 0.5. Likely mistake: 1 - n²", []),
+            # tanh taken again at its own output
+            ("do = 1.0\ndn = (1 - math.tanh(o.data) ** 2) * do\n",
+             "Likely mistake: 1 - tanh(o)², tanh applied again to its own output", []),
             ("do = 1.0\ndn = (1 - o.data) * do\n", "tanh's slope is 1 - o², the output squared",
              []),
             # the sigmoid's slope used for tanh
@@ -127,15 +143,19 @@ ANSWERS = {
         "alternatives": ["ds = db = n.grad\ndx1w1 = dx2w2 = ds\n"],
         "mistakes": [
             ("ds = dn\ndb = dn\ndx1w1 = s.grad\ndx2w2 = s.grad\n",
-             "dx1w1 is 0, but nudging x1*w1 alone gives 0.5000. 2 mistakes give exactly this "
-             "number: either 0, as if the gradient from above were 0", []),
+             "dx1w1 is 0, but nudging x1*w1 alone gives 0.5. Likely mistake: either 0, as if "
+             "the gradient from above were 0", []),
             ("ds = 1.0\ndb = 1.0\ndx1w1 = 1.0\ndx2w2 = 1.0\n",
-             "the local derivative 1 alone: multiply it by the gradient that arrived at n "
-             "(0.5)", []),
-            # thought a + splits the gradient between its inputs
+             "the local derivative ∂n/∂(x1*w1 + x2*w2) = 1 alone: multiply it by the gradient "
+             "that arrived at n, ∂o/∂n = 0.5", []),
+            # thought a + splits the gradient between its inputs; 1 - o² = 0.5 applied twice
+            # gives the same number: both are named
             ("ds = dn / 2\ndb = dn / 2\ndx1w1 = ds / 2\ndx2w2 = ds / 2\n",
-             "ds is 0.25, but nudging x1*w1 + x2*w2 alone gives 0.5000. Likely mistake: the "
+             "ds is 0.25, but nudging x1*w1 + x2*w2 alone gives 0.5. Likely mistake: either the "
              "gradient split between the 2 inputs", []),
+            # x2 = 0 makes x2*w2's value 0: with an unread .grad, both are named
+            ("ds = dn\ndb = dn\ndx1w1 = ds\ndx2w2 = 0.0\n",
+             "or x2*w2's value (0) where its gradient belongs", []),
         ],
     },
     "dx1": {
@@ -144,17 +164,21 @@ ANSWERS = {
         "mistakes": [
             ("dx1 = dx1w1 * x1.data\ndw1 = dx1w1 * w1.data\n"
              "dx2 = dx2w2 * x2.data\ndw2 = dx2w2 * w2.data\n",
-             "dx1 is 1, but nudging x1 alone gives -1.5000. Likely mistake: its own data", []),
+             "dx1 is 1, but nudging x1 alone gives -1.5. Likely mistake: its own data", []),
             ("dx1 = w1.data\ndw1 = x1.data\ndx2 = w2.data\ndw2 = x2.data\n",
-             "either the local derivative alone: multiply it by the gradient that "
-             "arrived at x1*w1 (0.5)", []),
-            # tanh's step skipped: the seed where the gradient at x1*w1 belongs
+             "Likely mistake: either the local derivative ∂(x1*w1)/∂x1 = w1 (-3) alone: multiply "
+             "it by the gradient that arrived at x1*w1, ∂o/∂(x1*w1) = 0.5", []),
+            # tanh's step skipped: the seed where the gradient at x1*w1 belongs, the same number
             ("dx1 = do * w1.data\ndw1 = do * x1.data\ndx2 = do * w2.data\ndw2 = do * x2.data\n",
-             "or the gradient of o (1) where the one that arrived at x1*w1 (0.5), the node x1 "
-             "feeds, belongs: the steps from o down to x1*w1", ["Likely mistake:"]),
+             "Likely mistake: either the local derivative ∂(x1*w1)/∂x1 = w1 (-3) alone", []),
+            # tanh's local derivative applied a second time
+            ("dx1 = w1.data * dx1w1 * (1 - o.data**2)\ndw1 = x1.data * dx1w1\n"
+             "dx2 = w2.data * dx2w2\ndw2 = x2.data * dx2w2\n",
+             "Likely mistake: tanh's local derivative 1 - o² (0.5) applied twice: it is already "
+             "in the gradient that arrived at x1*w1", []),
             # a negative zero is shown as 0, not -0
             ("dx1 = dx1w1 * w1.data\ndw1 = dx1w1 * x1.data\ndx2 = -(dx2w2 * x2.data)\n"
-             "dw2 = dx2w2 * x2.data\n", "dx2 is 0, but nudging x2 alone gives 0.5000", ["-0"]),
+             "dw2 = dx2w2 * x2.data\n", "dx2 is 0, but nudging x2 alone gives 0.5", ["-0"]),
         ],
     },
     # --- exercises: numbers worked out by hand ------------------------------------------
@@ -168,6 +192,9 @@ ANSWERS = {
             # the gradient step along the gradient instead of a step of 0.1 in c
             ("predicted_change_c = dc * (0.1 * dc)\n",
              "c moved along its gradient, by 0.1·∂L/∂c", []),
+            # the step applied to another input's gradient: 0.4 = 0.1·(∂L/∂c)² too, both named
+            ("predicted_change_c = df * 0.1\n",
+             "or 0.1·∂L/∂f, the gradient of f, where c's (∂L/∂c = -2) belongs", []),
             # the step of d alone, without the factor f
             ("predicted_change_c = 1.0 * 0.1\n",
              "the change of d = e + c alone: d reaches L through L = d·f", []),
@@ -179,8 +206,11 @@ ANSWERS = {
         "mistakes": [
             # The local derivative of the sum (1) without the gradient from above (z).
             ("dq_dx = 1.0\ndq_dy = 1.0\ndq_dz = 3.0\n",
-             "dq_dx is 1; nudging gives -4. Likely mistake: the local derivative of p = x + y "
-             "alone (1): times the gradient that arrived at p", []),
+             "dq_dx is 1; nudging gives -4. Likely mistake: the local derivative ∂p/∂x = 1 "
+             "alone: multiply it by the gradient that arrived at p = x + y, ∂q/∂p = -4", []),
+            # one input of the sum where the whole sum p belongs
+            ("dq_dx, dq_dy, dq_dz = -4.0, -4.0, -2.0\n",
+             "Likely mistake: x (-2) where the whole other factor p = x + y (3) belongs", []),
             ("dq_dx = -4.0\ndq_dy = -4.0\ndq_dz = -12.0\n",
              "dq_dz is -12; nudging gives 3. Likely mistake: q's value itself", []),
             # the right numbers in another order
@@ -207,10 +237,19 @@ ANSWERS = {
             ("do_dw1_sigmoid = (1 - o.data**2) * x1.data\n", "tanh's slope 1 - o²", []),
             # w1 where x1 belongs
             ("s = 1 / (1 + math.exp(-n.data))\ndo_dw1_sigmoid = s * (1 - s) * w1.data\n",
-             "w1 where x1 belongs", []),
+             "Likely mistake: its own data: a product gives each input the *other* input's data "
+             "(x1)", []),
             # sigma'(n) without the factor x1
             ("s = 1 / (1 + math.exp(-n.data))\ndo_dw1_sigmoid = s * (1 - s)\n",
-             "σ'(n) alone: times ∂n/∂w1 = x1 = 2", []),
+             "Likely mistake: the gradient passed on unchanged, as a + would: a product "
+             "multiplies the gradient that arrived at x1·w1 (0.2071) by the other input's data, "
+             "x1 (2)", []),
+            # σ' taken at the output o
+            ("s = 1 / (1 + math.exp(-o.data))\ndo_dw1_sigmoid = s * (1 - s) * x1.data\n",
+             "Likely mistake: σ taken again at its own output o", []),
+            # the square of the denominator lost
+            ("t = math.exp(-n.data)\ndo_dw1_sigmoid = t / (1 + t) * x1.data\n",
+             "Likely mistake: 1 - σ(n) alone, e^-n/(1 + e^-n)", []),
         ],
     },
 }
