@@ -183,10 +183,10 @@ def test_right_answers_in_float32_and_float64_pass_on_the_toy():
 def test_one_intermediate_in_place_of_another_is_named():
     _, _, _, a, d = TOY
     said = judge("g", (a["w"] * d["v"]).sum(0, keepdim=True)).diagnosis
-    assert said == "your g uses w where u belongs, in the product that takes g"
+    assert said == "your gradient of g uses w where u belongs, in the product that takes g"
     said = judge("W", a["x"].T @ d["t"]).diagnosis
-    assert said == ("your W is computed from dt, the gradient of t, where du belongs (in the "
-                    "matrix product that takes W)")
+    assert said == ("your gradient of W is computed from dt (the gradient of t) where du "
+                    "belongs, in the matrix product that takes W")
 
 
 def test_a_per_row_factor_that_is_a_named_tensor_is_named():
@@ -239,3 +239,16 @@ def test_what_no_structure_explains_is_only_located():
         result = judge("w", wrong)
         assert not result.ok and result.diagnosis == "", result.diagnosis
         assert "the values differ" in result.hint
+
+
+def test_an_entry_by_entry_factor_that_is_a_named_tensor_is_named():
+    _, _, _, a, d = TOY
+    said = judge("t", d["t"] * a["pr"]).diagnosis
+    assert said == "yours is, entry by entry, the right gradient times pr: a factor pr that " \
+                   "does not belong there"
+    # dt * q is q * dt: exp's local derivative times the wrong gradient, which is named first
+    said = judge("t", d["t"] * a["q"]).diagnosis
+    assert said == "your gradient of t is computed from dt (the gradient of t) where dq " \
+                   "belongs, in exp that takes t"
+    said = judge("t", d["t"] / a["q"] ** 2).diagnosis
+    assert said.startswith("yours is, entry by entry, the right gradient times 1/q**2"), said

@@ -571,6 +571,10 @@ def _value_hint(case, mistakes=()):
     swapped = _substitution(case)
     if swapped:
         return swapped, ""
+    which = _name_factor(m, r, tol, case.named, tuple(m.shape)) \
+        if float(r.abs().max()) > 100 * float(tol.max()) else ""
+    if which:
+        return f"yours is, entry by entry, the right gradient times {which}", ""
     where = _where(m, r, tol)
     uses = _uses(case.graph, case.tensor)
     if uses and uses[0] >= 2:
@@ -669,7 +673,9 @@ def _name_factor(m, r, tol, named, shape):
         for rank, value, text in (
                 (0, t, f"{key}: a factor {key} that does not belong there"),
                 (1, 1 / t, f"1/{key}: a factor {key} is missing (or divided by once too often)"),
-                (2, t * t, f"{key}**2: a factor {key} taken twice")):
+                (2, t * t, f"{key}**2: a factor {key} taken twice"),
+                (3, 1 / (t * t), f"1/{key}**2: a power of {key} off by 2 (an exponent "
+                                 f"lowered wrongly?)")):
             if torch.isfinite(value).all() and _fits(value * r, m, tol):
                 found.append((rank, text))
     best = [text for rank, text in found if rank == min(found)[0]] if found else []
@@ -785,8 +791,8 @@ def _substitution(case):
                 tried = swapped(g, value)
                 if tried and _fits(tried[0], m, tol) and not _fits(tried[1], tried[2], tol):
                     where = f" where {own} belongs" if own else ""
-                    found.append(f"your {case.name} uses {key}{where}, in {what} that takes "
-                                 f"{case.name}")
+                    found.append(f"your gradient of {case.name} uses {key}{where}, in {what} "
+                                 f"that takes {case.name}")
             g_own = _name_of(g, grad_of)
             for key, grad in grad_of:
                 if grad.shape != g.shape or key == g_own or _fits(grad, g, tol.max()):
@@ -794,8 +800,8 @@ def _substitution(case):
                 tried = swapped(grad, saved)
                 if tried and _fits(tried[0], m, tol) and not _fits(tried[1], tried[2], tol):
                     where = f" where d{g_own} belongs" if g_own else ""
-                    found.append(f"your {case.name} is computed from d{key}, the gradient of "
-                                 f"{key},{where} (in {what} that takes {case.name})")
+                    found.append(f"your gradient of {case.name} is computed from d{key} (the "
+                                 f"gradient of {key}){where}, in {what} that takes {case.name}")
     return found[0] if len(found) == 1 else ""
 
 
