@@ -130,7 +130,7 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
     if reference is not None:
         truth = _as_tensor(reference, "reference")
     elif parts:
-        truth = sum(g for _, g in parts[1:]) + parts[0][1] if len(parts) > 1 else parts[0][1]
+        truth = sum((g for _, g in parts[1:]), parts[0][1])
     else:
         truth = pytorch
     if manual.shape != truth.shape:
@@ -153,6 +153,8 @@ def compare(name, manual, tensor, *, reference=None, scale=None, n=None, graph=N
     if not torch.isfinite(m).all():
         maxdiff = float("inf")
     inputs = tuple(t for t in (tensor, pytorch) if t is not None)
+    if reference is None and terms:   # the terms are the reference: their rounding counts
+        inputs += tuple(t for t in dict(terms).values() if isinstance(t, torch.Tensor))
     if atol is not None or rtol is not None:
         atol = 1e-8 if atol is None else atol
         rtol = 1e-5 if rtol is None else rtol
