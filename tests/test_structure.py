@@ -196,8 +196,8 @@ def test_one_intermediate_in_place_of_another_is_named():
 def test_a_per_row_factor_that_is_a_named_tensor_is_named():
     _, _, _, a, d = TOY
     said = judge("t", d["t"] * a["qi"]).diagnosis
-    assert said == "each row of yours is the right one times qi: a factor qi that does not " \
-                   "belong there"
+    assert said == "each row of yours is the right one times qi (an extra qi, or a power of " \
+                   "qi off by one?)"
     unnamed = judge("t", d["t"] * torch.linspace(1, 2, M).reshape(M, 1)).diagnosis
     assert "its own factor" in unnamed
 
@@ -247,12 +247,14 @@ def test_what_no_structure_explains_is_only_located():
 
 def test_an_entry_by_entry_factor_that_is_a_named_tensor_is_named():
     _, _, _, a, d = TOY
-    said = judge("t", d["t"] * a["pr"]).diagnosis
-    assert said == "yours is, entry by entry, the right gradient times pr: a factor pr that " \
-                   "does not belong there"
+    result = judge("t", d["t"] * a["pr"])
+    assert result.diagnosis == "yours is, entry by entry, the right gradient times pr (an extra " \
+                               "pr, or a power of pr off by one?)"
+    assert "the values differ: " in result.hint
+    said = judge("t", d["t"] / a["q"] ** 2).diagnosis
+    assert said.startswith("yours is, entry by entry, the right gradient times 1/q**2 (divided "
+                           "by q where the chain rule multiplies by it"), said
     # dt * q is q * dt: exp's local derivative times the wrong gradient, which is named first
     said = judge("t", d["t"] * a["q"]).diagnosis
     assert said == "your gradient of t is computed from dt (the gradient of t) where dq " \
                    "belongs, in exp that takes t"
-    said = judge("t", d["t"] / a["q"] ** 2).diagnosis
-    assert said.startswith("yours is, entry by entry, the right gradient times 1/q**2"), said

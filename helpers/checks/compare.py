@@ -576,7 +576,8 @@ def _value_hint(case, mistakes=()):
     which = _name_factor(m, r, tol, case.named, tuple(m.shape)) \
         if float(r.abs().max()) > 100 * float(tol.max()) else ""
     if which:
-        return f"yours is, entry by entry, the right gradient times {which}", ""
+        return f"yours is, entry by entry, the right gradient times {which}", \
+            f"the values differ: {_where(m, r, tol)}"
     where = _where(m, r, tol)
     uses = _uses(case.graph, case.tensor)
     if uses and uses[0] >= 2:
@@ -673,11 +674,12 @@ def _name_factor(m, r, tol, named, shape):
             continue
         t = t.detach().to(torch.float64)
         for rank, value, text in (
-                (0, t, f"{key}: a factor {key} that does not belong there"),
-                (1, 1 / t, f"1/{key}: a factor {key} is missing (or divided by once too often)"),
-                (2, t * t, f"{key}**2: a factor {key} taken twice"),
-                (3, 1 / (t * t), f"1/{key}**2: a power of {key} off by 2 (an exponent "
-                                 f"lowered wrongly?)")):
+                (0, t, f"{key} (an extra {key}, or a power of {key} off by one?)"),
+                (1, 1 / t, f"1/{key} (a {key} missing, or a power of {key} off by one?)"),
+                (2, t * t, f"{key}**2 (multiplied by {key} where the chain rule divides by "
+                           "it, or a power off by two?)"),
+                (3, 1 / (t * t), f"1/{key}**2 (divided by {key} where the chain rule "
+                                 "multiplies by it, or a power off by two?)")):
             if torch.isfinite(value).all() and _fits(value * r, m, tol):
                 found.append((rank, text))
     best = [text for rank, text in found if rank == min(found)[0]] if found else []
