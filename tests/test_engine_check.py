@@ -1029,3 +1029,9 @@ def test_a_softmax_that_returns_a_generator_is_refused():
 def test_a_max_gate_that_splits_its_gradient_is_named():
     refused(check_gates_by_hand, 3.0, 5.5, 2.5, must=["max does not split its gradient"],
             must_not=["fork"])
+
+
+def test_equals_inside_a_branch_is_named():
+    source = unary_source("relu", "max(0.0, self.data)",
+                          "if self.data > 0:\n    self.grad = out.grad")
+    refused(*op_check(source, "relu"), must=[EQUALS], must_not=["clamped", "unchanged"])

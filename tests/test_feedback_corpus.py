@@ -88,7 +88,12 @@ WRONG = [
     ("06", "dhpreact", "dhpreact = (1.0 - h) ** 2 * dh",
      ["the values differ"], [PLUS_EQ, "factor"]),
     ("06", "dhpreact", "dhpreact = (1.0 - torch.tanh(h) ** 2) * dh",
-     ["the values differ"], [PLUS_EQ, "factor"]),
+     ["tanh is applied to h once more"], [PLUS_EQ, "factor"]),
+    # the brackets of (1 - h**2) * dh left out (a learner-tester's: only located before)
+    ("06", "dhpreact", "dhpreact = 1.0 - h**2 * dh",
+     ["the brackets are missing"], [PLUS_EQ, "factor"]),
+    ("06", "dhpreact", "dhpreact = dh * (1.0 - torch.tanh(h)**2)",
+     ["tanh is applied to h once more"], [PLUS_EQ, "factor"]),
     ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0)\ndbnraw = bngain * dhpreact\n"
                       "dbnbias = dhpreact.sum(0, keepdim=True)",
      ["keepdim=True would give (1, 64)"], ["drop keepdim"]),
@@ -160,6 +165,25 @@ WRONG = [
     ("06", "dC", "dC = torch.zeros_like(C)\nfor i in range(Xb.shape[0]):\n"
                  "    for k in range(Xb.shape[1]):\n        dC[Xb[i, k]] = demb[i, k]",
      ["more than once", "index_add_"], []),
+    # the lookup's slips, derived from its indices (learner-testers': only located before)
+    ("06", "dC", "dC = torch.zeros_like(C)\nfor i in range(Xb.shape[0]):\n"
+                 "    for k in range(Xb.shape[1] - 1):\n        dC[Xb[i, k]] += demb[i, k]",
+     ["the rows looked up at context position 2 are missing"], ["the values differ"]),
+    ("06", "dC", "dC = torch.zeros_like(C)\nfor i in range(Xb.shape[0]):\n"
+                 "    for k in range(1, Xb.shape[1]):\n        dC[Xb[i, k]] += demb[i, k]",
+     ["the rows looked up at context position 0 are missing"], ["the values differ"]),
+    ("06", "flat_idx", "dC_index_add = torch.zeros_like(C).index_add_(0, Xb.t().flatten(), "
+                       "demb.reshape(-1, n_embd))\n"
+                       "dC_onehot = F.one_hot(Xb.view(-1), 27).float().T @ demb.view(-1, n_embd)",
+     ["paired in different orders"], ["the values differ"]),
+    ("06", "flat_idx", "dC_index_add = torch.zeros_like(C).index_add_(0, Xb.view(-1), "
+                       "demb.view(-1, n_embd))\n"
+                       "dC_onehot = F.one_hot(Xb.view(-1), 27).float().T @ emb.view(-1, n_embd)",
+     ["emb, the looked-up values of the forward pass, where demb"], ["the values differ"]),
+    ("06", "argmax_onehot",
+     "argmax_onehot = F.one_hot(logits.max(1).values.long(), num_classes=vocab_size)\n"
+     "dlogits = dnorm_logits + argmax_onehot * dlogit_maxes",
+     ["the row maxima's values", ".indices"], []),
     # ---- exercise 2 (lecture 07): dlogits ----
     ("07", "logits", Z + "dlogits = (F.softmax(z, 0) - F.one_hot(Yb, 27)) / n",
      ["dimension 0", "dim=1"], [PLUS_EQ]),

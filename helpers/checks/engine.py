@@ -29,6 +29,7 @@ the other way round.
 """
 
 import ast
+import contextlib
 import itertools
 import math
 import numbers
@@ -253,28 +254,25 @@ OPERATION_MISTAKES = [
     Mistake("the incoming gradient is missing: each input gets its local derivative TIMES "
             "out.grad (the chain rule), not the local derivative alone",
             _each(lambda t, i: t.data["p"][i] + _local(t, i))),
-    Mistake("`=` instead of `+=`{where}: the gradient is set, so what {who} had before is lost; "
-            "add to it, {who}.grad += ...", _each(lambda t, i: t.data["d"][i])),
+    *[Mistake("`=` instead of `+=`{where}: the gradient is set, so what {who} had before is "
+              "lost; add to it, {who}.grad += ...", _each(setting)) for setting in (
+        lambda t, i: t.data["d"][i],  # ... and set where the contribution is 0 (an if) or not
+        lambda t, i: t.data["d"][i] if t.data["d"][i] else t.data["p"][i])],
     Mistake("{who}'s gradient is added twice: `{who}.grad += {who}.grad + ...` adds what it "
             "held once more; write `{who}.grad += local * out.grad` (or `{who}.grad = "
             "{who}.grad + local * out.grad`)",
             _each(lambda t, i: 2 * t.data["p"][i] + t.data["d"][i])),
-    Mistake("{who}'s local derivative is multiplied by {other}.grad, not by out.grad: the chain "
-            "rule multiplies by the gradient of the OUTPUT",
-            _each(lambda t, i: t.data["p"][i] + _local(t, i) * t.got[1 - i], wrong=[0])),
-    Mistake("{who}'s local derivative is multiplied by {other}.grad, not by out.grad: the chain "
-            "rule multiplies by the gradient of the OUTPUT",
-            _each(lambda t, i: t.data["p"][i] + _local(t, i) * t.got[1 - i], wrong=[1])),
+    *[Mistake("{who}'s local derivative is multiplied by {other}.grad, not by out.grad: the "
+              "chain rule multiplies by the gradient of the OUTPUT",
+              _each(lambda t, i: t.data["p"][i] + _local(t, i) * t.got[1 - i], wrong=[j]))
+      for j in (0, 1)],
     # what no formula shows, operation by operation
     Mistake("the two local derivatives are swapped: self gets other.data * out.grad and other "
             "gets self.data * out.grad", _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"],
                                                [0, 1])),
-    Mistake("the same operand is used twice: {who} gets its own data times out.grad; it must "
-            "get {other}.data * out.grad", _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"],
-                                                 [0])),
-    Mistake("the same operand is used twice: {who} gets its own data times out.grad; it must "
-            "get {other}.data * out.grad", _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"],
-                                                 [1])),
+    *[Mistake("the same operand is used twice: {who} gets its own data times out.grad; it "
+              "must get {other}.data * out.grad",
+              _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"], [j])) for j in (0, 1)],
     Mistake("the + splits out.grad in halves: it passes its WHOLE out.grad to each input",
             _each(lambda t, i: t.data["p"][i] + t.data["d"][i] / 2, ["add"])),
     Mistake("tanh's local derivative is sech(x)**2 = 1 / cosh(x)**2 = 1 - tanh(x)**2, not "
@@ -414,22 +412,15 @@ def _operation(Value, name, *rest, **kwargs):
     return name
 
 
+@contextlib.contextmanager
 def _own(fn, shown):
     """A stub in the learner's own function ``fn`` is reported by the check's name."""
-    class Own:
-        def __enter__(self):
-            return self
-
-        def __exit__(self, kind, error, tb):
-            if kind is core.NotYet and error.args and error.args[0] == getattr(
-                    fn, "__name__", None):
-                raise core.NotYet(shown) from None
-            return False
-    return Own()
-
-
-def _fmt(x):
-    return core.fmt(x)
+    try:
+        yield
+    except core.NotYet as stub:
+        if stub.args and stub.args[0] == getattr(fn, "__name__", None):
+            raise core.NotYet(shown) from None
+        raise
 
 
 def _scale(*values):
@@ -502,9 +493,10 @@ def _expression(op, data, const, same=False):
     return f"out = {op.write(*names)} with {given}"
 
 
-def _apply(Value, name, op, fn, data, const, same=False, priors=None):
+def _apply(Value, name, op, fn, data, const, same=False, priors=None, forward=None):
     """The learner's operation on fresh Values: (text, the input Values, out), its structure
-    and forward value checked (a forward value that differs is diagnosed)."""
+    and forward value checked (a forward value that differs is diagnosed with ``forward``,
+    by default FORWARD_MISTAKES)."""
     xs = [Value(x) for x in data]
     if same:
         xs = [xs[0], xs[0]]
@@ -523,11 +515,11 @@ def _apply(Value, name, op, fn, data, const, same=False, priors=None):
     got = out.data
     if isinstance(got, bool) or not isinstance(got, numbers.Real):
         core.refuse(f"{name}: out.data is {core.kind(got)} on {text}; expected a float "
-                    f"({_fmt(want)})")
+                    f"({core.fmt(want)})")
     if not core.close(got, want, _scale(*data, const)):
         w, v = core.fmt_pair(want, got)
         core.refuse(f"{name}: the forward value differs on {text}: out.data is {v}, expected "
-                    f"{w}" + _forward_diagnosis(Value, name, op, fn))
+                    f"{w}" + _forward_diagnosis(Value, name, op, fn, forward))
     if any(getattr(x, "_backward", None) is not s for x, s in zip(xs, steps, strict=True)):
         core.refuse(f"{name} replaced the `_backward` of its input on {text} "
                     "(self._backward = ...): attach the function to the new Value, "
@@ -739,7 +731,7 @@ def _first_wrong(name, trials, before=""):
         p = t.data["p"][i]
         return (f"{name}: {who} already had grad = {p} (from another use of that value) before "
                 f"{t.data['text']} and out.grad = {t.data['env']['g']}; after the backward "
-                f"step it should be {p} + {_fmt(t.data['d'][i])} "
+                f"step it should be {p} + {core.fmt(t.data['d'][i])} "
                 f"= {w}, got {v}")
     return (f"{name}: the gradient of {who} differs {t.shown}: expected {w} (float64 "
             f"PyTorch), got {v}")
@@ -941,7 +933,7 @@ def _graph_test(Value, name, op, fn, rng, size, reuse):
                                                                      scale):
             core.refuse(f"{name}: the forward value of {names[i]} differs on this graph:\n    "
                         f"{listing}\n  {names[i]}.data is {node.data!r:.12}, expected "
-                        f"{_fmt(values[i])}")
+                        f"{core.fmt(values[i])}")
     nodes[-1].grad = 1.0
     _backprop(nodes[-1], name, f" on this graph:\n    {listing}\n ")
     _grad_types(name, f" on this graph:\n    {listing}\n ",
@@ -968,22 +960,7 @@ def check_forward(Value, name, *, rng=None):
     op = OPERATIONS[name]
     fn = _class_function(Value, op.attr, name)
     for _ in range(INPUTS):
-        data = [_number(rng) for _ in range(2)]
-        xs = [Value(x) for x in data]
-        text = _expression(op, data, None)
-        with _own(fn, name):
-            out = core.call(fn, *xs, what=f"{name} on {text}", explain=_explain(name))
-        problem = _structure(name, op, text, xs, out, data)
-        if problem:
-            core.refuse(problem)
-        want = _value(op, data, None)
-        if isinstance(out.data, bool) or not isinstance(out.data, numbers.Real):
-            core.refuse(f"{name}: out.data is {core.kind(out.data)} on {text}; expected a "
-                        f"float ({_fmt(want)})")
-        if not core.close(out.data, want, _scale(*data)):
-            w, v = core.fmt_pair(want, out.data)
-            core.refuse(f"{name}: the forward value differs on {text}: out.data is {v}, "
-                        f"expected {w}" + _forward_diagnosis(Value, name, op, fn, LECTURE_02))
+        _apply(Value, name, op, fn, [_number(rng), _number(rng)], None, forward=LECTURE_02)
     for size in range(GRAPHS):
         steps = _random_graph(rng, [name], size, True, share=size % 2 == 0)
         with _own(fn, name):
@@ -1181,15 +1158,15 @@ def _check_keeps_gradients(Value, fn, steps):
     likely = f". {LIKELY} {says}" if says else ""
     if not core.close(root.grad, 1.0):
         core.refuse("backward: the root already had grad = 1 (from an earlier backward() that "
-                    f"was not reset) and after root.backward() it is {_fmt(root.grad)}; the "
+                    f"was not reset) and after root.backward() it is {core.fmt(root.grad)}; the "
                     "seed must be 1 whatever the root held" + likely)
     k = next(k for k, i in enumerate(leaves)
              if not core.close(nodes[i].grad, trial.want[k + 1], trial.scale))
     i = leaves[k]
-    core.refuse(f"backward: with {names[i]}.grad = {_fmt(held[k])} before root.backward() on\n"
-                f"    {listing}\n  expected {names[i]}.grad = {_fmt(held[k])} + "
-                f"{_fmt(grads[i])} afterwards (a backward pass adds to the gradients), got "
-                f"{_fmt(nodes[i].grad)}" + likely)
+    core.refuse(f"backward: with {names[i]}.grad = {core.fmt(held[k])} before root.backward() on\n"
+                f"    {listing}\n  expected {names[i]}.grad = {core.fmt(held[k])} + "
+                f"{core.fmt(grads[i])} afterwards (a backward pass adds to the gradients), got "
+                f"{core.fmt(nodes[i].grad)}" + likely)
 
 
 def _record_calls(nodes):
@@ -1459,7 +1436,7 @@ def check_gates_by_hand(dx, dy, dz):
         core.passed("gates by hand", f"dx, dy and dz agree with PyTorch's backward pass of "
                                      f"{_GATES_TEXT.split(' at ')[0]}")
         return
-    wrong = [f"{name} = {_fmt(v)}" for name, v in zip(given, got, strict=True)
+    wrong = [f"{name} = {core.fmt(v)}" for name, v in zip(given, got, strict=True)
              if not right[name]]
     fine = [name for name in given if right[name]]
     core.refuse(f"gates by hand, {_GATES_TEXT}: {' and '.join(wrong)} "

@@ -350,6 +350,86 @@ def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
                  "path of logits also on random upstream gradients")
 
 
+# Section 4's operations and their likely slips, declared once: what each says, and the
+# gradient it predicts from the operation's input x, output y and incoming gradient g (for the
+# embedding lookup: the indices, the gradient g of the looked-up rows and their values y).
+def _mb_lookup(index, rows, n_rows):
+    """Each row of ``rows`` added to the row of an (n_rows, e) zero tensor that ``index`` names."""
+    out = torch.zeros((n_rows, rows.shape[-1]), dtype=rows.dtype)
+    return out.index_add_(0, index.reshape(-1), rows.reshape(-1, rows.shape[-1]))
+
+
+def _mb_without(data, position):
+    """The lookup's gradient with the rows of one context position left out."""
+    index, g = data["index"], data["g"]
+    keep = [k for k in range(index.shape[1]) if k != position]
+    return _mb_lookup(index[:, keep], g[:, keep], data["n_rows"])
+
+
+_MB_SLIPS = {
+    "tanh": [
+        _core.Mistake("the brackets are missing: 1 - h**2 * dh multiplies only h**2 by dh; the "
+                      "local derivative 1 - h**2 as a whole multiplies dh: (1 - h**2) * dh",
+                      lambda t: 1 - t.data["y"] ** 2 * t.data["g"]),
+        _core.Mistake("tanh is applied to h once more: its derivative is 1 - tanh(x)**2 at the "
+                      "input x, and tanh(x) is the output h itself: (1 - h**2) * dh",
+                      lambda t: (1 - torch.tanh(t.data["y"]) ** 2) * t.data["g"]),
+        _core.Mistake("only the local derivative 1 - h**2: the chain rule multiplies it by the "
+                      "incoming gradient dh", lambda t: 1 - t.data["y"] ** 2),
+        _core.Mistake("the incoming gradient dh alone: the chain rule multiplies it by tanh's "
+                      "local derivative 1 - h**2", lambda t: t.data["g"]),
+    ],
+    "relu": [
+        _core.Mistake("relu is applied to the incoming gradient: the gradient passes where the "
+                      "unit fired, where its INPUT was positive, whatever the sign of the "
+                      "gradient: (hpreact > 0) * dh", lambda t: torch.relu(t.data["g"])),
+        _core.Mistake("the gate is open on the wrong side: relu's derivative is 1 where its "
+                      "input is positive, 0 elsewhere",
+                      lambda t: (t.data["x"] < 0).to(t.data["g"].dtype) * t.data["g"]),
+        _core.Mistake("only relu's local derivative, 1 where the input is positive: the chain "
+                      "rule multiplies it by the incoming gradient dh",
+                      lambda t: (t.data["x"] > 0).to(t.data["g"].dtype)),
+        _core.Mistake("the incoming gradient dh alone: relu's derivative, 0 where the input is "
+                      "not positive, is missing", lambda t: t.data["g"]),
+    ],
+    "lookup": [
+        *[_core.Mistake(f"the rows looked up at context position {k} are missing: each of the "
+                        "n * block_size positions of the batch hands its row of demb back to "
+                        "the row of C it was looked up from (a loop whose range stops short?)",
+                        lambda t, k=k: _mb_without(t.data, k)) for k in range(8)],
+        _core.Mistake("the indices and the rows of demb are paired in different orders: the "
+                      "indices go position by position (column by column of Xb, as "
+                      "Xb.T.reshape(-1) lists them), the rows of demb example by example; "
+                      "flatten both the same way: Xb.view(-1) with demb.view(-1, n_embd)",
+                      lambda t: _mb_lookup(t.data["index"].T, t.data["g"], t.data["n_rows"])),
+        _core.Mistake("emb, the looked-up values of the forward pass, where demb, their "
+                      "gradient, belongs",
+                      lambda t: _mb_lookup(t.data["index"], t.data["y"], t.data["n_rows"])),
+    ],
+}
+
+
+def likely_mistake(operation, **data):
+    """For lecture 06's cell checks: a function ``name(got, want)`` that says which slip of
+    ``operation`` ("tanh", "relu", "lookup") the wrong gradient ``got`` is (``want``: the
+    right one), or None when none fits. ``data``: the operation's input ``x``, output ``y``
+    and incoming gradient ``g`` (for "lookup": ``index``, ``g`` = demb, ``y`` = emb and
+    ``n_rows``, the rows of C)."""
+    data = {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in data.items()}
+    if operation == "lookup" and "n_rows" not in data:
+        data["n_rows"] = int(data["index"].max()) + 1
+
+    def name(got, want):
+        if not isinstance(got, torch.Tensor) or got.shape != want.shape:
+            return None
+        trial = _core.Trial("", got.detach(), want.detach(), data)
+        return _core.diagnose([trial], _MB_SLIPS[operation])
+    return name
+
+
+__all__ += ["likely_mistake"]
+
+
 # ==== lectures 07-08 ==========================================================================
 
 _finished_step = forward_backward   # check_forward_backward's argument shadows the name

@@ -261,8 +261,11 @@ ANSWERS = {
     "dhpreact_relu": {
         "alternatives": ["dhpreact_relu = torch.where(hpreact > 0, dh, torch.zeros_like(dh))\n"],
         "mistakes": [
-            ("dhpreact_relu = (hpreact > 0).float()\n", "the values differ", []),
-            ("dhpreact_relu = (hpreact < 0).float() * dh\n", "the values differ", []),
+            ("dhpreact_relu = (hpreact > 0).float()\n", "only relu's local derivative", []),
+            ("dhpreact_relu = (hpreact < 0).float() * dh\n", "open on the wrong side", []),
+            # a learner-tester's: relu applied to the incoming gradient (only located before)
+            ("dhpreact_relu = torch.relu(dh)\n", "relu is applied to the incoming gradient",
+             ["the values differ"]),
         ],
     },
     "dgain": {
