@@ -32,9 +32,10 @@ it re-runs the learner's own formula on other numbers.
 
 import ast
 import contextlib
+import functools
 import io
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -234,6 +235,17 @@ class _Case:
     variance: bool | None
     scale: object = None
     got: object = None    # the answer at the precision it is judged in
+    cache: dict = field(default_factory=dict)
+
+
+def _cached(fn):
+    """``fn(case)`` computed once per case."""
+    @functools.wraps(fn)
+    def once(case):
+        if fn.__name__ not in case.cache:
+            case.cache[fn.__name__] = fn(case)
+        return case.cache[fn.__name__]
+    return once
 
 
 # ---- shapes ---------------------------------------------------------------------------------
@@ -433,6 +445,7 @@ def _term_hint(case):
     return start + "; ".join(said)
 
 
+@_cached
 def _numbers(case):
     """[(value, text)]: the factors a part of a gradient (a path, a term) may wrongly carry,
     beyond n's and 2's: the caller's ``scale_names`` and the sizes around the gradient."""
@@ -453,6 +466,7 @@ def _numbers(case):
     return found
 
 
+@_cached
 def _variance(case):
     """Whether a variance lies between the tensor and the loss: ``case.variance`` if given,
     else a var/std (or batch/layer norm) operation, or a named tensor called *var* or *std*,
@@ -471,32 +485,33 @@ def _variance(case):
 
 def _between(graph, tensor):
     """{id: node} of the nodes of ``graph`` from which ``tensor`` is reached."""
-    reaches, order, stack, seen = {}, [], [graph.grad_fn], {}
-    while stack:   # post-order without recursion
+    parents, seen, stack = {}, {}, [graph.grad_fn]   # seen keeps the nodes alive
+    while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen[id(node)] = node
-        order.append(node)
-        stack.extend(child for child, _ in node.next_functions if child is not None)
-    for node in reversed(order):   # children were appended after their parents
-        hit = False
-        for child, slot in node.next_functions:
-            if child is None:
-                continue
-            if _is_tensor_node(child, slot, tensor) or id(child) in reaches:
-                hit = True
-        if hit:
+        for child, _ in node.next_functions:
+            if child is not None:
+                parents.setdefault(id(child), []).append(node)
+                stack.append(child)
+    reaches, todo = {}, list(_consumers(graph, tensor) or [])
+    while todo:
+        node = todo.pop()
+        if id(node) not in reaches:
             reaches[id(node)] = node
+            todo += parents.get(id(node), [])
     return reaches
 
 
 def _is_tensor_node(child, slot, tensor):
+    """Whether the autograd node ``child`` (output ``slot``) stands for ``tensor``."""
     if tensor.grad_fn is not None:
         return child is tensor.grad_fn and slot == tensor.output_nr
     return type(child).__name__ == "AccumulateGrad" and child.variable is tensor
 
 
+@_cached
 def _neighbour_sizes(case):
     """[(size, what it is the size of)]: the dimensions of the tensors ``tensor`` meets in
     the operations that take it (a sum over a dimension of those is a mean's 1/size)."""
@@ -821,7 +836,6 @@ def _consumers(graph, tensor):
     """The nodes of ``graph`` (a result's autograd graph) that take ``tensor`` as an input."""
     if not isinstance(graph, torch.Tensor) or graph.grad_fn is None:
         return None
-    target = tensor.grad_fn
     found, seen, stack = [], {}, [graph.grad_fn]   # seen keeps the nodes alive: ids stay unique
     while stack:
         node = stack.pop()
@@ -831,11 +845,7 @@ def _consumers(graph, tensor):
         for child, slot in node.next_functions:
             if child is None:
                 continue
-            if target is not None:
-                hit = child is target and slot == tensor.output_nr
-            else:
-                hit = type(child).__name__ == "AccumulateGrad" and child.variable is tensor
-            if hit:
+            if _is_tensor_node(child, slot, tensor):
                 found.append(node)
             stack.append(child)
     return found
@@ -1047,11 +1057,7 @@ def _through(output, tensor, upstream):
     gradient ``upstream``; None if ``output`` was not made from ``tensor`` that way."""
     node, total = output.grad_fn, None
     for slot, (child, number) in enumerate(node.next_functions if node is not None else ()):
-        if tensor.grad_fn is not None:
-            hit = child is tensor.grad_fn and number == tensor.output_nr
-        else:
-            hit = type(child).__name__ == "AccumulateGrad" and child.variable is tensor
-        if hit:
+        if _is_tensor_node(child, number, tensor):
             grad = node(upstream)
             grad = grad[slot] if isinstance(grad, tuple) else grad
             if grad is not None:   # the engine sums a broadcast dimension: so do we
