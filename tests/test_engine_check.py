@@ -1035,3 +1035,27 @@ def test_equals_inside_a_branch_is_named():
     source = unary_source("relu", "max(0.0, self.data)",
                           "if self.data > 0:\n    self.grad = out.grad")
     refused(*op_check(source, "relu"), must=[EQUALS], must_not=["clamped", "unchanged"])
+
+
+@pytest.mark.parametrize(("source", "name", "must", "must_not"), [
+    # a node's value in place of its gradient
+    (mul_source("self.grad += other.data * out.data\nother.grad += self.data * out.data"), "mul",
+     ["multiplied by out.data, the output's VALUE"], ["swapped", "incoming"]),
+    (tanh_source("self.grad += (1 - t**2) * out.data"), "tanh",
+     ["multiplied by out.data, the output's VALUE"], ["parentheses"]),
+    # the operation's own value as its local derivative
+    (tanh_source("self.grad += t * out.grad"), "tanh", ["not tanh's own value"], []),
+    # one operand left out of the backward step
+    (add_source("self.grad += out.grad"), "add", ["never changes other.grad"], ["self.grad"]),
+])
+def test_more_structural_diagnoses(source, name, must, must_not):
+    refused(*op_check(source, name), must=must, must_not=must_not)
+
+
+@pytest.mark.parametrize(("new", "must"), [
+    ("    return -probs[target]", "the log is missing"),
+    ("    return -sum(p.log() for p in probs)", "adds up -log over every class"),
+])
+def test_nll_mistakes_named(new, must):
+    ns = learner(SOFTMAX.replace("    return -probs[target].log()", new))
+    refused(check_softmax_nll, ns["softmax"], ns["nll"], ns["Value"], must=[must])

@@ -248,12 +248,14 @@ OPERATION_MISTAKES = [
             "does nothing, so no gradient reaches the inputs: build {name} from the operations "
             "you have, e.g. `{composed}`: their `_backward`s do the work",
             _each(lambda t, i: t.data["p"][i], _OWN, flag="default")),
-    Mistake("the `_backward` never changes self.grad or other.grad: it must add local "
-            "derivative * out.grad to each input's grad",
-            _each(lambda t, i: t.data["p"][i], flag="attached")),
+    Mistake("the `_backward` never changes {who}.grad: it must add local derivative * out.grad "
+            "to each input's grad", _each(lambda t, i: t.data["p"][i], flag="attached")),
     Mistake("the incoming gradient is missing: each input gets its local derivative TIMES "
             "out.grad (the chain rule), not the local derivative alone",
             _each(lambda t, i: t.data["p"][i] + _local(t, i))),
+    Mistake("{who}'s local derivative is multiplied by out.data, the output's VALUE: the chain "
+            "rule multiplies by its gradient, out.grad",
+            _each(lambda t, i: t.data["p"][i] + _local(t, i) * t.data["env"]["t"])),
     *[Mistake("`=` instead of `+=`{where}: the gradient is set, so what {who} had before is "
               "lost; add to it, {who}.grad += ...", _each(setting)) for setting in (
         lambda t, i: t.data["d"][i],  # ... and set where the contribution is 0 (an if) or not
@@ -273,6 +275,8 @@ OPERATION_MISTAKES = [
     *[Mistake("the same operand is used twice: {who} gets its own data times out.grad; it "
               "must get {other}.data * out.grad",
               _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"], [j])) for j in (0, 1)],
+    Mistake("the local derivative is not {name}'s own value out.data (that holds for exp only)",
+            _each(lambda t, i: _plus(t, i, t.data["env"]["t"]), ["tanh", "log", "pow"])),
     Mistake("the + splits out.grad in halves: it passes its WHOLE out.grad to each input",
             _each(lambda t, i: t.data["p"][i] + t.data["d"][i] / 2, ["add"])),
     Mistake("tanh's local derivative is sech(x)**2 = 1 / cosh(x)**2 = 1 - tanh(x)**2, not "
@@ -1265,6 +1269,10 @@ NLL_MISTAKES = [
             lambda t: -math.log(t.data["probs"][(t.data["target"] + 1) % len(t.data["probs"])])),
     Mistake("log10 instead of the natural log: use .log() (math.log), the natural one",
             lambda t: -math.log10(t.data["probs"][t.data["target"]])),
+    Mistake("the log is missing: the loss is -log(probs[target]), not -probs[target]",
+            lambda t: -t.data["probs"][t.data["target"]]),
+    Mistake("the loss adds up -log over every class: it is -log of the TARGET's probability "
+            "alone", lambda t: -sum(math.log(q) for q in t.data["probs"])),
 ]
 
 
