@@ -37,7 +37,8 @@ ANSWERS = {
     },
     "dprobs": {
         "alternatives": ["dprobs = dlogprobs / probs\n"],
-        "mistakes": [("dprobs = probs * dlogprobs\n", "the values differ", [PLUS_EQ, "factor"])],
+        "mistakes": [("dprobs = probs * dlogprobs\n", "the right gradient times probs**2",
+                      [PLUS_EQ])],
     },
     "dcounts_sum_inv": {
         "alternatives": ["dcounts_sum_inv = torch.sum(dprobs * counts, dim=1, keepdim=True)\n"],
