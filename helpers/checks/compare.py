@@ -692,9 +692,10 @@ def _name_factor(m, r, tol, named, shape):
                 (0, t, f"{key} (an extra {key}, or a power of {key} off by one?)"),
                 (1, 1 / t, f"1/{key} (a {key} missing, or a power of {key} off by one?)"),
                 (2, t * t, f"{key}**2 (multiplied by {key} where the chain rule divides by "
-                           "it, or a power off by two?)"),
-                (3, 1 / (t * t), f"1/{key}**2 (divided by {key} where the chain rule "
-                                 "multiplies by it, or a power off by two?)")):
+                           f"it, or a power of {key} off by 2?)"),
+                (3, 1 / (t * t), f"1/{key}**2 (a power of {key} off by 2: an exponent lowered "
+                                 f"once too often, or divided by {key} where the chain rule "
+                                 "multiplies by it?)")):
             if torch.isfinite(value).all() and _fits(value * r, m, tol):
                 found.append((rank, text))
     best = [text for rank, text in found if rank == min(found)[0]] if found else []
