@@ -22,6 +22,8 @@ import math
 import numbers
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from helpers.checks import core
 from helpers.checks.compare import numerical_grad
 
@@ -65,6 +67,10 @@ def _chain_cut(s):
         yield (f"the gradient that arrived at {s.U} ({core.fmt(s.up, 4)}) alone: times the "
                f"local derivative ∂{s.U}/∂{s.V} = {s.local_name} ({core.fmt(s.local, 4)})",
                s.up)
+    if s.u._op == "+" and s.others and s.others[0].data:   # (when 0, the one below says it)
+        yield (f"the other input's data ({_label(s.others[0])}) alone, a product's local "
+               f"derivative: a + has local derivative 1, times the gradient that arrived at "
+               f"{s.U}", s.others[0].data)
 
 
 def _op_slips(u, k):
@@ -80,6 +86,8 @@ def _op_slips(u, k):
     elif u._op == "+" and others:
         yield ("multiplied by the other input's data, as a product would: a + passes the "
                "gradient on unchanged", others[0].data)
+        if k.data:   # (when 0, "its value where its gradient belongs" says it)
+            yield ("multiplied by its own data: a + passes the gradient on unchanged", k.data)
         yield (f"the gradient split between the {len(u._prev)} inputs: a + passes the whole "
                f"gradient that arrived at {_label(u)} to each input", 1 / len(u._prev))
     elif u._op == "tanh":
@@ -92,17 +100,24 @@ def _op_slips(u, k):
                "so the slope is 1 - o²", 1 - math.tanh(o) ** 2)
         yield (f"tanh's local derivative 1 - o² ({core.fmt(1 - o * o, 4)}) applied twice: "
                "once is enough", (1 - o * o) ** 2)
+        for part in k._prev:   # the slope at a part of n
+            yield (f"tanh's slope at {_label(part)}, not at n = {_expr(k)}",
+                   1 - math.tanh(part.data) ** 2)
     elif u._op == "sigmoid":
         yield (f"tanh's slope 1 - o² ({core.fmt(1 - o * o, 4)}) where σ's is asked: "
                f"σ'(n) = σ(n)·(1 - σ(n)) ({core.fmt(o * (1 - o), 4)})", 1 - o * o)
         yield "σ(n) itself where its slope σ'(n) belongs", o
         yield ("1 - σ(n) alone, e^-n/(1 + e^-n): σ'(n) = e^-n/(1 + e^-n)² = σ(n)·(1 - σ(n))",
                1 - o)
+        yield ("e^-n without the denominator: σ'(n) = e^-n / (1 + e^-n)²", math.exp(-k.data))
         so = 1 / (1 + math.exp(-o))
         yield ("σ taken again at its own output o: σ'(n) = σ(n)·(1 - σ(n)) is taken at n, "
                "and σ(n) is o", so * (1 - so))
         yield (f"σ's local derivative σ'(n) ({core.fmt(o * (1 - o), 4)}) applied twice: once "
                "is enough", (o * (1 - o)) ** 2)
+        for part in k._prev:   # the slope at a part of n
+            sp = 1 / (1 + math.exp(-part.data))
+            yield f"σ's slope at {_label(part)}, not at n = {_expr(k)}", sp * (1 - sp)
 
 
 def _local_slips(s):
@@ -136,14 +151,19 @@ def _own_value(s):
 def _wrong_node(s):
     """The right local derivative times another node's value or gradient, where the gradient
     that arrived at u belongs."""
+    yield (f"the value of {s.U} ({core.fmt(s.u.data, 4)}) where its gradient "
+           f"({core.fmt(s.up, 4)}) belongs", s.local * s.u.data)
     if s.u is not s.root:
-        yield (f"the value of {s.U} ({core.fmt(s.u.data, 4)}) where its gradient "
-               f"({core.fmt(s.up, 4)}) belongs", s.local * s.u.data)
-        for sib in s.others:   # the other input's gradient where u's belongs
+        if s.u._op == "*" and s.others:   # the other input's gradient where u's belongs
+            sib = s.others[0]
             g = s.grads[id(sib)]
             yield (f"the gradient of {_label(sib)} ({core.fmt(g, 4)}), the other input of "
                    f"{s.U}, where the one that arrived at {s.U} ({core.fmt(s.up, 4)}) "
-                   "belongs", s.local * g)
+                   f"belongs; that is also the value of {s.U} ({core.fmt(s.u.data, 4)}) where "
+                   f"the local derivative {s.local_name} belongs", s.local * g)
+        if s.v is not s.root:
+            yield (f"the output {_label(s.root)}'s value ({core.fmt(s.root.data, 4)}) where a "
+                   "gradient belongs", s.root.data)
     on_path = {id(n) for _, n in s.path} | {id(s.v)}
     for m in s.above:   # a node further up: the steps between skipped
         if m is not s.root:   # skipping to the seed is the local derivative alone
@@ -160,12 +180,10 @@ def _wrong_node(s):
 
 
 def _factors(s):
-    """Consulted only when nothing above fits: the sign, a factor 2 or 1/2."""
+    """Consulted only when nothing above fits: the sign. (A bare factor 2 or 1/2 is not:
+    here it comes from the structure, a + split or a 1 - o² = 1/2 applied twice, and a bare
+    one would name a mistake not made whenever the inputs make some slip come out double.)"""
     yield "the sign", -s.want
-    if abs(s.want) != 1.0:   # 2 is twice 1, and so on: no diagnosis
-        if s.u is None or s.u._op != "+":   # for a + the half is the split, above
-            yield "half the right value (a factor 1/2 too many)", s.want / 2
-        yield "twice the right value (a factor 2 too many)", 2 * s.want
 
 
 HAND_MISTAKES = [_unread_grad, _chain_cut, _local_slips, _own_value, _wrong_node]
@@ -202,6 +220,8 @@ def _term_slips(term):
                lambda x: -k * n * math.cos(n * x))
         yield (f"cos(b) where cos({n:g}b) belongs: the inside stays inside, {right}",
                lambda x: k * n * math.cos(x))
+        yield (f"sin where cos belongs: d/db {shown} = {right}",
+               lambda x: k * n * math.sin(n * x))
     yield f"the term {shown} is left out (its derivative is {right})", lambda x: 0.0
     yield (f"the term {shown} itself, not its derivative {right}",
            lambda x: k * x ** n if kind == "power" else k * math.sin(n * x))
@@ -279,6 +299,17 @@ QUOTIENT_MISTAKES = [
      lambda fn, p, h: [(fn(*_moved(p, 0, h)) - fn(*p)) / h] * len(p)),
     ("every estimate nudges the first input: estimate i nudges input i", "central_grad",
      lambda fn, p, h: [(fn(*_moved(p, 0, h)) - fn(*_moved(p, 0, -h))) / (2 * h)] * len(p)),
+    ("`/ 2*h` divides by 2 and then multiplies by h: write `/ (2 * h)`", "central_grad",
+     lambda fn, p, h: [g * h * h for g in _central(fn, p, h)]),
+    ("the division binds first: f(x + h) - f(x) / h; write (f(x + h) - f(x)) / h",
+     "forward_grad", lambda fn, p, h: [fn(*_moved(p, i, h)) - fn(*p) / h for i in range(len(p))]),
+    ("the division binds first: f(x + h) - f(x - h) / (2h); write (f(x + h) - f(x - h)) / (2h)",
+     "central_grad", lambda fn, p, h: [fn(*_moved(p, i, h)) - fn(*_moved(p, i, -h)) / (2 * h)
+                                       for i in range(len(p))]),
+    ("the estimates in reverse order: estimate i belongs to input i", "forward_grad",
+     lambda fn, p, h: _forward(fn, p, h)[::-1]),
+    ("the estimates in reverse order: estimate i belongs to input i", "central_grad",
+     lambda fn, p, h: _central(fn, p, h)[::-1]),
     ("the sign: the rise is f(x + h) - f(x)", "forward_grad",
      lambda fn, p, h: [-g for g in _forward(fn, p, h)]),
     ("the sign: the rise is f(x + h) - f(x - h)", "central_grad",
@@ -298,7 +329,14 @@ def _number(name, got):
         if got is None:
             core.refuse(f"{name} is None; expected a number")
         core.refuse(f"{name} is {type(got).__name__} {got!r:.60}; expected a number")
-    return float(got)
+    return _kept(got)
+
+
+def _kept(x):
+    """A number as a float, but a numpy or torch scalar as it is: its precision (float32, say)
+    sets the tolerance."""
+    float(x)
+    return x if getattr(x, "dtype", None) is not None else float(x)
 
 
 def _numbers(name, got, n, where):
@@ -306,7 +344,7 @@ def _numbers(name, got, n, where):
     try:
         if isinstance(got, dict | str):
             raise TypeError  # iterating would give its keys or characters
-        values = [float(v) for v in got]
+        values = [_kept(v) for v in got]
     except (TypeError, ValueError):
         core.refuse(f"{name}{where} returned {type(got).__name__} {got!r:.60}; "
                     f"return a list of {n} numbers")
@@ -725,11 +763,49 @@ def _roots(p2, p1, p0):
     return sorted([(-p1 - math.sqrt(disc)) / (2 * p2), (-p1 + math.sqrt(disc)) / (2 * p2)])
 
 
-def _poly(p2, p1, p0):
-    """'3x² + 12x + 9' for the coefficients (3, 12, 9)."""
-    def signed(k, term):
-        return f" {'-' if k < 0 else '+'} {abs(k):g}{term}"
-    return f"{p2:g}x²{signed(p1, 'x')}{signed(p0, '')}"
+def _poly(*coefficients):
+    """'3x² + 12x + 9' for the coefficients (3, 12, 9), highest power first."""
+    powers = {3: "x³", 2: "x²", 1: "x", 0: ""}
+    terms = [(k, powers[len(coefficients) - 1 - i]) for i, k in enumerate(coefficients) if k]
+    text = "".join(f" {'-' if k < 0 else '+'} {'' if abs(k) == 1 and term else f'{abs(k):g}'}"
+                   f"{term}" for k, term in terms)
+    return text[3:] if text.startswith(" + ") else "-" + text[3:]
+
+
+# q(x) = x³ - 6x² + 9x + 1, term by term (coefficient, power), and each slip of the power
+# rule in one term: (what it says, the term's derivative done wrong as (coefficient, power))
+Q_TERMS = [(1.0, 3, "x³"), (-6.0, 2, "-6x²"), (9.0, 1, "9x"), (1.0, 0, "+1")]
+
+
+def _power_slips(k, n, shown):
+    if n == 0:
+        yield f"the constant {shown} kept: a constant has slope 0", (k, 0)
+        return
+    yield (f"the exponent not lowered in {shown}: the power rule gives "
+           f"{_poly(*[k * n] + [0] * (n - 1))}, not {_poly(*[k * n] + [0] * n)}", (k * n, n))
+    if n >= 2:
+        yield f"the power {n} not brought down in {shown}", (k, n - 1)
+    yield f"the term {shown} left out of the derivative", (0.0, 0)
+
+
+def _q_variants():
+    """(what went wrong, q' with that slip, highest power first)."""
+    for j, (k, n, shown) in enumerate(Q_TERMS):
+        for says, (ck, cn) in _power_slips(k, n, shown):
+            coef = [0.0] * 4   # by power 0..3
+            for i, (k2, n2, _) in enumerate(Q_TERMS):
+                if i != j and n2:
+                    coef[n2 - 1] += k2 * n2
+            coef[cn] += ck
+            while len(coef) > 1 and coef[-1] == 0:
+                coef.pop()
+            yield says, coef[::-1]
+
+
+def _real_roots(coefficients):
+    if len(coefficients) < 2:
+        return []
+    return sorted(float(r.real) for r in np.roots(coefficients) if abs(r.imag) < 1e-9)
 
 
 @core.check(name="flat_points")
@@ -764,6 +840,14 @@ def check_flat_points(flat_points, local_max, local_min):
                             f"is {_shown(_slope_q(points[0]), 4)}). These are the zeros of "
                             f"{_poly(*variant)}: a sign went wrong in the derivative; take "
                             "each term's sign along (the power rule keeps it)")
+        for says, variant in _q_variants():
+            zeros = _real_roots(variant)
+            if zeros and same_set(points, zeros):
+                core.refuse(f"{listed}: q's slope is not zero there (at {_shown(points[0])} it "
+                            f"is {_shown(_slope_q(points[0]), 4)}). These are the zeros of "
+                            f"{_poly(*variant)}: {says}")
+        if same_set(points, _real_roots([1.0, -6.0, 9.0, 1.0])):
+            core.refuse(f"{listed}: the zeros of q itself, not of its slope q'")
         if len(points) != 2:
             core.refuse(f"flat_points holds {len(points)} number"
                         f"{'' if len(points) == 1 else 's'}: a cubic's slope is a quadratic, "
@@ -791,8 +875,11 @@ def check_flat_points(flat_points, local_max, local_min):
              f"needs slopes {signs}", other)])
         where = "" if any(core.close(x, p, 1.0) for p in points) else \
             " (it is not in flat_points)"
-        core.refuse(f"{name} = {_shown(x)}{where}" + (said if said else
-                    f": the slope of q is not {signs} across it"))
+        if not said and not _flat(x):
+            said = (f": the slope of q there is {_shown(_slope_q(x), 4)}, not 0; a {kind} sits "
+                    "at a flat point")
+        core.refuse(f"{name} = {_shown(x)}{where}" + (said or f": the slope of q is not {signs} "
+                                                             "across it"))
     flat = ", ".join(_shown(x) for x in sorted(points))
     core.passed("flat_points", f"the slope of q is zero at {flat}; local maximum at "
                 f"x = {_shown(values['local_max'])}, local minimum at "
@@ -866,9 +953,15 @@ def check_step_errors(forward_error_f, central_error_f, h=0.5, x=3.0):
     cubic = "the cubic g's error of section 6 carried over; this f is a quadratic, " \
         "with its own f'' = 6 and f''' = 0"
     unlowered = 6 * x * x - 4 * x   # 3x² -> 6x² and -4x -> -4x: the exponent not lowered
+    slipped = []   # f'(3) with one slip of the power rule in one term of f
+    for k, n, shown in [(3.0, 2, "3x²"), (-4.0, 1, "-4x"), (5.0, 0, "+5")]:
+        for says, (ck, cn) in _power_slips(k, n, shown):
+            wrong = exact - (k * n * x ** (n - 1) if n else 0.0) + ck * x ** cn
+            slipped.append((f"errors against f'(3) = {wrong:g}, not 14: {says}", wrong))
     _check_numbers(
         ("forward_error_f", "central_error_f"), (forward_error_f, central_error_f), want,
         how=f"measuring at x = {x:g} with h = {h:g}", scale=exact,
+        whole=[(says, (abs(forward - v), abs(central - v))) for says, v in slipped],
         order="the two swapped: forward_error_f holds the forward difference's error, "
               "central_error_f the central one's",
         each=[[("3h², the step squared: the forward error is (h/2)·f'', linear in h",
@@ -877,6 +970,7 @@ def check_step_errors(forward_error_f, central_error_f, h=0.5, x=3.0):
                (f"3xh + h², {cubic}", 3 * x * h + h * h),
                (f"3xh + h² at x = 1.5, {cubic}", 3 * 1.5 * h + h * h),
                ("(h/2)·f'' without f'' = 6", h / 2),
+               ("h·f'' without the 1/2: the forward error is (h/2)·f''", h * 6),
                ("a signed error: store the absolute error, abs(...)", -want[0]),
                (f"a relative error, divided by f'(3) = {exact:g}: store the absolute error, "
                 "|estimate - f'(3)|", want[0] / exact),
@@ -885,12 +979,14 @@ def check_step_errors(forward_error_f, central_error_f, h=0.5, x=3.0):
                ("the forward slope itself, not its error against f'(3) = 14", forward),
                ("the step h = 0.01 of section 3, not 0.5", 3 * 0.01),
                (f"f'(3) with the exponents not lowered ({unlowered:g}): the power rule gives "
-                "f'(x) = 6x - 4", abs(forward - unlowered))],
+                "f'(x) = 6x - 4", abs(forward - unlowered))]
+              + [(says, abs(forward - v)) for says, v in slipped],
               [(f"h² ({_shown(h * h)}), {cubic}", h * h),
                ("(h²/6) without f''': that term is (h²/6)·f'''", h * h / 6),
                ("the central slope itself, not its error against f'(3) = 14", central),
                (f"f'(3) with the exponents not lowered ({unlowered:g}): the power rule gives "
-                "f'(x) = 6x - 4", abs(central - unlowered))]])
+                "f'(x) = 6x - 4", abs(central - unlowered))]
+              + [(says, abs(central - v)) for says, v in slipped]])
     core.passed("forward_error_f, central_error_f",
                 f"forward error {_shown(forward_error_f, 4)}, central error "
                 f"{_shown(abs(central_error_f), 4)}")
@@ -959,6 +1055,8 @@ def check_prediction_c(predicted_change_c, step=0.1):
         (f"the new value of L ({_shown(L.data + want)}), not the change: L was "
          f"{_shown(L.data)} before", L.data + want),
         (f"∂L/∂c alone: times the change of c, {step:g}", gc),
+        ("the change of c divided by ∂L/∂c: multiply, ΔL ≈ ∂L/∂c·Δc", step / gc),
+        (f"the change of c squared: ΔL ≈ ∂L/∂c·Δc, with Δc = {step:g}", gc * step * step),
         ("the change of d = e + c alone: d reaches L through L = d·f, a factor "
          f"f = {_shown(f.data)}", step * _local(d, nodes["c"])),
         (f"c moved along its gradient, by {step:g}·∂L/∂c; here c moves by +{step:g}",
