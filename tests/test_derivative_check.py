@@ -180,6 +180,12 @@ def _with(step_of):
     return forward, central
 
 
+def _moved(point, i, s):
+    p = list(point)
+    p[i] += s
+    return p
+
+
 def _set_to(point, i, s):   # `=` where `+=` belongs
     p = list(point)
     p[i] = s
@@ -522,6 +528,53 @@ def test_a_value_or_its_value_for_a_gradient(graph):
     with pytest.raises(AssertionError, match="Likely mistake: the value of e \\(-6\\) where its "
                                              "gradient \\(-2\\) belongs"):
         check_by_nudging("db", b, lambda x: (a.data * x + c.data) * f.data, L)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (([0.0, 4.0], 0.0, 4.0), "These are the zeros of 3x² - 12x: the term 9x left out of the "
+                             "derivative"),
+    (([0.0, 1.0], 0.0, 1.0), "the exponent not lowered in 9x: the power rule gives 9, not 9x"),
+    (([1.0, 3.0], 1.0, 3.001), "local_min = 3.001 (it is not in flat_points): the slope of q "
+                               "there is 0.006003, not 0"),
+])
+def test_flat_points_of_a_derivative_with_one_slip(answer, expected):
+    with pytest.raises(AssertionError) as err:
+        check_flat_points(*answer)
+    assert expected in str(err.value), str(err.value)
+
+
+def test_step_errors_against_a_derivative_with_one_slip():
+    f = 3 * 3.5**2 - 4 * 3.5 + 5
+    forward, central = (f - 20.0) / 0.5, (f - (3 * 2.5**2 - 4 * 2.5 + 5)) / 1.0
+    with pytest.raises(AssertionError) as err:
+        check_step_errors(abs(forward - 18), abs(central - 18))   # f'(3) without the -4
+    assert "Likely mistake: errors against f'(3) = 18, not 14: the term -4x left out" \
+        in str(err.value)
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (lambda fn, p, h: [(fn(*_moved(p, i, h)) - fn(*_moved(p, i, -h))) / 2 * h
+                       for i in range(len(p))], "`/ 2*h` divides by 2 and then multiplies by h"),
+    (lambda fn, p, h: central_plain(fn, p, h)[::-1], "the estimates in reverse order"),
+])
+def test_precedence_and_order_in_the_central_difference(answer, expected):
+    with pytest.raises(AssertionError) as err:
+        check_difference_quotients(forward_plain, answer)
+    assert f"Likely mistake: {expected}" in str(err.value), str(err.value)
+
+
+def test_a_float32_answer_is_judged_as_float32(capsys):
+    np = pytest.importorskip("numpy")
+    check_grad_f(lambda a, b, c: np.array(gradient_plain(a, b, c), dtype=np.float32))
+    assert "grad_f: correct" in capsys.readouterr().out
+
+
+def test_the_sigmoids_slope_without_its_denominator_is_named_not_a_factor_2():
+    # e^-n·x1 is exactly twice the answer here, by the accident (1 + e^-n)² = 2
+    with pytest.raises(AssertionError) as err:
+        check_sigmoid_w1(math.exp(-0.8813735870195432) * 2.0)
+    assert "Likely mistake: e^-n without the denominator" in str(err.value)
+    assert "twice" not in str(err.value)
 
 
 def test_a_value_or_none_is_not_a_number():
