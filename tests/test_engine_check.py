@@ -1059,3 +1059,31 @@ def test_more_structural_diagnoses(source, name, must, must_not):
 def test_nll_mistakes_named(new, must):
     ns = learner(SOFTMAX.replace("    return -probs[target].log()", new))
     refused(check_softmax_nll, ns["softmax"], ns["nll"], ns["Value"], must=[must])
+
+
+@pytest.mark.parametrize(("source", "name", "must", "must_not"), [
+    # a power dropped from the local derivative (derived from LOCAL)
+    (tanh_source("self.grad += (1 - t) * out.grad"), "tanh",
+     ["a power is missing", "`out.data ** 2`"], ["parentheses"]),
+    (closure_op("truediv", "__truediv__", "self.data / other.data", "(self, other)", "/",
+                "self.grad += out.grad / other.data\n"
+                "other.grad += -self.data / other.data * out.grad"), "truediv",
+     ["a power is missing", "`other.data ** 2`"], []),
+    # + for * in the chain rule; out.grad twice
+    (unary_source("exp", "math.exp(self.data)", "self.grad += out.data + out.grad"), "exp",
+     ["ADDED to out.grad"], ["incoming"]),
+    (tanh_source("self.grad += (1 - t**2) * out.grad * out.grad"), "tanh",
+     ["multiplied by out.grad twice"], []),
+    # relu's step on the wrong number
+    (unary_source("relu", "max(0.0, self.data)", "self.grad += (out.grad > 0) * out.grad"),
+     "relu", ["step looks at out.grad"], ["clamped"]),
+    # other.grad read before it is updated (0 on fresh inputs): told apart with priors
+    (mul_source("self.grad += other.data * other.grad\nother.grad += self.data * out.grad"),
+     "mul", ["self's local derivative is multiplied by other.grad"], ["never changes"]),
+    # a product for the power
+    (pow_source("self.grad += k * self.data ** (k - 1) * out.grad").replace(
+        "self.data**k, (self,)", "self.data * k, (self,)"), "pow",
+     ["a product for the power"], []),
+])
+def test_diagnoses_derived_from_the_local_derivative(source, name, must, must_not):
+    refused(*op_check(source, name), must=must, must_not=must_not)

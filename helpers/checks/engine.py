@@ -167,6 +167,14 @@ def _renamed(expression, names):
     return ast.unparse(Rename().visit(ast.parse(expression, mode="eval")))
 
 
+def _replaced(expression, node, by):
+    """``expression`` with the subtree equal to ``node`` replaced by ``by``, as text."""
+    class Replace(ast.NodeTransformer):
+        def visit_BinOp(self, n):  # noqa: N802 (ast's name)
+            return by if ast.dump(n) == ast.dump(node) else self.generic_visit(n)
+    return ast.unparse(Replace().visit(ast.parse(expression, mode="eval")))
+
+
 def _shown(expression, name):
     names = dict(_SHOWN, y="other" if OPERATIONS[name].operands == "vc" else "other.data")
     return _renamed(expression, names)
@@ -218,6 +226,15 @@ def _derived(name):
                 "the input, x = self.data, not at out.data",
                 _each(lambda t, i, e=at_output: _plus(t, i, _evaluate(e, t.data["env"])),
                       [name], only))
+        for power in [n for n in ast.walk(ast.parse(local, mode="eval"))
+                      if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow)]:
+            dropped = _replaced(local, power, power.left)
+            yield Mistake(
+                f"a power is missing in the local derivative: `{_shown(ast.unparse(power), name)}`"
+                f", not `{_shown(ast.unparse(power.left), name)}` (the local derivative is "
+                f"`{_shown(local, name)}`)",
+                _each(lambda t, i, e=dropped: _plus(t, i, _evaluate(e, t.data["env"])),
+                      [name], only))
         for line in (f"({local}) * g", f"g * ({local})"):
             for slip in _slips(line):
                 yield Mistake(
@@ -266,8 +283,12 @@ OPERATION_MISTAKES = [
             _each(lambda t, i: 2 * t.data["p"][i] + t.data["d"][i])),
     *[Mistake("{who}'s local derivative is multiplied by {other}.grad, not by out.grad: the "
               "chain rule multiplies by the gradient of the OUTPUT",
-              _each(lambda t, i: t.data["p"][i] + _local(t, i) * t.got[1 - i], wrong=[j]))
-      for j in (0, 1)],
+              _each(lambda t, i, k=k: t.data["p"][i] + _local(t, i) * k(t, 1 - i), wrong=[j]))
+      for j in (0, 1) for k in (lambda t, i: t.got[i], lambda t, i: t.data["p"][i])],
+    Mistake("{who}'s local derivative is ADDED to out.grad: the chain rule MULTIPLIES them",
+            _each(lambda t, i: t.data["p"][i] + _local(t, i) + t.data["env"]["g"])),
+    Mistake("{who}'s gradient is multiplied by out.grad twice: once is the chain rule",
+            _each(lambda t, i: t.data["p"][i] + t.data["d"][i] * t.data["env"]["g"])),
     # what no formula shows, operation by operation
     Mistake("the two local derivatives are swapped: self gets other.data * out.grad and other "
             "gets self.data * out.grad", _each(lambda t, i: _plus(t, i, _x(t, i)), ["mul"],
@@ -303,6 +324,9 @@ OPERATION_MISTAKES = [
     Mistake("relu passes out.grad through where the input is negative too: its local "
             "derivative is 0 there (self.data > 0 picks where it passes)",
             _each(lambda t, i: _plus(t, i, 1.0), ["relu"])),
+    Mistake("relu's step looks at out.grad: it must look at the INPUT, self.data > 0 (out.grad "
+            "passes whatever its sign)", _each(lambda t, i: t.data["p"][i]
+                                                + max(t.data["env"]["g"], 0.0), ["relu"])),
     Mistake("the incoming gradient is clamped: relu's step looks at the INPUT (self.data > 0); "
             "out.grad then passes whatever its sign",
             _each(lambda t, i: t.data["p"][i] + float(_x(t, i) > 0) * max(t.data["env"]["g"], 0),
@@ -343,6 +367,9 @@ def _forward_mistake(name, verb, swapped):
 FORWARD_MISTAKES = [
     *[_forward_mistake(name, verb, swapped) for name in _VERB for verb in _BINARY
       for swapped in (False, True) if not (swapped and verb in ("adds", "multiplies"))],
+    Mistake("a product for the power: out.data is self.data * k on every input tried; the power "
+            "is self.data ** k", lambda t: (t.data["name"] == "pow" or None)
+            and t.data["ab"][0] * t.data["ab"][1]),
     Mistake("log10 instead of the natural log: out.data is log10(x) = ln(x) / ln(10) on every "
             "input tried; use math.log",
             lambda t: (t.data["name"] == "log" or None) and math.log10(t.data["ab"][0])),
@@ -718,7 +745,8 @@ def _diagnosis(trials, mistakes, name, fn):
     says = core.diagnose(trials, mistakes)
     if says:
         return f". {LIKELY} {_named(says, name, trials, fn)}"
-    ratios = [_ratio([(t.got[i], t.want[i]) for t in trials]) for i in wrong]
+    ratios = [_ratio([(t.got[i] - t.data["p"][i], t.data["d"][i]) for t in trials])
+              for i in wrong]
     if ratios and all(r is not None and math.isclose(r, ratios[0], rel_tol=1e-6)
                       for r in ratios):
         return _factor_text(ratios[0])
@@ -741,28 +769,41 @@ def _first_wrong(name, trials, before=""):
             f"PyTorch), got {v}")
 
 
-def _fresh_inputs(Value, name, op, fn, rng):
-    """INPUTS trials with fresh, signed upstream gradients; refuse with a diagnosis."""
+def _fresh_inputs(Value, name, op, fn, rng, reuse):
+    """INPUTS trials with fresh, signed upstream gradients; refuse with a diagnosis, made
+    (with ``reuse``) on trials with gradients already present too: they tell apart mistakes
+    that fresh gradients of 0 hide (another input's gradient in place of out.grad)."""
     trials = []
     for _ in range(INPUTS):
         data, const = _draw(op, rng)
         trials.append(_trial(Value, name, op, fn, data, const, _signed(rng)))
     if not all(t.right for t in trials):
-        core.refuse(_first_wrong(name, trials) + _diagnosis(_alike(trials), OPERATION_MISTAKES,
-                                                            name, fn))
+        pool = _alike(trials)
+        try:
+            more = _with_priors(Value, name, op, fn, rng) if reuse else []
+        except (core.Refused, core.NotYet):
+            more = []
+        pool += [t for t in more if len(t.want) == len(pool[0].want)]
+        core.refuse(_first_wrong(name, trials) + _diagnosis(pool, OPERATION_MISTAKES, name, fn))
     if name == "relu":  # right everywhere else: the input where the task picks a side
         zero = _trial(Value, name, op, fn, [0.0], None, 1.5)
         if not zero.right:
             core.refuse(_first_wrong(name, [zero]) + _diagnosis([zero], ZERO, name, fn))
 
 
-def _reused(Value, name, op, fn, rng):
-    """Gradients already present, and one Value as both operands: they must add up."""
+def _with_priors(Value, name, op, fn, rng):
+    """Trials whose operands hold gradients already (from other uses)."""
     trials = []
     for _ in range(INPUTS // 4):
         data, const = _draw(op, rng)
         trials.append(_trial(Value, name, op, fn, data, const, _signed(rng),
                              [_number(rng) for _ in data]))
+    return trials
+
+
+def _reused(Value, name, op, fn, rng):
+    """Gradients already present, and one Value as both operands: they must add up."""
+    trials = _with_priors(Value, name, op, fn, rng)
     if not all(t.right for t in trials):
         core.refuse(_first_wrong(name, trials, before=True)
                     + _diagnosis(_alike(trials), OPERATION_MISTAKES, name, fn))
@@ -805,7 +846,7 @@ def check_operation(Value, name, reuse=True, *, rng=None):
                          f"{', '.join(OPERATIONS)}")
     op = OPERATIONS[name]
     fn = _class_function(Value, op.attr, name)
-    _fresh_inputs(Value, name, op, fn, rng)
+    _fresh_inputs(Value, name, op, fn, rng, reuse)
     if reuse:
         _reused(Value, name, op, fn, rng)
     for size in range(GRAPHS):
