@@ -2,19 +2,30 @@
 step errors and gradient exercise, and lecture 02's backpropagation by hand.
 
 Every check runs on :mod:`helpers.checks.core`: the learner's functions are called through
-``core.call``, numbers compared with ``core.close``/``core.agree``, and a mistake named only
-through ``core.diagnose``, when its prediction is the single fit (two that fit are both named;
-more, and the message only says what differs).
+``core.call`` (their own exception is refused with the input that raised it), numbers are
+compared with ``core.close``/``core.agree`` (a numerical estimate with the scale of what it is
+computed from), and a mistake is named only through ``core.diagnose``, when its prediction is
+the single fit; two that fit are both named, more and the message says only what differs.
 
-The likely mistakes are not listed per exercise: they are derived from the structure of the
-answer, by the table below. A gradient by hand is one step of the chain rule in an expression
-graph (a value ``v`` feeds an operation whose output ``u`` has received a gradient; ``v``'s
-gradient is the local derivative times that gradient), and its mistakes are that step done
-wrong: a factor left out, the wrong node's value or gradient, a local derivative taken at the
-wrong place or applied twice, an operation read as another. The short exercises build their
-own little graph (``_Node``) and go through the same table. A derivative written as a formula
-(``grad_f``) has one candidate per term and slip of the power or chain rule; the difference
-quotients, one per way of nudging wrong.
+The likely mistakes are not listed per exercise: the table below derives them from the
+structure of the answer.
+
+1. A gradient by hand is one step of the chain rule in an expression graph: a value ``v``
+   feeds an operation whose output ``u`` has received a gradient, and ``v``'s gradient is the
+   local derivative times that gradient (:class:`Step`). Its mistakes are that step done
+   wrong (:data:`HAND_MISTAKES`): a factor of the chain left out, a value or another node's
+   gradient where the incoming one belongs, the local derivative of ``u``'s operation (or of a
+   tanh or σ further up) taken at the wrong place, without a factor or twice. The short
+   exercises build their own little graph (:class:`_Node`) and go through the same table,
+   with + and · swapped for a whole answer.
+2. A derivative written as a formula has one candidate per term and per slip of the power
+   or chain rule (:data:`F_TERMS`, :data:`Q_TERMS`): the sign, the exponent not lowered, the
+   power not brought down, the inner factor, the term left out or not differentiated.
+3. The difference quotients have one candidate per way of nudging wrong
+   (:data:`QUOTIENT_MISTAKES`), tried on every random quadratic.
+
+Accidents of the lectures' inputs (a + b = 1, x2 = 0, 1 - o² = 1/2) make some mistakes give
+the same number; then both are named, or none, never one that was not made.
 """
 
 import itertools
@@ -232,6 +243,36 @@ def _term_right(term, x):
     return k * n * x ** (n - 1) if kind == "power" else k * n * math.cos(n * x)
 
 
+# q(x) = x³ - 6x² + 9x + 1, term by term (coefficient, power), and each slip of the power
+# rule in one term: (what it says, the term's derivative done wrong as (coefficient, power))
+Q_TERMS = [(1.0, 3, "x³"), (-6.0, 2, "-6x²"), (9.0, 1, "9x"), (1.0, 0, "+1")]
+
+
+def _power_slips(k, n, shown):
+    if n == 0:
+        yield f"the constant {shown} kept: a constant has slope 0", (k, 0)
+        return
+    yield (f"the exponent not lowered in {shown}: the power rule gives "
+           f"{_poly(*[k * n] + [0] * (n - 1))}, not {_poly(*[k * n] + [0] * n)}", (k * n, n))
+    if n >= 2:
+        yield f"the power {n} not brought down in {shown}", (k, n - 1)
+    yield f"the term {shown} left out of the derivative", (0.0, 0)
+
+
+def _q_variants():
+    """(what went wrong, q' with that slip, highest power first)."""
+    for j, (k, n, shown) in enumerate(Q_TERMS):
+        for says, (ck, cn) in _power_slips(k, n, shown):
+            coef = [0.0] * 4   # by power 0..3
+            for i, (k2, n2, _) in enumerate(Q_TERMS):
+                if i != j and n2:
+                    coef[n2 - 1] += k2 * n2
+            coef[cn] += ck
+            while len(coef) > 1 and coef[-1] == 0:
+                coef.pop()
+            yield says, coef[::-1]
+
+
 # 3. The difference quotients: each way of nudging wrong, as the estimate it gives.
 #    (what it says, for which function, the estimates it predicts from (fn, point, h))
 
@@ -399,9 +440,6 @@ class _Node:
 
     def __mul__(self, other):
         return _Node(self.data * other.data, (self, other), "*")
-
-    def tanh(self):
-        return _Node(math.tanh(self.data), (self,), "tanh")
 
     def sigmoid(self):
         return _Node(1 / (1 + math.exp(-self.data)), (self,), "sigmoid")
@@ -589,7 +627,6 @@ def _swaps(root):
 
 
 POINT = (2.0, 3.0, 4.0)
-EXPECTED = (-12.353553390593273, 10.25699027111255, 0.0625)  # the gradient at POINT
 NAMES = ("∂f/∂a", "∂f/∂b", "∂f/∂c")
 
 
@@ -770,36 +807,6 @@ def _poly(*coefficients):
     text = "".join(f" {'-' if k < 0 else '+'} {'' if abs(k) == 1 and term else f'{abs(k):g}'}"
                    f"{term}" for k, term in terms)
     return text[3:] if text.startswith(" + ") else "-" + text[3:]
-
-
-# q(x) = x³ - 6x² + 9x + 1, term by term (coefficient, power), and each slip of the power
-# rule in one term: (what it says, the term's derivative done wrong as (coefficient, power))
-Q_TERMS = [(1.0, 3, "x³"), (-6.0, 2, "-6x²"), (9.0, 1, "9x"), (1.0, 0, "+1")]
-
-
-def _power_slips(k, n, shown):
-    if n == 0:
-        yield f"the constant {shown} kept: a constant has slope 0", (k, 0)
-        return
-    yield (f"the exponent not lowered in {shown}: the power rule gives "
-           f"{_poly(*[k * n] + [0] * (n - 1))}, not {_poly(*[k * n] + [0] * n)}", (k * n, n))
-    if n >= 2:
-        yield f"the power {n} not brought down in {shown}", (k, n - 1)
-    yield f"the term {shown} left out of the derivative", (0.0, 0)
-
-
-def _q_variants():
-    """(what went wrong, q' with that slip, highest power first)."""
-    for j, (k, n, shown) in enumerate(Q_TERMS):
-        for says, (ck, cn) in _power_slips(k, n, shown):
-            coef = [0.0] * 4   # by power 0..3
-            for i, (k2, n2, _) in enumerate(Q_TERMS):
-                if i != j and n2:
-                    coef[n2 - 1] += k2 * n2
-            coef[cn] += ck
-            while len(coef) > 1 and coef[-1] == 0:
-                coef.pop()
-            yield says, coef[::-1]
 
 
 def _real_roots(coefficients):
