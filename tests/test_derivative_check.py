@@ -339,6 +339,18 @@ def test_an_unpacking_error_in_the_learners_code_is_theirs():
         check_difference_quotients(forward_three, central_plain)
 
 
+def test_a_point_changed_in_place_and_a_grad_f_of_one_argument_are_explained():
+    def forward_in_place(fn, point, h):
+        point[0] += h
+        return forward_plain(fn, point, h)
+    with pytest.raises(Refused, match=r"raised TypeError: 'tuple' object does not support item "
+                                      r"assignment \(the point is a tuple: copy it into a list"):
+        check_difference_quotients(forward_in_place, central_plain)
+    with pytest.raises(Refused, match=r"takes 1 positional argument but 3 were given \(the check "
+                                      r"calls grad_f\(a, b, c\), with the three numbers"):
+        check_grad_f(lambda point: point)
+
+
 def test_the_seed_passed_on_reads_as_the_local_derivative_alone(graph):
     a, b, c, f, e, d, L = graph
     d.grad, f.grad, e.grad = -2.0, 4.0, -2.0

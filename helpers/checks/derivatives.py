@@ -649,7 +649,8 @@ def check_grad_f(grad_f, rng):
     trials = []
     for point in points:
         where = f" at (a, b, c) = ({', '.join(f'{v:.4g}' for v in point)})"
-        got = _numbers("grad_f", core.call(grad_f, *point), 3, where)
+        got = _numbers("grad_f", core.call(grad_f, *point, explain=_called_how(
+            "grad_f(a, b, c), with the three numbers one by one")), 3, where)
         want = _grad_f_right(point)
         size = [max(abs(_term_right(t, point[i])) for t in F_TERMS if t[0] == i)
                 for i in range(3)]
@@ -677,6 +678,18 @@ def check_grad_f(grad_f, rng):
         core.refuse(f"{NAMES[i]} differs{where}: grad_f gives {shown_got}, expected "
                     f"{shown_want}{_likely(said)}")
     core.passed("grad_f", f"at (2, 3, 4) and at {len(points) - 1} random points")
+
+
+def _called_how(how):
+    """What a TypeError of the learner's function means, for ``core.call``'s ``explain``."""
+    def explain(error):
+        text = str(error)
+        if "does not support item assignment" in text:
+            return " (the point is a tuple: copy it into a list before nudging, list(point))"
+        if "positional argument" in text:
+            return f" (the check calls {how})"
+        return ""
+    return explain
 
 
 def _test_function(rng, n):
@@ -714,13 +727,15 @@ def check_difference_quotients(forward_grad, central_grad, h=1e-3, rng=None):
         n = (3, 2, 4)[trial % 3]
         fn, k, slope = _test_function(rng, n)
         point = tuple(rng.uniform(-3, 3) for _ in range(n))
-        shown = f"on a quadratic of {n} inputs at {tuple(round(v, 4) for v in point)}, h = {h}"
+        shown_point = tuple(round(v, 4) for v in point)
+        shown = f"on a quadratic of {n} inputs at {shown_point}, h = {h}"
         exact = [slope(point, i) for i in range(n)]
         scale = max(1.0, abs(fn(*point))) / h   # the size of what the estimate divides
         for name, fun, want in [("forward_grad", forward_grad,
                                  [s + k[i] * h for i, s in enumerate(exact)]),   # + (h/2)·2k
                                 ("central_grad", central_grad, exact)]:
-            got = core.call(fun, fn, point, h, what=f"your {name}(fn, point={point}, h={h})")
+            got = core.call(fun, fn, point, h, what=f"your {name}(fn, point={shown_point}, "
+                            f"h={h})", explain=_called_how(f"{name}(fn, point, h)"))
             got = _numbers(name, got, n, f" {shown}")
             results[name].append(core.Trial(shown, got, want,
                                             {"fn": fn, "point": point, "h": h}, scale))
