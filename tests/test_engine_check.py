@@ -741,6 +741,7 @@ def test_valid_sorts_pass(capsys, source):
     ("                visit(child)", "                if child._prev:\n"
                                     "                    visit(child)", ["leaves out v"], []),
     ("    return order", "    pass", ["returned None"], []),
+    ("    return order", "    return set(order)", ["returned a set", "has no order"], []),
     ("            order.append(node)", "            order.append(node)\n"
                                        "            node.grad = 0.5", ["changed the data"], []),
 ])

@@ -587,18 +587,15 @@ def _grad_types(name, where, named, how="compute it from numbers (other.data, ou
                         f"{core.kind(x.grad)}, not a number: a gradient must be a float; {how}")
 
 
+def _inputs(node):
+    """A node's children that are values (none where ``_prev`` is not a collection)."""
+    prev = getattr(node, "_prev", ())
+    return [p for p in prev if _is_value(p)] if hasattr(prev, "__iter__") else []
+
+
 def _reaches(out, xs):
     """For each Value in ``xs``: can it be reached from ``out`` through ``_prev``?"""
-    seen, stack = set(), [out]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        try:
-            stack.extend(p for p in getattr(node, "_prev", ()) if _is_value(p))
-        except TypeError:
-            pass
+    seen = {id(n) for n in topological_order(out, _inputs)}
     return [id(x) in seen for x in xs]
 
 
@@ -1119,6 +1116,9 @@ def check_topological_sort(topological_order, *, rng=None):
         before = [(n.data, n.grad) for n in nodes]
         with _own(topological_order, "topological_order"):
             result = core.call(topological_order, root, what="topological_order(root)")
+        if isinstance(result, set | frozenset):
+            core.refuse("topological_order(root) returned a set: a set has no order; return a "
+                        "list, each value after its inputs")
         if result is None or isinstance(result, numbers.Number) or _is_value(result):
             core.refuse(f"topological_order(root) returned {core.kind(result)}: return the list "
                         "of values")
