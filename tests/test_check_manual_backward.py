@@ -177,3 +177,61 @@ def test_the_message_is_the_same_on_every_run(tmp_path, lecture):
 
 def test_the_order_is_section_4s():
     assert len(MANUAL_BACKWARD_ORDER) == 26 and MANUAL_BACKWARD_ORDER[0] == "logprobs"
+
+
+# ---- likely_mistake: the slips of section 4's operations, for the cell checks ----------------
+
+def _data(shape=(32, 64), seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(shape, generator=g, dtype=torch.float64)
+    return x, torch.randn(shape, generator=g, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("operation, slip, says", [
+    ("tanh", lambda x, y, g: 1 - y**2 * g, "the brackets are missing"),
+    ("tanh", lambda x, y, g: (1 - torch.tanh(y) ** 2) * g, "tanh is applied to h once more"),
+    ("tanh", lambda x, y, g: 1 - y**2, "only the local derivative"),
+    ("relu", lambda x, y, g: torch.relu(g), "relu is applied to the incoming gradient"),
+    ("relu", lambda x, y, g: (x < 0).double() * g, "open on the wrong side"),
+    ("relu", lambda x, y, g: (x > 0).double(), "only relu's local derivative"),
+])
+def test_an_elementwise_slip_is_named(operation, slip, says):
+    x, g = _data()
+    y = torch.tanh(x) if operation == "tanh" else torch.relu(x)
+    right = (1 - y**2) * g if operation == "tanh" else (x > 0).double() * g
+    name = __import__("helpers.checks.ninja", fromlist=["likely_mistake"]).likely_mistake(
+        operation, x=x, y=y, g=g)
+    assert says in name(slip(x, y, g).float(), right)
+    assert name(right.float(), right) is None            # the right answer names nothing
+
+
+def test_a_lookups_slips_are_named():
+    from helpers.checks.ninja import likely_mistake
+    g = torch.Generator().manual_seed(1)
+    index = torch.randint(0, 27, (32, 3), generator=g)
+    demb = torch.randn(32, 3, 10, generator=g, dtype=torch.float64)
+    emb = torch.randn(32, 3, 10, generator=g, dtype=torch.float64)
+    right = torch.zeros(27, 10, dtype=torch.float64).index_add_(0, index.view(-1),
+                                                                demb.view(-1, 10))
+    name = likely_mistake("lookup", index=index, g=demb, y=emb, n_rows=27)
+    skipped = torch.zeros(27, 10, dtype=torch.float64)
+    for i in range(32):
+        for k in range(2):
+            skipped[index[i, k]] += demb[i, k]
+    assert "context position 2 are missing" in name(skipped.float(), right)
+    paired = torch.zeros(27, 10).index_add_(0, index.T.reshape(-1), demb.view(-1, 10).float())
+    assert "paired in different orders" in name(paired, right)
+    values = torch.zeros(27, 10).index_add_(0, index.view(-1), emb.view(-1, 10).float())
+    assert "emb, the looked-up values" in name(values, right)
+    assert name(right.float(), right) is None
+
+
+def test_numbers_in_the_wrong_places_and_a_mean_for_a_sum_are_named():
+    from helpers.checks.ninja import likely_mistake
+    want = _data((32, 3, 10))[0]
+    scrambled = want.view(32, 30).float().view(32, 10, 3).transpose(1, 2)
+    assert "the right numbers in the wrong places" in likely_mistake("reshape")(scrambled, want)
+    assert likely_mistake("reshape")(2 * want, want) is None
+    total = torch.tensor(3.25, dtype=torch.float64)
+    said = likely_mistake("broadcast", size=2048)((total / 2048).float(), total)
+    assert "a mean where the sum belongs" in said and "all 2048 entries" in said

@@ -180,6 +180,10 @@ WRONG = [
                        "demb.view(-1, n_embd))\n"
                        "dC_onehot = F.one_hot(Xb.view(-1), 27).float().T @ emb.view(-1, n_embd)",
      ["emb, the looked-up values of the forward pass, where demb"], ["the values differ"]),
+    ("06", "demb", "demb = dembcat.view(n, n_embd, block_size).transpose(1, 2)",
+     ["the right numbers in the wrong places"], ["the values differ"]),
+    ("06", "dgain", "dgain = (bnraw * dhpreact).mean()",
+     ["a mean where the sum belongs", "all 2048 entries"], []),
     ("06", "argmax_onehot",
      "argmax_onehot = F.one_hot(logits.max(1).values.long(), num_classes=vocab_size)\n"
      "dlogits = dnorm_logits + argmax_onehot * dlogit_maxes",

@@ -406,15 +406,35 @@ _MB_SLIPS = {
                       "gradient, belongs",
                       lambda t: _mb_lookup(t.data["index"], t.data["y"], t.data["n_rows"])),
     ],
+    "reshape": [
+        _core.Mistake("the right numbers in the wrong places: a view to another order of the "
+                      "dimensions, or a transpose, moves them; view the gradient straight to "
+                      "the tensor's shape (the forward pass's view, undone)",
+                      lambda t: t.got if _mb_same_numbers(t.got, t.want) else None),
+    ],
+    "broadcast": [
+        _core.Mistake("a mean where the sum belongs: the tensor was broadcast to all "
+                      "{size} entries of the product, and each one adds its contribution",
+                      lambda t: t.want / t.data["size"]),
+    ],
 }
+
+
+def _mb_same_numbers(got, want):
+    """Whether ``got`` holds the numbers of ``want``, in other places."""
+    if got.shape != want.shape:
+        return False
+    a, b = (x.detach().reshape(-1).sort().values for x in (got, want))   # dtypes kept
+    return not _core.agree(got, want) and _core.agree(a, b)
 
 
 def likely_mistake(operation, **data):
     """For lecture 06's cell checks: a function ``name(got, want)`` that says which slip of
-    ``operation`` ("tanh", "relu", "lookup") the wrong gradient ``got`` is (``want``: the
-    right one), or None when none fits. ``data``: the operation's input ``x``, output ``y``
-    and incoming gradient ``g`` (for "lookup": ``index``, ``g`` = demb, ``y`` = emb and
-    ``n_rows``, the rows of C)."""
+    ``operation`` ("tanh", "relu", "lookup", "reshape", "broadcast") the wrong gradient
+    ``got`` is (``want``: the right one), or None when none fits. ``data``: the operation's
+    input ``x``, output ``y`` and incoming gradient ``g`` (for "lookup": ``index``, ``g`` =
+    demb, ``y`` = emb and ``n_rows``, the rows of C; for "broadcast": ``size``, the number
+    of entries a tensor was broadcast to)."""
     data = {k: v.detach() if isinstance(v, torch.Tensor) else v for k, v in data.items()}
     if operation == "lookup" and "n_rows" not in data:
         data["n_rows"] = int(data["index"].max()) + 1
@@ -423,7 +443,8 @@ def likely_mistake(operation, **data):
         if not isinstance(got, torch.Tensor) or got.shape != want.shape:
             return None
         trial = _core.Trial("", got.detach(), want.detach(), data)
-        return _core.diagnose([trial], _MB_SLIPS[operation])
+        said = _core.diagnose([trial], _MB_SLIPS[operation])
+        return said.format(**data) if said else None
     return name
 
 
