@@ -249,6 +249,20 @@ ANSWERS = {
                 'd["hprebn"] = d["bndiff"] + 1.0 / n * torch.ones_like(t["hprebn"]) * d["bnmeani"]',
                 'd["hprebn"] = d["bndiff"].clone()'),
              "the path through bnmeani is missing", ["agree"]),
+            # zero on every batch: only the formula, read from the function and run again with
+            # a random upstream gradient, shows these (they passed before)
+            (_manual_backward('d["b1"] = d["hprebn"].sum(0)', 'd["b1"] = -d["hprebn"].sum(0)'),
+             "only because the true gradient of b1 is zero", ["agree"]),
+            (_manual_backward('d["logit_maxes"] = (-d["norm_logits"])',
+                              'd["logit_maxes"] = (d["norm_logits"])'),
+             "only because the true gradient of logit_maxes is zero", ["agree"]),
+            (_manual_backward('d["logits"] = d["norm_logits"] + F.one_hot', 'd["logits"] = '
+                              'd["norm_logits"] + 0 * F.one_hot'),
+             "path 2, through the max, is missing", ["agree"]),
+            # a learner-tester's: one_hot with num_classes=n, an error inside the function
+            (_manual_backward('F.one_hot(t["logits"].max(1).indices, vocab)',
+                              'F.one_hot(t["logits"].max(1).indices, num_classes=n)'),
+             "27 is vocab_size and 32 is n, the batch size", []),
             # a learner-tester's: the global float32 W2 (a raw RuntimeError in the float64 run)
             (_manual_backward('d["h"] = d["logits"] @ params["W2"].T',
                               'd["h"] = d["logits"] @ W2.T'),
