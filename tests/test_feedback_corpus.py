@@ -240,6 +240,27 @@ WRONG = [
                        "dhprebn = gain * s / n * (n * g - g.sum(0)"
                        " - n / (n - 1) * xh * (g * xh).sum())",
      ["the values differ"], [PLUS_EQ]),
+    # term by term: one term's sign, Bessel's factor on the wrong term, .mean for .sum
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g + g.sum(0)"
+                       " - n / (n - 1) * xh * (g * xh).sum(0))",
+     ["the mean term (dhpreact.sum(0)) has the wrong sign"], [PLUS_EQ, "Bessel"]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - g.sum(0)"
+                       " + n / (n - 1) * xh * (g * xh).sum(0))",
+     ["the variance term (bnraw * (dhpreact * bnraw).sum(0)) has the wrong sign"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - n / (n - 1) * g.sum(0)"
+                       " - xh * (g * xh).sum(0))",
+     ["n/(n-1) sits on the mean term"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - g.mean(0, keepdim=True)"
+                       " - n / (n - 1) * xh * (g * xh).sum(0, keepdim=True))",
+     ["is 1/n = 1/32 of what it should be", "a .mean where the .sum belongs"], [PLUS_EQ]),
+    ("07", "dhpreact", BN + GAIN +
+                       "dhprebn = gain * s / n * (n * g - g.sum(0)"
+                       " - n / (n - 1) * (g * xh).sum(0))",
+     ["bnraw is missing in front of the variance term's sum"], [PLUS_EQ]),
     # ---- exercise D (lecture 07): LayerNorm's backward, statistics per row ----
     ("07", "x0", ROWS + "dx_ln = s / d * (d * gd - gd.sum(0, keepdim=True)"
                         " - xhat * (gd * xhat).sum(0, keepdim=True))",
@@ -263,6 +284,15 @@ WRONG = [
                  "dx_ln = gamma_ln * s / m * (m * dy_ln - dy_ln.sum(0)"
                  " - xhat * (dy_ln * xhat).sum(0))",
      ["this is BatchNorm's backward", "dimension 1"], [PLUS_EQ]),
+    ("07", "x0", "x0 = x_ln.detach()\nd = x0.shape[0]\nmu = x0.mean(1, keepdim=True)\n"
+                 "s = (((x0 - mu) ** 2).sum(1, keepdim=True) / d + 1e-5) ** -0.5\n"
+                 "xhat = (x0 - mu) * s\ngd = gamma_ln * dy_ln\n"
+                 "dx_ln = s / d * (d * gd - gd.sum(1, keepdim=True)"
+                 " - xhat * (gd * xhat).sum(1, keepdim=True))",
+     ["d is taken from the wrong dimension", "x_ln.shape[1] = 16"], [PLUS_EQ]),
+    ("07", "x0", ROWS + "dx_ln = s / d * (d * gd - gd.sum(1, keepdim=True)"
+                        " - xhat * (dy_ln * xhat).sum(1, keepdim=True))",
+     ["the variance term's sum takes dy_ln without gamma_ln"], [PLUS_EQ]),
 ]
 
 RIGHT = [
@@ -306,6 +336,9 @@ RIGHT = [
                        "dhprebn = params['bngain'].detach() * s / n * ("
                        "n * g - g.sum(0, keepdim=True)"
                        " - n / (n - 1) * xh * (g * xh).sum(0, keepdim=True))"),
+    ("07", "dhpreact", BN + GAIN +   # float64, from the float32 activations
+                       "dhprebn = (gain * s / n * (n * g - g.sum(0)"
+                       " - n / (n - 1) * xh * (g * xh).sum(0))).double()"),
     ("07", "x0", ROWS + "dx_ln = s * (gd - gd.mean(1, keepdim=True)"
                         " - xhat * (gd * xhat).mean(1, keepdim=True))"),
     ("07", "x0", "x0 = x_ln.detach()\nmu = x0.mean(-1, keepdim=True)\n"

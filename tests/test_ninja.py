@@ -159,9 +159,8 @@ def test_check_forward_backward_passes_the_modules_own_training_step(capsys):
 
     ninja_check.check_forward_backward(forward_backward, X, Y, steps=3, n_hidden=32, run_steps=20)
     assert capsys.readouterr().out == (
-        "3 steps x 7 parameters: the loss and every gradient agree with autograd\n"
-        "the first 20 steps of the training run: every update agrees with the finished "
-        "forward_backward's\n")
+        "forward_backward: correct (the loss and every gradient agree with autograd on 3 "
+        "steps, and so do the first 20 steps of the training run, every update)\n")
 
 
 def test_the_finished_forward_backward_is_manual_backward_in_the_order_of_params():
@@ -224,7 +223,7 @@ def test_check_forward_backward_names_the_step_and_shows_every_parameter(capsys)
 
 def test_check_forward_backward_refuses_what_is_not_a_function():
     X, Y = random_batch(50)
-    with pytest.raises(TypeError, match="your function forward_backward"):
+    with pytest.raises(ninja_check.core.Refused, match="your function forward_backward"):
         ninja_check.check_forward_backward(None, X, Y)
 
 
@@ -266,7 +265,8 @@ def test_check_folded_accepts_right_answers_however_written(capsys):
     W1f, b1f = folded(params, bn_stats)
     ninja_check.check_folded(W1f, b1f, params, bn_stats, X, Y)
     ninja_check.check_folded(W1f.double(), b1f.view(-1), params, bn_stats, X, Y)
-    assert "reproduces BatchNorm's output" in capsys.readouterr().out
+    assert "folded layer: correct (W1_folded and b1_folded are BatchNorm folded in" in \
+        capsys.readouterr().out
 
 
 @pytest.mark.parametrize("mistake, message", [
@@ -316,3 +316,172 @@ def test_check_first_letters():
         ninja_check.check_first_letters(2 * tv.item(), params, bn_stats, X, Y)
     with pytest.raises(AssertionError, match="the check measures"):
         ninja_check.check_first_letters(0.9 * tv.item(), params, bn_stats, X, Y)
+
+
+# ---- lecture 07: a normalisation's one-line backward, judged term by term --------------------
+
+def batchnorm_case(seed=0, n=32, d=8):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, d, generator=g, dtype=torch.float64)
+    gain = 1 + 0.1 * torch.randn(1, d, generator=g, dtype=torch.float64)
+    dy = torch.randn(n, d, generator=g, dtype=torch.float64)
+    xhat = (x - x.mean(0)) / (x.var(0) + ninja.BN_EPS).sqrt()
+    s = (x.var(0, keepdim=True) + ninja.BN_EPS) ** -0.5
+    return x, gain, dy, xhat, s
+
+
+@pytest.mark.parametrize("formula, said", [
+    ("gain * s / n * (n * g + g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))",
+     "the mean term (dhpreact.sum(0)) has the wrong sign"),
+    ("gain * s / n * (n * g - g.sum(0) + n / (n - 1) * xh * (g * xh).sum(0))",
+     "the variance term (bnraw * (dhpreact * bnraw).sum(0)) has the wrong sign"),
+    ("gain * s / n * (n * g - n / (n - 1) * g.sum(0) - xh * (g * xh).sum(0))",
+     "n/(n-1) sits on the mean term (dhpreact.sum(0)) instead of the variance term"),
+    ("gain * s / n * (n * g - g.mean(0) - n / (n - 1) * xh * (g * xh).sum(0))",
+     "the mean term (dhpreact.sum(0)) is 1/n = 1/32 of what it should be: a .mean where"),
+    ("gain * s / n * (n * g - g.sum(0) - n / (n - 1) * (g * xh).sum(0))",
+     "bnraw is missing in front of the variance term's sum"),
+    ("gain * s / n * (n * g - g.sum(0) - xh * (g * xh).sum(0))", "lacks the factor n/(n-1)"),
+    ("gain * s / n * (n * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(1, keepdim=True))",
+     "the values differ: "),
+])
+def test_check_normalization_names_what_differs_term_by_term(formula, said):
+    x, gain, g, xh, s = batchnorm_case()
+    n = x.shape[0]   # noqa: F841 (the formulas use it)
+    answer = eval(formula).float()   # float32, as from lecture 07's activations
+    with pytest.raises(ninja_check.core.Refused, match=re.escape(said)) as info:
+        ninja_check.check_normalization("dhprebn", answer, x, gain, g.float(), given=True)
+    assert "expected" in str(info.value) and "got" in str(info.value)
+
+
+def test_check_normalization_accepts_a_float64_answer_from_float32_inputs(capsys):
+    x, gain, g, xh, s = batchnorm_case()
+    n = x.shape[0]
+    g32 = g.float()
+    right = (gain * s / n * (n * g32 - g32.sum(0) - n / (n - 1) * xh * (g32 * xh).sum(0)))
+    ninja_check.check_normalization("dhprebn", right.double(), x, gain, g32, given=True)
+    ninja_check.check_normalization("dhprebn", right.float(), x, gain, g32, given=True)
+    assert capsys.readouterr().out.count("dhprebn: correct (float32 rounding") == 2
+
+
+def test_check_normalization_layernorm_count_and_eps():
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(8, 16, generator=g, dtype=torch.float64)
+    gamma = 1 + 0.3 * torch.randn(16, generator=g, dtype=torch.float64)
+    dy = torch.randn(8, 16, generator=g, dtype=torch.float64)
+
+    def layernorm_backward(count, eps=ninja.BN_EPS, formula_count=None):
+        k = formula_count or count
+        mu = x.mean(1, keepdim=True)
+        s = (((x - mu) ** 2).sum(1, keepdim=True) / count + eps) ** -0.5
+        xhat = (x - mu) * s
+        gh = gamma * dy
+        return s / k * (k * gh - gh.sum(1, keepdim=True) - xhat * (gh * xhat).sum(1,
+                                                                               keepdim=True))
+
+    names = {"gain": "gamma_ln", "g": "dy_ln", "x": "x_ln"}
+    ninja_check.check_normalization("dx_ln", layernorm_backward(16), x, gamma, dy, dim=1,
+                                    unbiased=False, names=names)
+    for answer, said in ((layernorm_backward(8), "d is taken from the wrong dimension"),
+                         (layernorm_backward(16, formula_count=8),
+                          "d is taken from the wrong dimension"),
+                         (layernorm_backward(16, eps=0.0), "s lacks eps")):
+        with pytest.raises(ninja_check.core.Refused, match="^" + re.escape(said)) as info:
+            ninja_check.check_normalization("dx_ln", answer, x, gamma, dy, dim=1,
+                                            unbiased=False, names=names)
+        expected, got = re.search(r"expected (\S+), got (\S+)", str(info.value)).groups()
+        assert expected != got   # the two numbers are told apart
+
+
+# ---- lecture 08: the learner's cell run again on other numbers ----------------------------------
+
+class Shell:
+    def __init__(self, user_ns):
+        self.user_ns = user_ns
+
+
+@pytest.fixture
+def notebook(monkeypatch):
+    """A stand-in IPython whose namespace and input history a test fills."""
+    import IPython
+    namespace = {"torch": torch, "ninja": ninja}
+    monkeypatch.setattr(IPython, "get_ipython", lambda: Shell(namespace))
+    return namespace
+
+
+def run_cell(namespace, source):
+    namespace.setdefault("In", [""]).append(source)
+    exec(source, namespace)
+    namespace["In"].append("# the check cell")
+
+
+def test_check_changes_tells_a_signed_maximum_that_is_right_by_luck(notebook):
+    params, *_ = trained_like(seed=7)
+    initial = ninja.init_params(n_hidden=20, seed=7)
+    with torch.no_grad():   # every change positive at its largest: signed max = absolute max
+        params["W1"].copy_(initial["W1"] + (params["W1"] - initial["W1"]).abs())
+        params["b1"].copy_(initial["b1"] + 1e-4 * torch.rand(20))
+    notebook["params"] = params
+    run_cell(notebook, 'initial = ninja.init_params(n_hidden=20, seed=7)\n'
+                       'b1_change = (params["b1"] - initial["b1"]).max().item()\n'
+                       'W1_change = (params["W1"] - initial["W1"]).max()\n')
+    with pytest.raises(ninja_check.core.Refused, match="right on this run by luck.*largest "
+                       "signed change|right on this run by luck.*most negative"):
+        ninja_check.check_changes(notebook["b1_change"], notebook["W1_change"], params, seed=7)
+    run_cell(notebook, 'initial = ninja.init_params(n_hidden=20, seed=7)\n'
+                       'b1_change = (params["b1"] - initial["b1"]).abs().max()\n'
+                       'W1_change = (params["W1"] - initial["W1"]).abs().max().item()\n')
+    ninja_check.check_changes(notebook["b1_change"], notebook["W1_change"], params, seed=7)
+
+
+def test_check_folded_tells_eps_left_out_where_eps_matters(notebook):
+    params, X, Y, bn_stats = trained_like()
+    notebook.update(params=params, bn_mean=bn_stats[0], bn_var=bn_stats[1], bn_stats=bn_stats)
+    run_cell(notebook, 's = params["bngain"] / bn_var.sqrt()\nW1_folded = params["W1"] * s\n'
+                       'b1_folded = (params["b1"] - bn_mean) * s + params["bnbias"]\n')
+    with pytest.raises(ninja_check.core.Refused, match="the scale lacks eps"):
+        ninja_check.check_folded(notebook["W1_folded"], notebook["b1_folded"], params,
+                                 bn_stats, X, Y)
+    run_cell(notebook, 's = params["bngain"] * (bn_var + ninja.BN_EPS).rsqrt()\n'
+                       'W1_folded = params["W1"] * s\n'
+                       'b1_folded = (params["b1"] - bn_mean) * s + params["bnbias"]\n')
+    ninja_check.check_folded(notebook["W1_folded"], notebook["b1_folded"], params, bn_stats, X, Y)
+
+
+def test_check_folded_names_a_bias_left_unscaled():
+    params, X, Y, bn_stats = trained_like()
+    W1f, _ = folded(params, bn_stats)
+    b1f = params["b1"] - bn_stats[0] + params["bnbias"]
+    with pytest.raises(ninja_check.core.Refused, match="W1_folded is right, b1_folded is not: "
+                       r"\(b1 - bn_mean\) is not multiplied by the scale"):
+        ninja_check.check_folded(W1f, b1f, params, bn_stats, X, Y)
+
+
+def test_check_first_letters_names_the_usual_slips():
+    params, X, Y, bn_stats = trained_like()
+    logits = ninja.forward(params, X[:1] * 0, Y[:1], bn_stats)[1]["logits"]
+    firsts = Y[(X == 0).all(1)]
+    data = torch.bincount(firsts, minlength=27).float() / firsts.numel()
+    everything = torch.bincount(Y, minlength=27).float() / Y.numel()
+    for model, shares, said in ((torch.softmax(logits, 1)[0], everything, "every target"),
+                                (torch.softmax(logits, 0)[0], data, "dimension 0")):
+        tv = 0.5 * (model - shares).abs().sum().item()
+        with pytest.raises(ninja_check.core.Refused, match=said):
+            ninja_check.check_first_letters(tv, params, bn_stats, X, Y)
+
+
+def test_the_checks_of_the_long_run_say_what_is_wrong(capsys):
+    steps = torch.linspace(3.3, 2.1, 200_000)
+    steps[100_000:] -= 0.05
+    ninja_check.check_curve(steps)
+    with pytest.raises(ninja_check.core.Refused, match="did not learn"):
+        ninja_check.check_curve(torch.full((200_000,), 3.3))
+    bad = steps.clone()
+    bad[1234] = float("nan")
+    params = ninja.init_params(n_hidden=8)
+    with pytest.raises(ninja_check.core.Refused, match="nan at step 1,234"):
+        ninja_check.check_run(bad, params)
+    with pytest.raises(ninja_check.core.Refused, match="val_loss is 2.3000"):
+        ninja_check.check_split_losses(2.07, 2.3)
+    ninja_check.check_split_losses(2.07, 2.11)
+    assert "split losses: correct" in capsys.readouterr().out

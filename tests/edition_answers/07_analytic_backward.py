@@ -47,6 +47,19 @@ ANSWERS = {
             (BN + "dhprebn = gain * s / n * (n * g - g.sum(1, keepdim=True)"
                   " - n / (n - 1) * xh * (g * xh).sum(1, keepdim=True))\n",
              "the sums run over dimension 1", []),
+            # one term's sign, Bessel's factor on the wrong term, .mean for .sum, bnraw dropped
+            (BN + "dhprebn = gain * s / n * (n * g + g.sum(0)"
+                  " - n / (n - 1) * xh * (g * xh).sum(0))\n",
+             "the mean term (dhpreact.sum(0)) has the wrong sign", ["Bessel"]),
+            (BN + "dhprebn = gain * s / n * (n * g - n / (n - 1) * g.sum(0)"
+                  " - xh * (g * xh).sum(0))\n",
+             "n/(n-1) sits on the mean term", []),
+            (BN + "dhprebn = gain * s / n * (n * g - g.mean(0, keepdim=True)"
+                  " - n / (n - 1) * xh * (g * xh).sum(0, keepdim=True))\n",
+             "a .mean where the .sum belongs", ["Bessel"]),
+            (BN + "dhprebn = gain * s / n * (n * g - g.sum(0)"
+                  " - n / (n - 1) * (g * xh).sum(0))\n",
+             "bnraw is missing in front of the variance term's sum", []),
         ],
     },
     "dx": {
@@ -68,6 +81,10 @@ ANSWERS = {
              "torch's .var()", []),
             (BIASED + "dx = gamma * s / m * (m * dy - xhat * (dy * xhat).sum(0))\n",
              "the mean term is missing", []),
+            ("x0 = x.detach()\nm = x0.shape[0]\ns = x0.var(0, unbiased=False).rsqrt()\n"
+             "xhat = (x0 - x0.mean(0)) * s\n"
+             "dx = gamma * s / m * (m * dy - dy.sum(0) - xhat * (dy * xhat).sum(0))\n",
+             "s lacks eps", []),
         ],
     },
     "column_sums": {
@@ -93,6 +110,8 @@ ANSWERS = {
         "mistakes": [
             ('dlogits_T = (F.softmax(acts["logits"].detach() / T, 1) - F.one_hot(Yb, 27)) / n\n',
              "constant factor 2.5", ["Bessel"]),
+            ('dlogits_T = (F.softmax(acts["logits"].detach() / T, 1) - F.one_hot(Yb, 27))'
+             ' * T / n\n', "T²", ["Bessel"]),
         ],
     },
     "dx_ln": {
@@ -125,6 +144,16 @@ ANSWERS = {
              "dx_ln = s / d * (d * gd - gd.sum(1, keepdim=True)"
              " - xhat * (gd * xhat).sum(1, keepdim=True))\n",
              "torch's .var()", []),
+            # d from the wrong dimension; the gain left out of one sum
+            ("x0 = x_ln.detach()\nd = x0.shape[0]\nmu = x0.mean(1, keepdim=True)\n"
+             "s = (((x0 - mu) ** 2).sum(1, keepdim=True) / d + 1e-5) ** -0.5\n"
+             "xhat = (x0 - mu) * s\ngd = gamma_ln * dy_ln\n"
+             "dx_ln = s / d * (d * gd - gd.sum(1, keepdim=True)"
+             " - xhat * (gd * xhat).sum(1, keepdim=True))\n",
+             "d is taken from the wrong dimension", []),
+            (ROWS + "dx_ln = s / d * (d * gd - gd.sum(1, keepdim=True)"
+                    " - xhat * (dy_ln * xhat).sum(1, keepdim=True))\n",
+             "the variance term's sum takes dy_ln without gamma_ln", []),
             # exercise A's line, copied
             ("x0 = x_ln.detach()\nm = x0.shape[0]\n"
              "s = (x0.var(0, unbiased=False) + 1e-5) ** -0.5\nxhat = (x0 - x0.mean(0)) * s\n"

@@ -90,7 +90,16 @@ b1_folded = params["b1"] * scale + params["bnbias"]
 ''', "W1_folded is right, b1_folded is not", []),
             ('''W1_folded = params["W1"] * params["bngain"]
 b1_folded = (params["b1"] - bn_mean) * params["bngain"] + params["bnbias"]
-''', "each column of W1 is scaled", []),
+''', "lacks the division by sqrt(bn_var + eps)", []),
+            # eps left out: within rounding on this run's bn_var, so the cell runs again
+            ('''s = params["bngain"] / bn_var.sqrt()
+W1_folded = params["W1"] * s
+b1_folded = (params["b1"] - bn_mean) * s + params["bnbias"]
+''', "the scale lacks eps", []),
+            ('''s = params["bngain"] * (bn_var + ninja.BN_EPS).rsqrt()
+W1_folded = params["W1"] * s
+b1_folded = params["b1"] - bn_mean + params["bnbias"]
+''', "(b1 - bn_mean) is not multiplied by the scale", []),
         ],
     },
     "b1_change": {
@@ -98,6 +107,11 @@ b1_folded = (params["b1"] - bn_mean) * params["bngain"] + params["bnbias"]
             '''fresh = ninja.init_params(n_embd=n_embd, n_hidden=n_hidden, seed=2147483647)
 b1_change = torch.max(torch.abs(params["b1"] - fresh["b1"])).item()
 W1_change = float((params["W1"] - fresh["W1"]).abs().max())
+''',
+            # one-element tensors count as numbers
+            '''fresh = ninja.init_params(n_embd=n_embd, n_hidden=n_hidden, seed=2147483647)
+b1_change = (params["b1"] - fresh["b1"]).abs().max()
+W1_change = (params["W1"] - fresh["W1"]).abs().max()
 ''',
         ],
         "mistakes": [
@@ -109,6 +123,11 @@ W1_change = (params["W1"] - fresh["W1"]).abs().mean().item()
 b1_change = (params["b1"] - initial["b1"]).abs().max().item()
 W1_change = (params["W1"] - initial["W1"]).abs().max().item()
 ''', "draw fresh ones", []),
+            # abs forgotten: right on this run by luck, so the cell runs again, changes negated
+            ('''fresh = ninja.init_params(n_embd=n_embd, n_hidden=n_hidden, seed=2147483647)
+b1_change = (params["b1"] - fresh["b1"]).max().item()
+W1_change = (params["W1"] - fresh["W1"]).max().item()
+''', "largest signed change", []),
         ],
     },
     "tv_distance": {
@@ -125,6 +144,15 @@ firsts = Ytr[(Xtr == 0).all(dim=1)]
 counts = torch.bincount(firsts, minlength=27)
 tv_distance = float((probs[0] - counts / counts.sum()).abs().sum())
 ''', "the distance is half of it", []),
+            ('''probs = logits_of(params, torch.zeros(1, 3, dtype=torch.long), bn_stats).softmax(1)
+counts = torch.bincount(Ytr, minlength=27)
+tv_distance = float((probs[0] - counts / counts.sum()).abs().sum() / 2)
+''', "counts every target in Ytr", []),
+            ('''probs = logits_of(params, torch.zeros(1, 3, dtype=torch.long), bn_stats).softmax(0)
+firsts = Ytr[(Xtr == 0).all(dim=1)]
+counts = torch.bincount(firsts, minlength=27)
+tv_distance = float((probs[0] - counts / counts.sum()).abs().sum() / 2)
+''', "over dimension 0", []),
         ],
     },
 }
