@@ -235,3 +235,20 @@ def test_numbers_in_the_wrong_places_and_a_mean_for_a_sum_are_named():
     total = torch.tensor(3.25, dtype=torch.float64)
     said = likely_mistake("broadcast", size=2048)((total / 2048).float(), total)
     assert "a mean where the sum belongs" in said and "all 2048 entries" in said
+
+
+def test_argmax_onehot_is_checked_against_the_max_node(capsys):
+    from helpers.checks.ninja import check_argmax_onehot
+    g = torch.Generator().manual_seed(2)
+    logits = torch.randn(32, 27, generator=g).requires_grad_()
+    maxes = logits.max(1, keepdim=True).values
+    Yb = torch.randint(0, 27, (32,), generator=g)
+    check_argmax_onehot(torch.nn.functional.one_hot(logits.argmax(1), 27), logits, maxes, Yb)
+    assert capsys.readouterr().out == ("argmax_onehot: correct (one 1 per row, where the row's "
+                                       "maximum is)\n")
+    for wrong, says in ((torch.ones(32, 27) / 27, "spread evenly over each row"),
+                        (torch.nn.functional.one_hot(Yb, 27), "at the correct characters Yb"),
+                        (torch.ones(32, 1), r"has the shape \(32, 1\)"),
+                        ([1, 2], "argmax_onehot is a list")):
+        with pytest.raises(core.Refused, match=says):
+            check_argmax_onehot(wrong, logits, maxes, Yb)
