@@ -1,18 +1,33 @@
-"""The checks of the backprop-ninja arc (lectures 07-08), and its mistakes, declared once.
+"""The checks of the backprop-ninja arc (lectures 07-08), on ``helpers.checks.core``, and the
+arc's mistakes, declared once.
 
-The classic slips of the two one-line backward passes are declared here (``_CE_SLIPS``,
-``_NORM_SLIPS``): lecture 07's checks get them from ``cross_entropy_mistakes`` and
-``normalization_mistakes`` (BatchNorm, and LayerNorm for its transfer exercise), exercise
-4's from ``MISTAKES``. ``check_forward_backward`` is exercise 4's check (lecture 08) of a
-learner's training step; ``check_folded``, ``check_changes`` and ``check_first_letters``
-check lecture 08's other exercises.
+The tables, each a dict ``{slip: core.Mistake}``, come first: ``CROSS_ENTROPY`` (the slips of
+the cross-entropy's one-line backward, lecture 07's exercises 2 and C), ``NORMALIZATION``
+(those of a normalisation's one-line backward: BatchNorm in exercises 3 and A, LayerNorm in
+D; its ``says`` name the tensors through ``{placeholders}``), ``FOLDING`` (lecture 08's
+exercise A) and ``MISTAKES`` (exercise 4's whole training step, made of the first two).
+Beyond the tables, a normalisation's answer is fitted term by term (:func:`_terms`): its
+three terms (the gradient, its mean, its component along x-hat) each get a coefficient, so a
+sign flipped in one term, a factor n/(n-1) on the wrong one or a ``.mean`` where a ``.sum``
+belongs are named for any formula, listed or not.
+
+Lecture 07: :func:`check_normalization` (exercises 3, A and D); exercise 2 and C use
+``compare`` with :func:`cross_entropy_mistakes`. Lecture 08: :func:`check_forward_backward`
+(exercise 4, before the long run), :func:`check_run` and :func:`check_curve` (the long run),
+:func:`check_split_losses`, :func:`check_batch_statistics`, and the practice problems
+:func:`check_folded`, :func:`check_changes`, :func:`check_first_letters`.
 """
+
+import contextlib
+import io
+import warnings
+from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
 
+from helpers.checks import core
 from helpers.checks.compare import compare
-from helpers.finished.backward import forward_backward
 from helpers.tools.ninja import (
     BN_EPS,
     VOCAB_SIZE,
@@ -23,8 +38,10 @@ from helpers.tools.ninja import (
     init_params,
 )
 
-__all__ = ["check_forward_backward", "check_folded", "check_changes", "check_first_letters",
-           "cross_entropy_mistakes", "normalization_mistakes", "MISTAKES", "BACKWARD_ORDER"]
+__all__ = ["check_normalization", "check_forward_backward", "check_run", "check_curve",
+           "check_split_losses", "check_batch_statistics", "check_folded", "check_changes",
+           "check_first_letters", "cross_entropy_mistakes", "CROSS_ENTROPY", "NORMALIZATION",
+           "FOLDING", "MISTAKES", "BACKWARD_ORDER"]
 
 
 # ==== lecture 06: manual_backward, exercise 1 in one function ===============================
@@ -451,70 +468,64 @@ def likely_mistake(operation, **data):
 __all__ += ["likely_mistake"]
 
 
-# ==== lectures 07-08 ==========================================================================
-
-_finished_step = forward_backward   # check_forward_backward's argument shadows the name
-
-
-def _backward(p, X, Y, acts, mistake=None):
-    """:func:`manual_backward` again, with ``mistake`` (a key of ``MISTAKES``) planted in it.
-
-    A copy, so that ``manual_backward`` stays the plain lines that lecture 07 writes out as
-    ``compact_backward`` (07 asserts that the two agree); tests/test_ninja.py checks that
-    the copy without a mistake gives the same gradients, bit for bit.
-    """
-    embcat, bnraw, bnvar_inv, h = acts["embcat"], acts["bnraw"], acts["bnvar_inv"], acts["h"]
-    # cross-entropy: (softmax - one-hot) / n
-    dlogits = _dlogits(acts["logits"], Y, mistake if mistake in _CE_SLIPS else None)
-    # second linear layer and tanh
-    dh = dlogits @ p["W2"].T
-    dW2 = h.T @ dlogits
-    db2 = dlogits.sum(0)
-    dhpreact = (1.0 - (acts["hpreact"] if mistake == "tanh_at_input" else h) ** 2) * dh
-    # BatchNorm, with Bessel's correction in the variance
-    dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
-    dbnbias = dhpreact.sum(0, keepdim=True)
-    dhprebn = _normalization_backward(dhpreact, bnraw, bnvar_inv, p["bngain"], 0, True,
-                                      mistake if mistake in _NORM_SLIPS else None)
-    # first linear layer and the embedding lookup
-    dembcat = dhprebn @ p["W1"].T
-    dW1 = embcat.T @ dhprebn
-    db1 = dhprebn.sum(0)
-    dC = torch.zeros_like(p["C"])
-    rows = dembcat.view(-1, p["C"].shape[1])
-    if mistake == "indexed_add":
-        dC[X.view(-1)] += rows
-    else:
-        dC.index_add_(0, X.view(-1), rows)
-    return {"C": dC, "W1": dW1, "b1": db1, "W2": dW2, "b2": db2,
-            "bngain": dbngain, "bnbias": dbnbias}
-
-
-# ---- the two one-line backward passes of lecture 07, and their classic slips -----------------
-
-# {slip: what it says}. The cross-entropy's: lecture 07's exercise 2 and exercise 4.
-_CE_SLIPS = {
-    "not_mean": "dlogits is not divided by n: the loss is the mean over the batch, so "
-                "dlogits = (softmax(logits) - onehot(Y)) / n",
-    "no_onehot": "dlogits lacks the one-hot of the targets: subtract 1 at each row's correct "
-                 "character, dlogits[rows, Yb] -= 1, before dividing by n",
-    "softmax_dim0": "the softmax is taken over dimension 0 (down the batch); each row of "
-                    "logits gets its own softmax: dim=1 (logprobs.exp() from log_softmax(1))",
-    "onehot_added": "the one-hot is added instead of subtracted: d(-log p_y)/dlogit_y = p_y - 1",
-    "log_probs": "log-probabilities instead of probabilities: the derivative of log-sum-exp "
-                 "is the softmax itself, exp(log_softmax)",
-    "whole_column": "the -1 went into every entry of the target's column, not only the target "
-                    "rows: index with both the rows and Yb, dlogits[range(n), Yb]",
-}
-
-
-def _dlogits(logits, Y, slip=None):
-    """(softmax(logits) - onehot(Y)) / n, with ``slip`` (a key of ``_CE_SLIPS``) planted."""
+@_core.check()
+def check_argmax_onehot(local, logits, logit_maxes, Yb):
+    """Lecture 06, 4.8: ``local``, the (n, vocab) matrix of d logit_maxes[i] / d logits[i, j],
+    against what the node that made ``logit_maxes`` (the max of each row of ``logits``) sends
+    back for a gradient of 1 per row; says what differs (spread over the row, not one-hot, the
+    1 in the wrong column and which column it took: Yb, the minimum, the maxima's values)."""
+    if not isinstance(local, torch.Tensor):
+        _core.refuse(f"argmax_onehot is {_core.kind(local)}: it holds one local derivative "
+                     "d logit_maxes[i] / d logits[i, j] per entry of logits, a tensor")
+    if local.shape != logits.shape:
+        _core.refuse(f"argmax_onehot has the shape {tuple(local.shape)}: it holds one local "
+                     "derivative d logit_maxes[i] / d logits[i, j] per entry of logits, so it has "
+                     f"their shape {tuple(logits.shape)}")
+    right = logit_maxes.grad_fn(torch.ones_like(logit_maxes)).double()
+    mine = local.detach().double()
+    if torch.equal(mine, right):
+        _core.passed("argmax_onehot", "one 1 per row, where the row's maximum is")
+        return
     n = logits.shape[0]
-    if slip == "log_probs":
-        dlogits = F.log_softmax(logits, 1)
+    i = next(i for i in range(n) if not torch.equal(mine[i], right[i]))
+    if (mine == mine[:, :1]).all():
+        why = (f"spread evenly over each row (row {i}: every entry is {mine[i, 0].item():.3g}), "
+               "but nudging an entry that is not its row's maximum does not move the maximum")
+    elif not ((mine == 0) | (mine == 1)).all():
+        i, j = ((mine != 0) & (mine != 1)).nonzero()[0].tolist()
+        why = (f"not one-hot: entry [{i}, {j}] is {mine[i, j].item():.3g}, but a row's maximum "
+               "moves by as much as the entry you nudge, or not at all: each entry is 1 or 0")
+    elif not (mine.sum(1) == 1).all():
+        i = int((mine.sum(1) != 1).nonzero()[0])
+        why = f"not one-hot: row {i} has {int(mine[i].sum())} ones, but a row has one maximum"
     else:
-        dlogits = F.softmax(logits, 0 if slip == "softmax_dim0" else 1)
+        yours, theirs = mine.argmax(1), right.argmax(1)
+        took = {", at the correct characters Yb": Yb, ", at each row's minimum":
+                logits.argmin(1), ", at the row maxima's values cast to whole numbers (.values):"
+                " the one-hot needs where each maximum is, .indices (or argmax)":
+                logits.max(1).values.long()}
+        where = next((w for w, index in took.items() if torch.equal(yours, index)), "")
+        why = (f"one-hot, with its 1 in the wrong column in {int((yours != theirs).sum())} of "
+               f"{n} rows{where} (row {i}: yours in column {int(yours[i])}, the row's maximum "
+               f"is in column {int(theirs[i])})")
+    _core.refuse(f"argmax_onehot is {why}.")
+
+
+__all__ += ["check_argmax_onehot"]
+
+
+# ==== the arc's tables ===========================================================================
+
+# ---- the cross-entropy's one-line backward (lecture 07, exercises 2 and C; exercise 4) ------
+
+def _dlogits(logits, Y, slip=None, T=1.0):
+    """(softmax(logits / T) - onehot(Y)) / (n * T), with ``slip`` (a key of CROSS_ENTROPY)."""
+    n = logits.shape[0]
+    z = logits if slip == "softmax_unscaled" else logits / T
+    if slip == "log_probs":
+        dlogits = F.log_softmax(z, 1)
+    else:
+        dlogits = F.softmax(z, 0 if slip == "softmax_dim0" else 1)
     if slip == "whole_column":
         dlogits[:, Y] -= 1
     elif slip == "onehot_added":
@@ -523,71 +534,78 @@ def _dlogits(logits, Y, slip=None):
         dlogits[torch.arange(n), Y] -= 1
     if slip != "not_mean":
         dlogits /= n
-    return dlogits
+    return dlogits * {"T_missing": 1.0, "T_multiplied": T}.get(slip, 1 / T)
+
+
+def _ce(slip, T_only=False):
+    def predicts(trial):
+        T = trial.data.get("T", 1.0)
+        if T_only and T == 1.0:
+            return None
+        return _dlogits(trial.data["logits"], trial.data["Y"], slip, T)
+    return predicts
+
+
+CROSS_ENTROPY = {
+    "not_mean": core.Mistake(
+        "dlogits is not divided by n: the loss is the mean over the batch, so dlogits = "
+        "(softmax(logits) - onehot(Y)) / n", _ce("not_mean")),
+    "no_onehot": core.Mistake(
+        "dlogits lacks the one-hot of the targets: subtract 1 at each row's correct character, "
+        "dlogits[rows, Yb] -= 1, before dividing by n", _ce("no_onehot")),
+    "softmax_dim0": core.Mistake(
+        "the softmax is taken over dimension 0 (down the batch); each row of logits gets its "
+        "own softmax: dim=1 (logprobs.exp() from log_softmax(1))", _ce("softmax_dim0")),
+    "onehot_added": core.Mistake(
+        "the one-hot is added instead of subtracted: d(-log p_y)/dlogit_y = p_y - 1",
+        _ce("onehot_added")),
+    "log_probs": core.Mistake(
+        "log-probabilities instead of probabilities: the derivative of log-sum-exp is the "
+        "softmax itself, exp(log_softmax)", _ce("log_probs")),
+    "whole_column": core.Mistake(
+        "the -1 went into every entry of the target's column, not only the target rows: index "
+        "with both the rows and Yb, dlogits[range(n), Yb]", _ce("whole_column")),
+    "T_missing": core.Mistake(
+        "off by a constant factor {T} = T: the chain rule's last link is missing; the loss "
+        "sees z = logits / T, so dlogits = dz / T", _ce("T_missing", True)),
+    "T_multiplied": core.Mistake(
+        "off by a constant factor {T2} = T²: multiplied by T where the chain rule divides by "
+        "it (dz/dlogits = 1/T)", _ce("T_multiplied", True)),
+    "softmax_unscaled": core.Mistake(
+        "the softmax is taken of the logits; the loss sees z = logits / T, so it is "
+        "softmax(logits / T)", _ce("softmax_unscaled", True)),
+}
 
 
 @torch.no_grad()
-def cross_entropy_mistakes(logits, Y, slips=("softmax_dim0", "no_onehot", "onehot_added",
-                                             "log_probs", "whole_column")):
-    """{what the slip is: the dlogits it gives} for ``F.cross_entropy(logits, Y)``, in float64:
-    the ``mistakes`` of lecture 07's exercise 2 check. A missing ``/ n`` is left out by
-    default: ``compare`` names a constant factor n by itself."""
-    logits = logits.detach().double()
-    return {_CE_SLIPS[slip]: _dlogits(logits, Y, slip) for slip in slips}
+def cross_entropy_mistakes(logits, Y, T=1.0, slips=("softmax_dim0", "no_onehot",
+                                                     "onehot_added", "log_probs",
+                                                     "whole_column", "T_missing",
+                                                     "T_multiplied", "softmax_unscaled")):
+    """{what the slip says: the dlogits it gives} for ``F.cross_entropy(logits / T, Y)``, in
+    float64, from the table CROSS_ENTROPY: the ``mistakes`` of ``compare`` in lecture 07's
+    exercises 2 and C. A missing ``/ n`` is left out by default: ``compare`` names a constant
+    factor n by itself."""
+    trial = core.Trial("", None, None, {"logits": logits.detach().double(), "Y": Y, "T": T})
+    said = {"T": f"{T:g}", "T2": f"{T * T:g}"}
+    found = {}
+    for slip in slips:
+        predicted = CROSS_ENTROPY[slip].predicts(trial)
+        if predicted is not None:
+            found[CROSS_ENTROPY[slip].says.format(**said)] = predicted
+    return found
 
 
-# The slips of a normalisation's one-line backward, with its names filled in: {block}
-# (BatchNorm, LayerNorm), {gain}, {s} (the inverse standard deviation), {xhat}, {g} (the
-# incoming gradient), {m} (the count its statistics run over), {dim} (their dimension),
-# {other}, {unit} (what is normalised on its own), {fn} (PyTorch's function).
-_NORM_SLIPS = {
-    "no_bngain": "the {block} backward lacks {gain}: the gradient reaches {xhat} through "
-                 "y = {gain} * {xhat} + bias, so it is multiplied by {gain} on its way back",
-    "no_bessel": "the {block} backward lacks the factor {m}/({m}-1) in front of the term "
-                 "with {xhat}: the forward pass divides the variance by {m} - 1 (Bessel's "
-                 "correction), and the backward pass keeps that factor (lecture 07, exercise 3)",
-    "extra_bessel": "the factor {m}/({m}-1) of exercise 3 does not belong here: this forward "
-                    "pass divides the variance by {m} ({fn} takes the biased variance), so "
-                    "Bessel's correction leaves no factor in the backward pass",
-    "bessel_inverted": "({m}-1)/{m} instead of {m}/({m}-1): the factor is {m} over {m} - 1",
-    "no_mean": "the mean term is missing: the forward pass subtracts each {unit}'s mean, so "
-               "the backward pass subtracts the mean of the gradient over dimension {dim}",
-    "no_variance": "the variance term is missing: each {unit} is also divided by its own "
-                   "standard deviation, which depends on every input of the {unit}",
-    "no_s": "{s} is missing (or divided by): {xhat} = (x - mean) * {s}, so every term "
-            "carries {s}",
-    "wrong_dim": "the sums run over dimension {other}; {block}'s statistics are over "
-                 "dimension {dim} (each {unit} on its own), so every sum of the backward pass "
-                 "is over dim={dim}, keepdim=True",
-    "gain_outside": "{gain} stands outside the sums, as BatchNorm allows; here the sums run "
-                    "along the features, where {gain} changes: the gradient arriving at {xhat} "
-                    "is {gain} * {g}, and the sums must take that",
-    "unbiased_stats": "{s} and {xhat} use the variance divided by {m} - 1 (torch's .var() "
-                      "divides by {m} - 1 unless told otherwise); {fn} divides by {m}: "
-                      "var({dim}, keepdim=True, unbiased=False)",
-    "unbiased_stats_bessel": "this is the backward of a {block} whose variance divides by "
-                             "{m} - 1 (torch's .var() default, with the factor {m}/({m}-1)); "
-                             "{fn} divides by {m}: var({dim}, keepdim=True, unbiased=False), "
-                             "and no factor {m}/({m}-1)",
-    "as_batchnorm": "this is BatchNorm's backward, with statistics and sums down each column "
-                    "(dimension 0); {block}'s run along each row: mean, variance and every "
-                    "sum over dimension {dim}, keepdim=True",
-}
-
-# The names in the messages: this model's BatchNorm (exercise 3, exercise 4), and otherwise
-# those of lecture 07's exercises A (BatchNorm, biased) and D (LayerNorm).
-_BN_NAMES = {"block": "BatchNorm", "gain": "bngain", "s": "bnvar_inv", "xhat": "bnraw",
-             "g": "dhpreact", "m": "n", "unit": "column", "fn": "F.batch_norm"}
-_NAMES = {0: {"block": "BatchNorm", "gain": "gamma", "s": "s", "xhat": "xhat", "g": "dy",
-              "m": "n", "unit": "column", "fn": "F.batch_norm in training mode"},
-          1: {"block": "LayerNorm", "gain": "gamma", "s": "s", "xhat": "xhat", "g": "dy",
-              "m": "d", "unit": "row", "fn": "F.layer_norm"}}
-
+# ---- a normalisation's one-line backward (lecture 07, exercises 3, A, D; exercise 4) --------
+# Names in the messages: {block} (BatchNorm, LayerNorm), {gain}, {s} (the inverse standard
+# deviation), {xhat}, {g} (the incoming gradient), {m} (the count its statistics run over),
+# {dim} (their dimension), {other}, {unit} (what is normalised on its own), {fn} (PyTorch's
+# function), {x} (the input).
 
 def _normalization_backward(g, xhat, s, gain, dim, unbiased, slip=None):
     """The gradient for the input of ``y = gain * xhat + bias``, ``xhat = (x - mean) * s``,
     mean and variance over ``dim`` (the variance divided by m - 1 if ``unbiased``, else by m),
-    from the incoming gradient ``g``; with ``slip`` (a key of ``_NORM_SLIPS``) planted.
+    from the incoming gradient ``g``; with ``slip`` (a key of NORMALIZATION) planted.
     For a gain constant along ``dim`` (BatchNorm) it stands in front, as in manual_backward."""
     m = g.shape[dim]
     factor = m / (m - 1) if unbiased else 1.0
@@ -610,59 +628,362 @@ def _normalization_backward(g, xhat, s, gain, dim, unbiased, slip=None):
     return front * s / m * (m * g_hat - mean_term - variance_term)
 
 
-def _statistics(x, dim, unbiased, eps=BN_EPS):
-    """``(xhat, s)`` of a normalisation over ``dim``."""
-    s = (x.var(dim, keepdim=True, correction=1 if unbiased else 0) + eps) ** -0.5
-    return (x - x.mean(dim, keepdim=True)) * s, s
+def _statistics(x, dim, unbiased, eps=BN_EPS, count=None):
+    """``(xhat, s)`` of a normalisation over ``dim`` (the variance divided by ``count`` - 1
+    or ``count``, by default the size of ``dim``)."""
+    m = count or x.shape[dim]
+    centred = x - x.mean(dim, keepdim=True)
+    var = (centred**2).sum(dim, keepdim=True) / (m - 1 if unbiased else m)
+    s = (var + eps) ** -0.5
+    return centred * s, s
 
 
-@torch.no_grad()
-def normalization_mistakes(x, gain, dy, dim=0, unbiased=True, eps=BN_EPS, names=None):
-    """{what the slip is: the gradient it gives} for the input ``x`` of a normalisation
-    (statistics over ``dim``: 0 for BatchNorm, 1 for LayerNorm; the variance divided by
-    m - 1 if ``unbiased``, else by m) with gain ``gain``, incoming gradient ``dy``: the
-    ``mistakes`` of lecture 07's checks, computed in float64 from ``x``.
+def _norm(slip, applies=lambda d: True):
+    """The prediction of ``slip`` on a trial: the statistics as the learner computes them
+    (with the slip, if it is in them), then the one-line backward pass (with the slip, if it
+    is in that). Statistics slips do not apply where the statistics were given (exercise 3)."""
+    def predicts(trial):
+        d = trial.data
+        if not applies(d) or (slip in STATISTICS_SLIPS and d["given"]):
+            return None
+        x, dim, unbiased, eps, gain, dy = (d[k] for k in ("x", "dim", "unbiased", "eps",
+                                                          "gain", "dy"))
+        if slip == "count_other_dim":
+            k = x.shape[1 - dim]
+            return _count_backward(d, *_statistics(x, dim, unbiased, eps, count=k), k)
+        if slip == "as_batchnorm":
+            return _normalization_backward(dy, *_statistics(x, 0, False, eps), gain, 0, False,
+                                           "gain_outside")
+        if slip in ("unbiased_stats", "unbiased_stats_bessel"):
+            return _normalization_backward(dy, *_statistics(x, dim, True, eps), gain, dim,
+                                           slip == "unbiased_stats_bessel")
+        if slip == "no_eps":
+            return _normalization_backward(dy, *_statistics(x, dim, unbiased, 0.0), gain, dim,
+                                           unbiased)
+        return _normalization_backward(dy, *_statistics(x, dim, unbiased, eps), gain, dim,
+                                       unbiased, slip)
+    return predicts
 
-    ``names`` (a dict, merged over the defaults) names the tensors in the messages; the
-    defaults are this model's for an unbiased BatchNorm (``bngain``, ``bnraw``, ...), else
-    ``gamma``, ``s``, ``xhat``, ``dy``.
-    """
-    x, gain, dy = (torch.as_tensor(t).detach().double() for t in (x, gain, dy))
-    said = dict(_BN_NAMES if dim == 0 and unbiased else _NAMES[dim], dim=dim, other=1 - dim)
+
+def _count_backward(d, xhat, s, k):
+    """The right formula with the count m replaced by ``k`` everywhere it is written."""
+    g, dim = d["dy"], d["dim"]
+    gain = torch.as_tensor(d["gain"], dtype=g.dtype)
+    padded = (1,) * (g.dim() - gain.dim()) + tuple(gain.shape)
+    front, g_hat = (gain, g) if padded[dim] == 1 else (1.0, gain * g)
+    factor = k / (k - 1) if d["unbiased"] else 1.0
+    return front * s / k * (k * g_hat - g_hat.sum(dim, keepdim=True)
+                            - factor * xhat * (xhat * g_hat).sum(dim, keepdim=True))
+
+
+# the slips that are in the statistics, not in the backward line
+STATISTICS_SLIPS = {"unbiased_stats", "unbiased_stats_bessel", "as_batchnorm", "no_eps",
+                    "count_other_dim"}
+
+
+def _gain_varies(d):
+    padded = (1,) * (d["x"].dim() - torch.as_tensor(d["gain"]).dim()) + tuple(
+        torch.as_tensor(d["gain"]).shape)
+    return padded[d["dim"]] != 1
+
+
+NORMALIZATION = {
+    "no_bngain": core.Mistake(
+        "the {block} backward lacks {gain}: the gradient reaches {xhat} through y = {gain} * "
+        "{xhat} + bias, so it is multiplied by {gain} on its way back", _norm("no_bngain")),
+    "no_bessel": core.Mistake(
+        "the {block} backward lacks the factor {m}/({m}-1) in front of the term with {xhat}: "
+        "the forward pass divides the variance by {m} - 1 (Bessel's correction), and the "
+        "backward pass keeps that factor (lecture 07, exercise 3)",
+        _norm("no_bessel", lambda d: d["unbiased"])),
+    "extra_bessel": core.Mistake(
+        "the factor {m}/({m}-1) of exercise 3 does not belong here: this forward pass divides "
+        "the variance by {m} ({fn} takes the biased variance), so Bessel's correction leaves "
+        "no factor in the backward pass", _norm("extra_bessel", lambda d: not d["unbiased"])),
+    "bessel_inverted": core.Mistake(
+        "({m}-1)/{m} instead of {m}/({m}-1): the factor is {m} over {m} - 1",
+        _norm("bessel_inverted", lambda d: d["unbiased"])),
+    "no_mean": core.Mistake(
+        "the mean term is missing: the forward pass subtracts each {unit}'s mean, so the "
+        "backward pass subtracts the mean of the gradient over dimension {dim}", _norm("no_mean")),
+    "no_variance": core.Mistake(
+        "the variance term is missing: each {unit} is also divided by its own standard "
+        "deviation, which depends on every input of the {unit}", _norm("no_variance")),
+    "no_s": core.Mistake(
+        "{s} is missing (or divided by): {xhat} = (x - mean) * {s}, so every term carries {s}",
+        _norm("no_s")),
+    "wrong_dim": core.Mistake(
+        "the sums run over dimension {other}; {block}'s statistics are over dimension {dim} "
+        "(each {unit} on its own), so every sum of the backward pass is over dim={dim}, "
+        "keepdim=True", _norm("wrong_dim")),
+    "gain_outside": core.Mistake(
+        "{gain} stands outside the sums, as BatchNorm allows; here the sums run along the "
+        "features, where {gain} changes: the gradient arriving at {xhat} is {gain} * {g}, and "
+        "the sums must take that", _norm("gain_outside", _gain_varies)),
+    "unbiased_stats": core.Mistake(
+        "{s} and {xhat} use the variance divided by {m} - 1 (torch's .var() divides by {m} - 1 "
+        "unless told otherwise); {fn} divides by {m}: var({dim}, keepdim=True, unbiased=False)",
+        _norm("unbiased_stats", lambda d: not d["unbiased"])),
+    "unbiased_stats_bessel": core.Mistake(
+        "this is the backward of a {block} whose variance divides by {m} - 1 (torch's .var() "
+        "default, with the factor {m}/({m}-1)); {fn} divides by {m}: var({dim}, keepdim=True, "
+        "unbiased=False), and no factor {m}/({m}-1)",
+        _norm("unbiased_stats_bessel", lambda d: not d["unbiased"])),
+    "as_batchnorm": core.Mistake(
+        "this is BatchNorm's backward, with statistics and sums down each column (dimension "
+        "0); {block}'s run along each row: mean, variance and every sum over dimension {dim}, "
+        "keepdim=True", _norm("as_batchnorm", lambda d: d["dim"] == 1)),
+    "no_eps": core.Mistake(
+        "{s} lacks eps: (var + 1e-5) ** -0.5, as in the forward pass ({fn} adds eps = 1e-5 "
+        "to the variance before the square root)", _norm("no_eps")),
+    "count_other_dim": core.Mistake(
+        "{m} is taken from the wrong dimension: the statistics run over dimension {dim}, whose "
+        "size is {x}.shape[{dim}] = {size}, not {x}.shape[{other}] = {other_size}",
+        _norm("count_other_dim", lambda d: d["x"].shape[0] != d["x"].shape[1])),
+}
+
+# The names in the messages: this model's BatchNorm (exercise 3, exercise 4), and otherwise
+# those of lecture 07's exercises A (BatchNorm, biased) and D (LayerNorm).
+_BN_NAMES = {"block": "BatchNorm", "gain": "bngain", "s": "bnvar_inv", "xhat": "bnraw",
+             "g": "dhpreact", "m": "n", "unit": "column", "fn": "F.batch_norm", "x": "hprebn"}
+_NAMES = {0: {"block": "BatchNorm", "gain": "gamma", "s": "s", "xhat": "xhat", "g": "dy",
+              "m": "n", "unit": "column", "fn": "F.batch_norm in training mode", "x": "x"},
+          1: {"block": "LayerNorm", "gain": "gamma", "s": "s", "xhat": "xhat", "g": "dy",
+              "m": "d", "unit": "row", "fn": "F.layer_norm", "x": "x"}}
+
+
+def _said(dim, unbiased, x, names=None):
+    """The names a NORMALIZATION message is written with."""
+    said = dict(_BN_NAMES if dim == 0 and unbiased else _NAMES[dim], dim=dim, other=1 - dim,
+                size=x.shape[dim], size_1=x.shape[dim] - 1, other_size=x.shape[1 - dim])
     said.update(names or {})
+    return said
+
+
+# ---- fitting a normalisation's answer term by term ----------------------------------------------
+
+_TERMS = ("the first term ({m} * {g})", "the mean term ({g}.sum({dim}))",
+          "the variance term ({xhat} * ({g} * {xhat}).sum({dim}))")
+
+
+def _term_bases(d):
+    """``[(terms, what the variant says or None)]``: the three terms of the right formula
+    (they add up to it), then the same with one term written in a likely wrong way."""
+    x, dim, unbiased, eps, gain, g = (d[k] for k in ("x", "dim", "unbiased", "eps", "gain", "dy"))
     xhat, s = _statistics(x, dim, unbiased, eps)
-    slips = ["no_bngain", "no_mean", "no_variance", "no_s", "wrong_dim"]
-    slips += ["no_bessel", "bessel_inverted"] if unbiased else ["extra_bessel"]
+    m = x.shape[dim]
+    factor = m / (m - 1) if unbiased else 1.0
     padded = (1,) * (x.dim() - gain.dim()) + tuple(gain.shape)
-    if padded[dim] != 1:
-        slips.append("gain_outside")
-    found = {slip: _normalization_backward(dy, xhat, s, gain, dim, unbiased, slip)
-             for slip in slips}
-    if not unbiased:   # the learner computes the statistics: torch's .var() default
-        found["unbiased_stats"] = _normalization_backward(
-            dy, *_statistics(x, dim, True, eps), gain, dim, False)
-        found["unbiased_stats_bessel"] = _normalization_backward(
-            dy, *_statistics(x, dim, True, eps), gain, dim, True)
-    if dim == 1:       # exercise A's or exercise 3's BatchNorm line, applied as it is
-        found["as_batchnorm"] = _normalization_backward(dy, *_statistics(x, 0, False, eps),
-                                                        gain, 0, False, "gain_outside")
-    return {_NORM_SLIPS[slip].format(**said): grad for slip, grad in found.items()}
+    front, g_hat = (gain, g) if padded[dim] == 1 else (1.0, gain * g)
+    ones = torch.ones_like(x)
+
+    def mean(t):
+        return -front * s / m * t.sum(dim, keepdim=True) * ones
+
+    def variance(t, in_front=xhat):
+        return -front * s / m * factor * in_front * (xhat * t).sum(dim, keepdim=True) * ones
+
+    terms = [front * s * g_hat, mean(g_hat), variance(g_hat)]
+    bases = [(terms, None),
+             ([terms[0], terms[1], variance(g_hat, 1.0)],
+              "{xhat} is missing in front of the variance term's sum: that term is {xhat} * "
+              "({g} * {xhat}).sum({dim}), the sum times each entry's own {xhat}")]
+    if padded[dim] != 1:   # the gain inside the sums: one sum may have been left without it
+        bases += [([terms[0], mean(g), terms[2]],
+                   "the mean term's sum takes {g} without {gain}: the gradient arriving at "
+                   "{xhat} is {gain} * {g}, and every sum takes that"),
+                  ([terms[0], terms[1], variance(g)],
+                   "the variance term's sum takes {g} without {gain}: the gradient arriving "
+                   "at {xhat} is {gain} * {g}, and every sum takes that")]
+    return bases
 
 
-# ---- exercise 4 (lecture 08): a whole training step, checked --------------------------------
+def _coefficient(c, m):
+    """What a term's coefficient ``c`` (1 for the right formula) says, or None for 1."""
+    named = [(1.0, None), (0.0, "is missing"),
+             (m / (m - 1), "carries an extra {m}/({m}-1) = {size}/{size_1}"),
+             ((m - 1) / m, "carries ({m}-1)/{m} = {size_1}/{size}: {m}/({m}-1) is missing"),
+             (1 / m, "is 1/{m} = 1/{size} of what it should be: a .mean where the .sum belongs?"),
+             (m, "is {m} = {size} times too large: a .sum where the .mean belongs, or a "
+                 "division by {m} missing?")]
+    for value, words in named:
+        if abs(abs(c) - value) <= 1e-3 * max(value, 1e-3):
+            if c < 0 and value:
+                return "has the wrong sign" + (f" and {words}" if words else "")
+            return words
+    return f"carries a factor {c:.4g}"
+
+
+def _terms(trial, said):
+    """The answer fitted as a combination of the formula's three terms (or of a variant with
+    one term written wrong): what differs, term by term, or None when no combination fits."""
+    got = torch.as_tensor(trial.got).detach().double()
+    m = trial.data["x"].shape[trial.data["dim"]]
+    k = trial.data["x"].shape[1 - trial.data["dim"]]
+    for terms, variant in _term_bases(trial.data):
+        basis = torch.stack([t.reshape(-1) for t in terms], 1)
+        c = torch.linalg.lstsq(basis, got.reshape(-1, 1)).solution.reshape(-1)
+        fit = (basis @ c).reshape(got.shape)
+        if not core.agree(trial.got, fit.to(torch.as_tensor(trial.want).dtype), trial.want):
+            continue
+        c = [float(v) for v in c]
+        if variant is None and all(abs(v - 1) < 1e-3 for v in c):
+            return None
+        parts = [variant.format(**said)] if variant else []
+        if variant is None and max(c) - min(c) < 1e-3 * max(map(abs, c)):
+            words = _coefficient(c[0], m)
+            if words.startswith("carries a factor"):
+                return f"off by a constant factor {c[0]:.4g}, in every term"
+            return f"off by a constant factor {c[0]:.4g}: every term {words}".format(**said)
+        if variant is None and abs(c[0] - 1) < 1e-3 and abs(c[1] - m / k) < 1e-3 * m / k \
+                and abs(c[2] - m / k) < 1e-3 * m / k and k != m:
+            return NORMALIZATION["count_other_dim"].says.format(**said) + (
+                f" (in the formula: its mean and variance terms are each {m}/{k} of the right "
+                "size)")
+        moved = [i for i in (0, 1) if abs(c[i] - m / (m - 1)) < 1e-3]
+        if variant is None and moved and abs(c[2] - (m - 1) / m) < 1e-3 \
+                and trial.data["unbiased"]:
+            return (f"{{m}}/({{m}}-1) sits on {_TERMS[moved[0]]} instead of the variance term: "
+                    "Bessel's correction enters through the variance only, so only the term "
+                    "with {xhat} carries it").format(**said)
+        for term, value in zip(_TERMS, c, strict=True):
+            words = _coefficient(value, m)
+            if words:
+                parts.append(f"{term} {words}")
+        return ("term by term, yours is the right formula except that "
+                + "; ".join(parts)).format(**said)
+    return None
+
+
+def _where(got, want):
+    """Where the values differ most, in words, the two numbers told apart."""
+    g = torch.as_tensor(got).detach().double()
+    w = torch.as_tensor(want).detach().double()
+    diff = (g - w).abs()
+    bad = int((diff > core.tolerance(got, want)).sum())
+    flat = int(torch.nan_to_num(diff, nan=float("inf")).argmax())
+    index = [int(i) for i in torch.unravel_index(torch.tensor(flat), tuple(g.shape))]
+    expected, yours = core.fmt_pair(float(w.reshape(-1)[flat]), float(g.reshape(-1)[flat]))
+    return (f"{bad} of {g.numel()} entries differ; the largest difference is at {index}: "
+            f"expected {expected}, got {yours}")
+
+
+def _at_precision(value, *inputs):
+    """``value`` as precise as the least precise of ``inputs`` (an answer computed from
+    float32 tensors carries float32's rounding, whatever its own dtype)."""
+    if isinstance(value, torch.Tensor) and value.is_floating_point() \
+            and core.precision(*inputs) == "float32":
+        return value.float()
+    return value
+
+
+@core.check()
+def check_normalization(answer, dx, x, gain, dy, *, dim=0, unbiased=True, given=False,
+                        names=None, eps=BN_EPS):
+    """Lecture 07's check of a normalisation's one-line backward: exercise 3 (BatchNorm with
+    the n - 1 variance; ``given``: the statistics ``bnraw``, ``bnvar_inv`` were handed to the
+    learner), A (BatchNorm with the biased variance, ``unbiased=False``) and D (LayerNorm,
+    ``dim=1, unbiased=False``).
+
+    ``dx`` (named ``answer``) is judged against the exact gradient for the input ``x`` of
+    ``y = gain * xhat + bias`` with incoming gradient ``dy`` (statistics over ``dim``), in
+    float64, at the precision of what it is computed from. A wrong answer is refused with
+    the mistake of the table NORMALIZATION that fits, else with the terms that differ
+    (:func:`_terms`), else with where the values differ.
+    """
+    x64, gain64, dy64 = (torch.as_tensor(t).detach().double() for t in (x, gain, dy))
+    said = _said(dim, unbiased, x64, names)
+    data = {"x": x64, "gain": gain64, "dy": dy64, "dim": dim, "unbiased": unbiased,
+            "eps": eps, "given": given}
+    want = _normalization_backward(dy64, *_statistics(x64, dim, unbiased, eps), gain64, dim,
+                                   unbiased)
+    if not isinstance(dx, torch.Tensor):
+        core.refuse(f"{answer} must be a tensor of shape {tuple(want.shape)}; got "
+                    f"{core.kind(dx)}")
+    if dx.shape != want.shape:
+        hint = compare(answer, dx, torch.empty(want.shape), reference=want, quiet=True).hint
+        core.refuse(f"{answer} has shape {tuple(dx.shape)}, {said['x']} "
+                    f"{tuple(want.shape)}" + (f": {hint}" if hint else ""))
+    trial = core.Trial("on this batch", _at_precision(dx.detach(), dx, dy, gain),
+                       _at_precision(want, dx, dy, gain), data)
+    if trial.right:
+        core.passed(answer, f"{core.precision(trial.got)} rounding of the exact gradient")
+        return
+    table = [replace(m, says=m.says.format(**said)) for m in NORMALIZATION.values()]
+    diagnosis = core.diagnose([trial], table) or _terms(trial, said)
+    where = _where(trial.got, trial.want)
+    if diagnosis:
+        core.refuse(diagnosis, where)
+    core.refuse(f"the values differ: {where}")
+
+
+# ==== exercise 4 (lecture 08): a whole training step =============================================
 
 # The parameters in the order their gradients appear on the way back from the loss.
 BACKWARD_ORDER = ("W2", "b2", "bngain", "bnbias", "W1", "b1", "C")
 
-# Planted into _backward to recognise a learner's gradient; named only when one matches.
+
+def _backward(p, X, Y, acts, mistake=None):
+    """:func:`manual_backward` again, with ``mistake`` (a key of ``MISTAKES``) planted in it.
+
+    A copy, so that ``manual_backward`` stays the plain lines that lecture 07 writes out as
+    ``compact_backward`` (07 asserts that the two agree); tests/test_ninja.py checks that
+    the copy without a mistake gives the same gradients, bit for bit.
+    """
+    embcat, bnraw, bnvar_inv, h = acts["embcat"], acts["bnraw"], acts["bnvar_inv"], acts["h"]
+    # cross-entropy: (softmax - one-hot) / n
+    dlogits = _dlogits(acts["logits"], Y, mistake if mistake in CROSS_ENTROPY else None)
+    # second linear layer and tanh
+    dh = dlogits @ p["W2"].T
+    dW2 = h.T @ dlogits
+    db2 = dlogits.sum(0)
+    dhpreact = (1.0 - (acts["hpreact"] if mistake == "tanh_at_input" else h) ** 2) * dh
+    # BatchNorm, with Bessel's correction in the variance
+    dbngain = (bnraw * dhpreact).sum(0, keepdim=True)
+    dbnbias = dhpreact.sum(0, keepdim=True)
+    dhprebn = _normalization_backward(dhpreact, bnraw, bnvar_inv, p["bngain"], 0, True,
+                                      mistake if mistake in NORMALIZATION else None)
+    # first linear layer and the embedding lookup
+    dembcat = dhprebn @ p["W1"].T
+    dW1 = embcat.T @ (dhpreact if mistake == "dW1_from_dhpreact" else dhprebn)
+    db1 = dhprebn.sum(0)
+    dC = torch.zeros_like(p["C"])
+    rows = dembcat.view(-1, p["C"].shape[1])
+    if mistake == "indexed_add":
+        dC[X.view(-1)] += rows
+    else:
+        dC.index_add_(0, X.view(-1), rows)
+    return {"C": dC, "W1": dW1, "b1": db1, "W2": dW2, "b2": db2,
+            "bngain": dbngain, "bnbias": dbnbias}
+
+
+def _planted(mistake):
+    """The prediction of ``mistake`` for the gradient of ``trial.data["name"]``."""
+    def predicts(trial):
+        d = trial.data
+        if mistake not in d["planted"]:
+            d["planted"][mistake] = _backward(d["params"], d["X"], d["Y"], d["acts"], mistake)
+        return d["planted"][mistake][d["name"]]
+    return predicts
+
+
+# The table of exercise 4, planted into _backward to recognise a learner's gradient.
 MISTAKES = {
-    **{slip: _CE_SLIPS[slip] for slip in ("not_mean", "no_onehot", "softmax_dim0")},
-    "tanh_at_input": "tanh's derivative is taken at its input hpreact; it is 1 - h**2 with "
-                     "h = tanh(hpreact), the output: dhpreact = (1 - h**2) * dh",
-    **{slip: _NORM_SLIPS[slip].format(**_BN_NAMES) for slip in ("no_bngain", "no_bessel")},
-    "indexed_add": "dC[Xb] += ... writes a row that occurs several times in the batch only "
-                   "once, instead of adding every occurrence; use dC.index_add_(0, "
-                   "Xb.view(-1), dembcat.view(-1, n_embd)), which adds repeats up",
+    **{slip: replace(CROSS_ENTROPY[slip], predicts=_planted(slip))
+       for slip in ("not_mean", "no_onehot", "softmax_dim0")},
+    "tanh_at_input": core.Mistake(
+        "tanh's derivative is taken at its input hpreact; it is 1 - h**2 with h = "
+        "tanh(hpreact), the output: dhpreact = (1 - h**2) * dh", _planted("tanh_at_input")),
+    **{slip: core.Mistake(NORMALIZATION[slip].says.format(**_BN_NAMES, dim=0),
+                          _planted(slip))
+       for slip in ("no_bngain", "no_bessel", "no_mean")},
+    "dW1_from_dhpreact": core.Mistake(
+        "dW1 is built from dhpreact, the gradient after BatchNorm; W1 makes hprebn, so dW1 = "
+        "embcat.T @ dhprebn", _planted("dW1_from_dhpreact")),
+    "indexed_add": core.Mistake(
+        "dC[Xb] += ... writes a row that occurs several times in the batch only once, "
+        "instead of adding every occurrence; use dC.index_add_(0, Xb.view(-1), "
+        "dembcat.view(-1, n_embd)), which adds repeats up", _planted("indexed_add")),
 }
 
 # Where to look when the nearest wrong gradient is `first` (and `also` is wrong too).
@@ -687,7 +1008,7 @@ _STEPS = {
 }
 
 
-def _where(wrong):
+def _look_at(wrong):
     """The backward step to look at, from the set of parameters whose gradient is wrong."""
     first = next(name for name in BACKWARD_ORDER if name in wrong)
     if first in ("bngain", "bnbias"):
@@ -708,54 +1029,88 @@ def _nearest(wrong):
     raise ValueError("no wrong gradient")
 
 
+def _listed(names):
+    """``dW1``, ``dW1 and dC``, ``dW2, db2 and dC``."""
+    names = [f"d{name}" for name in names]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _unpack(result, params):
-    """``(loss, grads)`` from what the learner's function returned, or a clear error."""
+    """``(loss, grads)`` from what the learner's function returned, or a refusal."""
     order = ", ".join(f"d{name}" for name in params)
     contract = f"return loss, [{order}] (one gradient per parameter, in the order of params)"
     if isinstance(result, tuple | list) and all(isinstance(g, torch.Tensor) for g in result) \
             and len(result) == len(params):
-        raise AssertionError(f"forward_backward returned {len(result)} tensors, the gradients "
-                             f"alone it seems; {contract}, the loss first")
+        core.refuse(f"forward_backward returned {len(result)} tensors, the gradients alone it "
+                    f"seems; {contract}, the loss first")
     if not isinstance(result, tuple | list) or len(result) != 2:
-        got = f"a {type(result).__name__}" + (f" of length {len(result)}"
-                                               if isinstance(result, tuple | list) else "")
-        raise AssertionError(f"forward_backward returned {got}; {contract}")
+        got = core.kind(result) + (f" of length {len(result)}"
+                                   if isinstance(result, tuple | list) else "")
+        core.refuse(f"forward_backward returned {got}; {contract}")
     loss, grads = result
     if isinstance(grads, dict):
-        raise AssertionError(
-            f"forward_backward returned the gradients as a dict; the training loop zips them "
-            f"with params.values(), so {contract}: a list, e.g. [grads[name] for name in params]")
+        core.refuse(f"forward_backward returned the gradients as a dict; the training loop zips "
+                    f"them with params.values(), so {contract}: a list, e.g. [grads[name] for "
+                    "name in params]")
     if not isinstance(grads, tuple | list) or len(grads) != len(params):
-        got = f"{len(grads)} gradients" if isinstance(grads, tuple | list) \
-            else f"a {type(grads).__name__}"
-        raise AssertionError(f"forward_backward returned {got} for {len(params)} parameters; "
-                             f"{contract}")
+        got = f"{len(grads)} gradients" if isinstance(grads, tuple | list) else core.kind(grads)
+        core.refuse(f"forward_backward returned {got} for {len(params)} parameters; {contract}")
     for name, grad in zip(params, grads, strict=True):
         if not isinstance(grad, torch.Tensor):
-            raise AssertionError(f"the gradient in the place of {name} is a "
-                                 f"{type(grad).__name__}, not a tensor; {contract}")
+            core.refuse(f"the gradient in the place of {name} is {core.kind(grad)}, not a "
+                        f"tensor; {contract}")
     if isinstance(loss, torch.Tensor) and loss.numel() == 1:
         loss = loss.item()
     if isinstance(loss, bool) or not isinstance(loss, int | float):
-        what = f"a tensor of shape {tuple(loss.shape)}" if isinstance(loss, torch.Tensor) \
-            else f"a {type(loss).__name__}"
-        raise AssertionError(f"the loss forward_backward returned is {what}; it must be the "
-                             f"batch's mean cross-entropy, one number; {contract}")
-    return float(loss), list(grads)
+        core.refuse(f"the loss forward_backward returned is {core.kind(loss)}; it must be the "
+                    f"batch's mean cross-entropy, one number; {contract}")
+    return float(loss), dict(zip(params, grads, strict=True))
+
+
+def _run_step(forward_backward, params, Xb, Yb, where):
+    """The learner's ``(loss, {name: grad})`` at ``params``, refused if the call raised or
+    changed the parameters."""
+    before = {name: p.detach().clone() for name, p in params.items()}
+    with torch.no_grad():
+        result = core.call(forward_backward, params, Xb, Yb,
+                           what=f"{where}: your forward_backward(params, Xb, Yb) on a batch of "
+                                f"{Xb.shape[0]}")
+    changed = [name for name, p in params.items() if not torch.equal(p, before[name])]
+    if changed:
+        core.refuse(f"{where}: your forward_backward changed {', '.join(changed)} in place. It "
+                    "must only compute the loss and the gradients: the training loop makes the "
+                    "update (p.add_(grad, alpha=-lr)), so an update inside it would be applied "
+                    "twice")
+    return _unpack(result, params)
+
+
+def _reference(params, Xb, Yb):
+    """The right loss and gradients at ``params`` (float64 autograd), the activations, and
+    the scale of each gradient: db1 is a sum that cancels to about zero, so it is judged
+    against the size of its terms, dhprebn."""
+    params64 = {name: p.detach().double().requires_grad_() for name, p in params.items()}
+    with torch.enable_grad():
+        loss, acts = forward(params64, Xb, Yb)
+        acts["hprebn"].retain_grad()
+        loss.backward()
+    scales = {"b1": acts["hprebn"].grad.abs().max()}
+    acts = {name: a.detach() for name, a in acts.items()}
+    return loss.item(), params64, acts, scales
 
 
 def _loss_message(loss, params64, Xb, Yb, reference):
     """Why the learner's loss differs from the model's, as far as it can be told."""
-    said = f"the loss is {loss:.6f}, the model's forward pass gives {reference:.6f}"
+    expected, yours = core.fmt_pair(reference, loss)
+    said = f"the loss is {yours}, the model's forward pass gives {expected}"
     with torch.no_grad():
         hprebn = _hprebn(params64, Xb)
         biased = (hprebn.mean(0, keepdim=True), hprebn.var(0, keepdim=True, correction=0))
         biased_loss = F.cross_entropy(_activations(params64, Xb, biased)["logits"], Yb).item()
-    if abs(loss - biased_loss) <= 1e-5 * abs(biased_loss):
+    if core.close(loss, torch.tensor(biased_loss, dtype=torch.float32)):
         return (f"{said}: your forward pass divides BatchNorm's variance by n (the biased "
                 "variance); this model uses n - 1, Bessel's correction (lecture 07): "
                 "hprebn.var(0, keepdim=True)")
-    if abs(loss - Xb.shape[0] * reference) <= 1e-5 * abs(loss):
+    if core.close(loss, torch.tensor(Xb.shape[0] * reference, dtype=torch.float32)):
         return f"{said}: yours is n times larger, the sum over the batch instead of the mean"
     return (f"{said}. Your forward pass computes something different from the model's "
             "(embedding, linear layer, BatchNorm with the n - 1 variance, tanh, linear layer, "
@@ -763,55 +1118,58 @@ def _loss_message(loss, params64, Xb, Yb, reference):
             "step")
 
 
-def _diagnose(comparisons, grads, params64, Xb, Yb, acts):
+def _judge_step(forward_backward, params, Xb, Yb, where):
+    """One step judged: ``(grads, wrong, trials)`` with ``wrong`` the parameters whose
+    gradient differs from the right one (in BACKWARD_ORDER) and a Trial per parameter; the
+    loss is refused at once when it differs."""
+    loss, grads = _run_step(forward_backward, params, Xb, Yb, where)
+    reference, params64, acts, scales = _reference(params, Xb, Yb)
+    if not core.close(loss, torch.tensor(reference, dtype=torch.float32),
+                      scale=acts["logits"].abs().max()):
+        core.refuse(f"{where}: {_loss_message(loss, params64, Xb, Yb, reference)}")
+    data = {"params": params64, "X": Xb, "Y": Yb, "acts": acts, "planted": {}}
+    trials = {name: core.Trial(f"d{name}", grads[name].detach(),
+                               _at_precision(params64[name].grad, grads[name], params[name]),
+                               dict(data, name=name), scales.get(name))
+              for name in BACKWARD_ORDER}
+    wrong = [name for name in BACKWARD_ORDER if not trials[name].right]
+    return grads, wrong, trials
+
+
+def _explain(wrong, trials, grads, params):
     """The message for gradients that do not all agree: where to look, and what fits."""
-    wrong = [name for name in BACKWARD_ORDER if not comparisons[name]]
-    right = [name for name in BACKWARD_ORDER if comparisons[name]]
+    right = [name for name in BACKWARD_ORDER if name not in wrong]
     said = (f"the loss agrees; {_listed(wrong)} differ{'s' if len(wrong) == 1 else ''} from "
-            f"autograd's" + (f" ({_listed(right)} agree{'s' if len(right) == 1 else ''})"
-                             if right else ""))
-    references = {name: p.grad for name, p in params64.items()}
+            f"the right one{'s' if len(wrong) > 1 else ''}"
+            + (f" ({_listed(right)} agree{'s' if len(right) == 1 else ''})" if right else ""))
     # every value right, the order wrong
-    shapes_match = {name: [other for other, ref in references.items()
-                           if grads[name].shape == ref.shape
-                           and torch.allclose(grads[name].double(), ref, rtol=1e-4, atol=1e-7)]
-                    for name in wrong}
-    if all(shapes_match[name] and name not in shapes_match[name] for name in wrong):
-        placed = ", ".join(f"{name} holds d{shapes_match[name][0]}" for name in wrong)
-        return (f"{said}. They are right but in the wrong places ({placed}): return them in "
-                f"the order of params, [{', '.join('d' + n for n in params64)}]")
+    placed = {name: [other for other in params if core.agree(grads[name].detach(),
+                                                             trials[other].want)]
+              for name in wrong}
+    if all(placed[name] and name not in placed[name] for name in wrong):
+        where = ", ".join(f"{name} holds d{placed[name][0]}" for name in wrong)
+        return (f"{said}. They are right but in the wrong places ({where}): return them in "
+                f"the order of params, [{', '.join('d' + n for n in params)}]")
     nearest = _nearest(wrong)
     shapes = [f"d{name} has shape {tuple(grads[name].shape)}, {name} "
-              f"{tuple(references[name].shape)}" for name in nearest
-              if grads[name].shape != references[name].shape]
+              f"{tuple(params[name].shape)}" for name in nearest
+              if grads[name].shape != params[name].shape]
     message = (f"{said}. Nearest the loss: {' and '.join('d' + name for name in nearest)}"
                + (f" ({'; '.join(shapes)})" if shapes else "")
-               + f"; look at {_where(set(wrong))}.")
-    with torch.no_grad():
-        for mistake, explanation in MISTAKES.items():
-            planted = _backward(params64, Xb, Yb, acts, mistake)
-            if all(_matches(grads[name], planted[name], references[name]) for name in nearest):
-                return f"{message} It looks like this mistake: {explanation}."
+               + f"; look at {_look_at(set(wrong))}.")
+    if not shapes:
+        with torch.no_grad():
+            fits = core.diagnose([trials[name] for name in nearest], MISTAKES.values())
+        if fits:
+            return f"{message} It looks like this mistake: {fits}."
     return message
 
 
-def _listed(names):
-    """``dW1``, ``dW1 and dC``, ``dW2, db2 and dC``."""
-    names = [f"d{name}" for name in names]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-def _matches(grad, planted, reference):
-    """Whether ``grad`` is the planted mistake's gradient (and that differs from the right one)."""
-    if planted.shape != grad.shape or torch.allclose(planted, reference, rtol=1e-4, atol=1e-9):
-        return False
-    return torch.allclose(grad.double(), planted, rtol=1e-3, atol=1e-4 * float(planted.abs().max()))
-
-
+@core.check()
 def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, batch_size=32,
                            lr=0.1, seed=0, run_steps=300):
     """Exercise 4's check: a learner's ``forward_backward`` against autograd along a short run,
-    then the first ``run_steps`` steps of lecture 08's training run against the finished one.
+    then the first ``run_steps`` steps of lecture 08's training run, before the long run.
 
     ``forward_backward(params, Xb, Yb)`` must return ``(loss, grads)``: the batch's mean
     cross-entropy and a list with one gradient per parameter, in the order of ``params``.
@@ -819,199 +1177,433 @@ def check_forward_backward(forward_backward, X, Y, *, steps=5, n_hidden=200, bat
     and every gradient with a float64 autograd reference at the same point, then updates
     the parameters with the learner's gradients, as training would. On the first
     disagreement it prints ``compare``'s line for every parameter (nearest the loss first)
-    and raises ``AssertionError`` saying which step of the backward pass to look at, and
-    the likely mistake where a known one fits. Then :func:`_check_training_start`. On
-    success it prints one line for each part.
+    and refuses, saying which step of the backward pass to look at, and the likely mistake
+    where one of MISTAKES fits. Then :func:`_check_training_start`.
     """
     if not callable(forward_backward):
-        raise TypeError(f"check_forward_backward needs your function forward_backward; got "
-                        f"{type(forward_backward).__name__}")
+        core.refuse(f"check_forward_backward needs your function forward_backward; got "
+                    f"{core.kind(forward_backward)}")
     _positive_int("steps", steps)
     params = init_params(n_hidden=n_hidden, block_size=X.shape[1])
     gen = torch.Generator().manual_seed(seed)
     for step in range(steps):
         ix = torch.randint(0, X.shape[0], (batch_size,), generator=gen)
         Xb, Yb = X[ix], Y[ix]
-        params64 = {name: p.detach().double().requires_grad_() for name, p in params.items()}
-        reference, acts = forward(params64, Xb, Yb)
-        acts["hprebn"].retain_grad()
-        reference.backward()
-        # db1 is a sum that cancels to about zero: judge it against the size of its terms
-        scales = {"b1": float(acts["hprebn"].grad.abs().max())}
-        acts = {name: a.detach() for name, a in acts.items()}
         where = f"step {step} of {steps}" + (" (after updates with your gradients)" if step
                                               else "")
-        loss, grads = _call(forward_backward, params, Xb, Yb, where)
-        if abs(loss - reference.item()) > 1e-5 * max(1.0, abs(reference.item())):
-            why = _loss_message(loss, params64, Xb, Yb, reference.item())
-            raise AssertionError(f"{where}: {why}")
-        grads = dict(zip(params, grads, strict=True))
-        comparisons = {name: compare(name, grads[name], params64[name], scale=scales.get(name),
-                                     n=batch_size, show_exact=False, quiet=True)
-                       for name in BACKWARD_ORDER}
-        if not all(comparisons.values()):
+        grads, wrong, trials = _judge_step(forward_backward, params, Xb, Yb, where)
+        if wrong:
             print(f"{where}: your gradients against autograd's, from the loss backwards")
             for name in BACKWARD_ORDER:
-                print(comparisons[name].line)
-            why = _diagnose(comparisons, grads, params64, Xb, Yb, acts)
-            raise AssertionError(f"{where}: {why}")
+                print(compare(name, grads[name], params[name], reference=trials[name].want,
+                              scale=trials[name].scale, n=batch_size, show_exact=False,
+                              quiet=True).line)
+            core.refuse(f"{where}: {_explain(wrong, trials, grads, params)}")
         with torch.no_grad():
             for name, p in params.items():
                 p -= lr * grads[name]
-    print(f"{steps} steps x {len(params)} parameters: the loss and every gradient agree with "
-          "autograd")
+    done = f"the loss and every gradient agree with autograd on {steps} steps"
     if run_steps:
         _check_training_start(forward_backward, X, Y, run_steps, n_hidden, batch_size, lr)
+        done += (f", and so do the first {run_steps} steps of the training run, every "
+                 "update")
+    core.passed("forward_backward", done)
 
 
 # Lecture 08's training run: its parameters' seed and its batches' seed.
 RUN_SEED, BATCH_SEED = 2147483647, 42
 
 
-def _call(forward_backward, params, Xb, Yb, where):
-    """The learner's ``(loss, grads)``, refused if the call changed the parameters."""
-    before = {name: p.detach().clone() for name, p in params.items()}
-    with torch.no_grad():
-        loss, grads = _unpack(forward_backward(params, Xb, Yb), params)
-    changed = [name for name, p in params.items() if not torch.equal(p, before[name])]
-    if changed:
-        raise AssertionError(
-            f"{where}: your forward_backward changed {', '.join(changed)} in place. It must only "
-            "compute the loss and the gradients: the training loop makes the update "
-            "(p.add_(grad, alpha=-lr)), so an update inside it would be applied twice")
-    return loss, grads
-
-
 def _check_training_start(forward_backward, X, Y, steps, n_hidden, batch_size, lr):
-    """The first ``steps`` steps of lecture 08's run (its seeds, batches and learning rate),
-    the learner's ``forward_backward`` side by side with :func:`forward_backward`.
+    """The first ``steps`` steps of lecture 08's run (its seeds, batches and learning rate).
 
-    At every step both compute the loss and the gradients at the learner's parameters, and
-    the learner's update is applied, so rounding cannot make the two drift apart; the first
-    step where the loss or a parameter's update differs by more than float32 rounding is
-    refused, naming the parameter nearest the loss.
+    At every step the learner's loss and gradients are compared with the right ones at the
+    parameters the learner's own updates reached (so rounding cannot make the two drift
+    apart); the first step where the loss or an update differs is refused, naming the
+    parameter nearest the loss and, where one fits, the mistake.
     """
     params = init_params(n_hidden=n_hidden, block_size=X.shape[1], seed=RUN_SEED)
     gen = torch.Generator().manual_seed(BATCH_SEED)
     for step in range(steps):
         ix = torch.randint(0, X.shape[0], (batch_size,), generator=gen)
         Xb, Yb = X[ix], Y[ix]
-        ref_loss, ref_grads = _finished_step(params, Xb, Yb)
         where = f"step {step} of the training run (section 3's batches, lr = {lr})"
-        loss, grads = _call(forward_backward, params, Xb, Yb, where)
-        ref_loss = ref_loss.item()
-        if abs(loss - ref_loss) > 1e-4 * max(1.0, abs(ref_loss)):
-            raise AssertionError(f"{where}: your loss is {loss:.6f}, the finished "
-                                 f"forward_backward's {ref_loss:.6f}")
-        refs = dict(zip(params, ref_grads, strict=True))
-        scales = {name: float(ref.abs().max()) for name, ref in refs.items()}
-        scales["b1"] = scales["W1"]    # db1 is about zero: judge it by dW1's size
-        for name in BACKWARD_ORDER:
-            grad, ref = grads[list(params).index(name)], refs[name]
-            if grad.shape != ref.shape:
-                raise AssertionError(f"{where}: d{name} has shape {tuple(grad.shape)}, {name} "
-                                     f"{tuple(ref.shape)}")
-            off = float((grad.double() - ref.double()).abs().max())
-            if off > 1e-4 * scales[name]:
-                raise AssertionError(
-                    f"{where}: the update of {name}, -lr * d{name}, differs from the finished "
-                    f"forward_backward's by up to {lr * off:.3g} (its largest entry is "
-                    f"{lr * scales[name]:.3g}); the {step} steps before agreed, so d{name} is "
-                    "right on some batches and parameters but not on these")
+        grads, wrong, trials = _judge_step(forward_backward, params, Xb, Yb, where)
+        if wrong:
+            name = _nearest(wrong)[0]
+            if grads[name].shape != params[name].shape:
+                core.refuse(f"{where}: d{name} has shape {tuple(grads[name].shape)}, {name} "
+                            f"{tuple(params[name].shape)}")
+            off = float((grads[name].double() - trials[name].want.double()).abs().max())
+            size = float(trials[name].want.abs().max())
+            core.refuse(f"{where}: the update of {name}, -lr * d{name}, differs from the right "
+                        f"one by up to {lr * off:.3g} (its largest entry is {lr * size:.3g}); "
+                        f"the {step} steps before agreed, so d{name} is right on some batches "
+                        f"and parameters but not on these.",
+                        _explain(wrong, trials, grads, params))
         with torch.no_grad():
-            for p, grad in zip(params.values(), grads, strict=True):
-                p.add_(grad, alpha=-lr)
-    print(f"the first {steps} steps of the training run: every update agrees with the finished "
-          "forward_backward's")
+            for name, p in params.items():
+                p.add_(grads[name], alpha=-lr)
 
 
-# ---- lecture 08's practice problems: checks that do not give the answer away -----------------
+# ==== lecture 08: the long run, judged with messages ========================================
+
+_AFTER = ("check_forward_backward, before the run, compares every update of its first 300 "
+          "steps with the right one: run it and fix what it says first")
+
+
+@core.check("training run")
+def check_run(losses, params):
+    """Section 3: the run's losses are numbers and no ``backward()`` reached the parameters."""
+    bad = (~torch.isfinite(losses)).nonzero()
+    if len(bad):
+        step = int(bad[0])
+        core.refuse(f"the loss became {float(losses[step])} at step {step:,}: the parameters "
+                    "grew without bound, which a wrong gradient (a sign, a missing 1/n) or an "
+                    f"update in the wrong direction does; {_AFTER}")
+    graded = [name for name, p in params.items() if p.grad is not None]
+    if graded:
+        core.refuse(f"{', '.join(graded)} ha{'s' if len(graded) == 1 else 've'} a .grad: a "
+                    "backward() call reached the parameters, so autograd did the work somewhere "
+                    "(in forward_backward?); this run computes every gradient by hand, under "
+                    "torch.no_grad()")
+    core.passed("training run", f"{len(losses):,} steps, every loss finite, no .grad on the "
+                                "parameters")
+
+
+@core.check("training curve")
+def check_curve(losses, decay_step=100_000):
+    """Section 4: the loss fell from its start to the original lecture's range, and the
+    learning-rate decay at ``decay_step`` lowered it at once."""
+    early, late = losses[:1000].mean().item(), losses[-10_000:].mean().item()
+    if not early > 2.5:
+        core.refuse(f"the mean loss of the first 1,000 steps is {early:.2f}, not above 2.5: a "
+                    "fresh network guesses about evenly over 27 characters (-log(1/27) = 3.30), "
+                    "so the run did not start from ninja.init_params(...)'s parameters")
+    if not 2.07 < late < 2.2:
+        said = "above 2.2: the run trained, but less than the original lecture's" if late >= 2.2 \
+            else "not above 2.07, lower than batch statistics allow (section 4)"
+        if late > early - 0.1:
+            said = "hardly lower than at the start: the parameters did not learn"
+        core.refuse(f"the mean loss of the last 10,000 steps is {late:.2f}, {said}. A gradient "
+                    f"that is slightly wrong still trains, only worse; an update that does not "
+                    f"reach the tensors in params (p = p - lr * grad) trains nothing. {_AFTER}")
+    drop = (losses[decay_step - 5000:decay_step].mean()
+            - losses[decay_step:decay_step + 5000].mean()).item()
+    if not drop > 0.02:
+        core.refuse(f"the learning-rate decay at step {decay_step:,} lowered the mean loss by "
+                    f"{drop:.3f}, not by more than 0.02: is lr 0.01 from step {decay_step:,} on?")
+    core.passed("training curve", "above 2.5 at the start, between 2.07 and 2.2 at the end; "
+                                  f"the decay at step {decay_step:,} lowers it")
+
+
+@core.check("split losses")
+def check_split_losses(train_loss, val_loss):
+    """Section 6: the calibrated model's losses are the original lecture's, to two decimals."""
+    for name, loss, target in (("train_loss", train_loss, 2.07), ("val_loss", val_loss, 2.11)):
+        if not abs(loss - target) < 0.005:
+            core.refuse(f"{name} is {loss:.4f}; the original lecture reached about {target} (to "
+                        f"two decimals: from {target - 0.005:.3f} to {target + 0.005:.3f}). A "
+                        f"gradient that is slightly wrong still trains, only worse; {_AFTER}")
+    if not 0 < val_loss - train_loss < 0.1:
+        core.refuse(f"validation minus training loss is {val_loss - train_loss:.3f}, not between "
+                    "0 and 0.1: the validation split should be a little harder than the one "
+                    "the network trained on, not much harder and not easier")
+    core.passed("split losses", f"train {train_loss:.2f}, validation {val_loss:.2f}, as in the "
+                                "original lecture")
+
+
+@core.check("batch statistics")
+def check_batch_statistics(own, calibrated, train_loss):
+    """Section 6: normalising each batch with its own statistics costs some loss."""
+    if not 0.02 < own - calibrated < 0.05:
+        core.refuse(f"each batch's own statistics cost {own - calibrated:.3f} of loss, not "
+                    "between 0.02 and 0.05: the same 2,000 batches, with bn_stats and without")
+    if not abs(calibrated - train_loss) < 0.02:
+        core.refuse(f"the 2,000 batches' mean loss with bn_stats is {calibrated:.3f}, "
+                    f"{abs(calibrated - train_loss):.3f} from the training loss {train_loss:.3f}: "
+                    "they are a sample of the training split, so the two should be within 0.02")
+    core.passed("batch statistics", f"they cost {own - calibrated:.2f} of loss")
+
+
+# ==== lecture 08's practice problems =============================================================
+
+# ---- re-running the learner's cell on other numbers ---------------------------------------------
+
+_rerunning = False   # a re-run never starts another one (the check may share the cell)
+
+
+def _run_cell_again(targets, changed):
+    """``{target: value}``: the latest executed cell that assigns ``targets[0]`` (IPython's
+    input history), run again in a copy of the notebook's namespace where the names in
+    ``changed`` hold other values; None where there is no history or the re-run fails."""
+    global _rerunning
+    if _rerunning:
+        return None
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    namespace = shell.user_ns if shell is not None else {}
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return None
+    import ast
+    cell = None
+    for source in reversed(history[:-1]):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, TypeError):
+            continue
+        if any(isinstance(node, ast.Name) and node.id == targets[0]
+               and isinstance(node.ctx, ast.Store) for node in ast.walk(tree)):
+            cell = source
+            break
+    if cell is None:
+        return None
+    copy = {k: v.clone() if isinstance(v, torch.Tensor) and v.numel() < 10**6 else v
+            for k, v in namespace.items()}
+    copy.update(changed)
+    _rerunning = True
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                torch.random.fork_rng(devices=[]), torch.no_grad():
+            warnings.simplefilter("ignore")
+            exec(compile(cell, "<your cell, run again>", "exec"), copy)
+    except Exception:   # noqa: BLE001 (the re-run is a bonus: where it fails, nothing to judge)
+        return None
+    finally:
+        _rerunning = False
+    return {target: copy.get(target) for target in targets}
+
+
+# ---- exercise A: BatchNorm folded into the first layer ------------------------------------------
+
+def _fold(params, mean, var, slip=None):
+    """``(W1_folded, b1_folded)`` in float64, with ``slip`` (a key of FOLDING) planted."""
+    p = {name: t.detach().double() for name, t in params.items()}
+    mean, var = mean.detach().double(), var.detach().double()
+    eps = 0.0 if slip == "no_eps" else BN_EPS
+    std = 1.0 if slip == "no_std" else (var + eps) ** (1.0 if slip == "no_sqrt" else 0.5)
+    scale = (1.0 if slip == "no_gain" else p["bngain"]) / std
+    W1 = p["W1"] * scale
+    shift = {"bias_not_scaled": p["b1"] - mean, "no_mean": p["b1"] * scale,
+             "mean_added": (p["b1"] + mean) * scale}.get(slip, (p["b1"] - mean) * scale)
+    b1 = shift + (0.0 if slip == "no_bnbias" else p["bnbias"])
+    return W1, b1.reshape(-1)
+
+
+def _folded(slip, which):
+    def predicts(trial):
+        d = trial.data
+        return _fold(d["params"], d["mean"], d["var"], slip)[which]
+    return predicts
+
+
+_FOLD_SLIPS = {
+    "no_eps": "the scale lacks eps: bngain / sqrt(bn_var + ninja.BN_EPS), as in BatchNorm's "
+              "forward pass",
+    "no_sqrt": "the scale divides by bn_var + eps, a variance; BatchNorm divides by the "
+               "standard deviation, sqrt(bn_var + eps)",
+    "no_std": "the scale lacks the division by sqrt(bn_var + eps): BatchNorm divides by "
+              "each column's standard deviation before bngain multiplies",
+    "no_gain": "the scale lacks bngain: BatchNorm's output is bngain * (z - bn_mean) / "
+               "sqrt(bn_var + eps) + bnbias",
+    "bias_not_scaled": "(b1 - bn_mean) is not multiplied by the scale: everything that "
+                       "passes through BatchNorm is scaled by bngain / sqrt(bn_var + eps), "
+                       "b1 and the mean too",
+    "no_mean": "bn_mean is not subtracted: b1_folded = (b1 - bn_mean) * scale + bnbias",
+    "mean_added": "bn_mean is added where BatchNorm subtracts it: (b1 - bn_mean) * scale",
+    "no_bnbias": "bnbias is missing: it is added after the scaling, b1_folded = (b1 - "
+                 "bn_mean) * scale + bnbias",
+}
+FOLDING = {(slip, which): core.Mistake(says, _folded(slip, which))
+           for slip, says in _FOLD_SLIPS.items() for which in (0, 1)}
+
+
+@core.check("folded layer")
+def check_folded(W1_folded, b1_folded, params, bn_stats, X, Y):
+    """Exercise A: the folded first layer equals BatchNorm with the calibrated statistics
+    ``bn_stats`` (judged weight by weight against the exact fold, then by the folded
+    network's loss on ``X``, ``Y``, the validation split)."""
+    n_hidden = params["W1"].shape[1]
+    answers = {"W1_folded": W1_folded, "b1_folded": b1_folded}
+    for name, shapes in (("W1_folded", [tuple(params["W1"].shape)]),
+                         ("b1_folded", [(n_hidden,), (1, n_hidden)])):
+        value = answers[name]
+        if not isinstance(value, torch.Tensor) or tuple(value.shape) not in shapes:
+            got = f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) \
+                else core.kind(value)
+            core.refuse(f"{name} must be a tensor of shape {shapes[0]}; got {got}")
+    mean, var = bn_stats
+    said = _judge_fold(W1_folded, b1_folded.reshape(-1), params, mean, var, "")
+    if said:
+        core.refuse(*said)
+    # eps hides behind large variances: the cell again, where eps matters (if it reads bn_var)
+    small = var.detach() * 1e-4
+    again = _run_cell_again(["W1_folded", "b1_folded"],
+                            {"bn_var": small, "bn_stats": (mean, small)})
+    if again and all(isinstance(v, torch.Tensor) for v in again.values()) \
+            and again["b1_folded"].numel() == n_hidden \
+            and again["W1_folded"].shape == W1_folded.shape \
+            and not torch.equal(again["W1_folded"], W1_folded):
+        said = _judge_fold(again["W1_folded"], again["b1_folded"].reshape(-1), params, mean,
+                           small, " with bn_var 10,000 times smaller (where eps matters)")
+        if said:
+            core.refuse(said[0], "It is right on this run's bn_var only because eps is tiny "
+                                 "next to it. " + said[1])
+    _, acts = forward(params, X, Y, bn_stats)
+    h = torch.tanh(acts["embcat"] @ W1_folded.to(acts["embcat"].dtype)
+                   + b1_folded.reshape(-1).to(acts["embcat"].dtype))
+    folded_loss = F.cross_entropy(h @ params["W2"] + params["b2"], Y).item()
+    core.passed("folded layer", f"W1_folded and b1_folded are BatchNorm folded in; the "
+                                f"folded network's loss is the model's: {folded_loss:.2f}")
+
+
+@torch.no_grad()
+def _judge_fold(W1f, b1f, params, mean, var, run):
+    """``(diagnosis, where)`` for a wrong fold, or None when both are right."""
+    want = _fold(params, mean, var)
+    trials = [core.Trial(name, _at_precision(got.detach(), got, params["W1"]),
+                         _at_precision(w, got, params["W1"]),
+                         {"params": params, "mean": mean, "var": var})
+              for name, got, w in (("W1_folded", W1f, want[0]), ("b1_folded", b1f, want[1]))]
+    wrong = [t for t in trials if not t.right]
+    if not wrong:
+        return None
+    for t in wrong:
+        which = 0 if t.shown == "W1_folded" else 1
+        fits = core.diagnose([t], [m for (slip, w), m in FOLDING.items() if w == which])
+        if fits:
+            first = "W1_folded is right, b1_folded is not" if len(wrong) == 1 and which else \
+                t.shown
+            return f"{first}{run}: {fits}", _where(t.got, t.want)
+    if len(wrong) == 1 and wrong[0].shown == "b1_folded":
+        return (f"W1_folded is right, b1_folded is not{run}: x @ W1_folded + b1_folded must "
+                "equal bngain * (x @ W1 + b1 - bn_mean) / sqrt(bn_var + eps) + bnbias",
+                _where(wrong[0].got, wrong[0].want))
+    return (f"W1_folded differs{run}: each column of W1 is scaled by its bngain / "
+            "sqrt(bn_var + eps)", _where(trials[0].got, trials[0].want))
+
+
+# ---- exercise B: how far training moved b1 and W1 -----------------------------------------------
 
 def _number(name, value):
-    """``value`` as a float, or a clear error naming ``name``."""
+    """``value`` as a float (a one-element tensor counts), or a refusal naming ``name``."""
     if isinstance(value, torch.Tensor) and value.numel() == 1:
         value = value.item()
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise AssertionError(f"{name} must be one number (a float or a one-element tensor); "
-                             f"got {type(value).__name__}")
+        core.refuse(f"{name} must be one number (a float, or a tensor with one element); got "
+                    f"{core.kind(value)}")
     return float(value)
 
 
-@torch.no_grad()
-def check_folded(W1_folded, b1_folded, params, bn_stats, X, Y):
-    """Exercise A: the folded first layer gives the pre-activations of the model with
-    BatchNorm's calibrated statistics on ``X`` (the validation split), and so its loss."""
-    n_hidden = params["W1"].shape[1]
-    for name, value, shapes in (("W1_folded", W1_folded, [tuple(params["W1"].shape)]),
-                                ("b1_folded", b1_folded, [(n_hidden,), (1, n_hidden)])):
-        if not isinstance(value, torch.Tensor) or tuple(value.shape) not in shapes:
-            got = f"shape {tuple(value.shape)}" if isinstance(value, torch.Tensor) \
-                else f"a {type(value).__name__}"
-            raise AssertionError(f"{name} must be a tensor of shape {shapes[0]}; got {got}")
-    loss, acts = forward(params, X, Y, bn_stats)
-    embcat, hpreact = acts["embcat"], acts["hpreact"]
-    linear = embcat @ W1_folded.float()
-    scale = float(hpreact.abs().max())
-    if not torch.allclose(linear + b1_folded.float(), hpreact, rtol=0, atol=1e-4 * scale):
-        bias_off = (hpreact - linear) - b1_folded.float()
-        if torch.allclose(bias_off, bias_off.mean(0, keepdim=True), rtol=0, atol=1e-4 * scale):
-            raise AssertionError("W1_folded is right, b1_folded is not: x @ W1_folded + "
-                                 "b1_folded must equal bngain * (x @ W1 + b1 - bn_mean) / "
-                                 "sqrt(bn_var + eps) + bnbias")
-        raise AssertionError("x @ W1_folded + b1_folded differs from BatchNorm's output "
-                             "bngain * (x @ W1 + b1 - bn_mean) / sqrt(bn_var + eps) + bnbias: "
-                             "each column of W1 is scaled by its bngain / sqrt(bn_var + eps)")
-    h = torch.tanh(linear + b1_folded.float())
-    folded_loss = F.cross_entropy(h @ params["W2"] + params["b2"], Y).item()
-    assert abs(folded_loss - loss.item()) < 1e-4, (folded_loss, loss.item())
-    print("the folded layer reproduces BatchNorm's output; the folded network's loss is the "
-          "model's:", f"{folded_loss:.2f}")
+def _change_mistakes(name):
+    diff = lambda t: t.data["diff"]   # noqa: E731
+    return [core.Mistake("yours is the mean absolute change; take the largest, .abs().max()",
+                         lambda t: _f32(diff(t).abs().mean())),
+            core.Mistake("your 'initial' values are the trained ones (training changed params "
+                         "in place); draw fresh ones with ninja.init_params(...)",
+                         lambda t: _f32(0.0)),
+            core.Mistake("yours is the largest signed change; take the absolute value first, "
+                         ".abs().max()", lambda t: _f32(diff(t).max())),
+            core.Mistake("yours is the most negative change; take the absolute value first, "
+                         ".abs().max()", lambda t: _f32(diff(t).min())),
+            core.Mistake("yours is the largest absolute value of the trained parameter, not of "
+                         "its change: subtract the initial values first",
+                         lambda t: _f32(t.data["trained"].abs().max()))]
 
 
-@torch.no_grad()
+def _f32(value):
+    """A number the learner computes from float32 tensors: judged at float32's precision."""
+    return torch.as_tensor(float(value), dtype=torch.float32)
+
+
+@core.check("changes")
 def check_changes(b1_change, W1_change, params, seed=2147483647):
-    """Exercise B: the largest absolute change of ``b1`` and of ``W1`` since initialisation."""
+    """Exercise B: the largest absolute change of ``b1`` and of ``W1`` since initialisation.
+    Where the learner's cell can be run again, it is, with every change negated: the largest
+    signed change then differs from the largest absolute one."""
     n_embd = params["C"].shape[1]
     initial = init_params(n_embd=n_embd, n_hidden=params["W1"].shape[1],
                           block_size=params["W1"].shape[0] // n_embd, seed=seed)
-    for name, answer in (("W1_change", W1_change), ("b1_change", b1_change)):
-        answer = _number(name, answer)
-        diff = params[name[:2]] - initial[name[:2]]
-        expected = float(diff.abs().max())
-        if abs(answer - expected) <= 1e-3 * expected:
+    answers = {"b1_change": b1_change, "W1_change": W1_change}
+    _judge_changes(answers, params, initial, "")
+    mirrored = {name: (2 * initial[name].detach() - p.detach()) for name, p in params.items()}
+    again = _run_cell_again(["b1_change", "W1_change"], {"params": mirrored})
+    if again and all(v is not None for v in again.values()):
+        _judge_changes(again, mirrored, initial,
+                       ": right on this run by luck; your cell, run again with every change "
+                       "negated (each parameter moved the other way from its initial value)")
+    b1, W1 = _number("b1_change", b1_change), _number("W1_change", W1_change)
+    core.passed("changes", "both largest absolute changes; b1 moved "
+                           f"{'more' if b1 * 1000 < W1 else 'less'} than 1,000 times less than W1")
+
+
+def _judge_changes(answers, params, initial, run):
+    for name in ("W1_change", "b1_change"):
+        answer = _number(name, answers[name])
+        diff = (params[name[:2]] - initial[name[:2]]).detach()
+        trial = core.Trial(name, torch.tensor(answer, dtype=torch.float64),
+                           _f32(diff.abs().max()),
+                           {"diff": diff.double(), "trained": params[name[:2]].detach().double()},
+                           scale=params[name[:2]].detach().abs().max())
+        if trial.right:
             continue
-        said = f"{name} is {answer:.3g}, the largest absolute change is {expected:.3g}"
-        if answer == 0:
-            said += (": your 'initial' values are the trained ones (training changed params in "
-                     "place); draw fresh ones with ninja.init_params(...)")
-        elif abs(answer - float(diff.abs().mean())) <= 1e-3 * abs(answer):
-            said += ": yours is the mean absolute change; take the largest, .abs().max()"
-        elif abs(answer - float(diff.max())) <= 1e-3 * abs(answer) or \
-                abs(answer - float(diff.min())) <= 1e-3 * abs(answer):
-            said += ": yours is the largest signed change; take the absolute value first"
-        raise AssertionError(said)
-    print("both changes are right; b1 moved less than W1 by a factor of more than 1,000:",
-          float(b1_change) * 1000 < float(W1_change))
+        expected, yours = core.fmt_pair(float(trial.want), answer)
+        said = f"{name}{run} is {yours}; the largest absolute change is {expected}"
+        fits = core.diagnose([trial], _change_mistakes(name))
+        core.refuse(f"{said}: {fits}" if fits else said)
 
 
-@torch.no_grad()
+# ---- exercise C: the first letters ----------------------------------------------------------
+
+def _tv(model, data):
+    return 0.5 * (model - data).abs().sum()
+
+
+_FIRST_LETTERS = [
+    core.Mistake("yours is the whole sum of absolute differences; the distance is half of it",
+                 lambda t: _f32(2 * _tv(t.data["model"], t.data["data"]))),
+    core.Mistake("your data distribution counts every target in Ytr; the first letters are "
+                 "the targets whose context is [0, 0, 0]: Ytr[(Xtr == 0).all(1)]",
+                 lambda t: _f32(_tv(t.data["model"], t.data["all_targets"]))),
+    core.Mistake("the model's softmax is taken over dimension 0 of its (1, 27) logits, so "
+                 "every 'probability' is 1; the 27 characters are along dimension 1: "
+                 "softmax(..., dim=1)",
+                 lambda t: _f32(_tv(torch.ones_like(t.data["model"]), t.data["data"]))),
+    core.Mistake("the data side is counts, not shares: divide the bincount by the number of "
+                 "first letters", lambda t: _f32(_tv(t.data["model"], t.data["counts"]))),
+    core.Mistake("the model side is logits, not probabilities: the softmax over dimension 1 "
+                 "turns them into a distribution",
+                 lambda t: _f32(_tv(t.data["logits"], t.data["data"]))),
+]
+
+
+@core.check("first letters")
 def check_first_letters(tv_distance, params, bn_stats, X, Y):
     """Exercise C: the total variation distance between the model's first-letter
     distribution (context ``...``) and the first letters of the names in ``X``, ``Y``."""
     answer = _number("tv_distance", tv_distance)
     start = torch.zeros((1, X.shape[1]), dtype=torch.long)
-    model = F.softmax(_activations(params, start, bn_stats)["logits"], dim=1)[0].double()
+    with torch.no_grad():
+        logits = _activations(params, start, bn_stats)["logits"][0].double()
+    model = F.softmax(logits, dim=0)
     firsts = Y[(X == 0).all(1)]
-    data = torch.bincount(firsts, minlength=VOCAB_SIZE).double() / firsts.numel()
-    expected = 0.5 * float((model - data).abs().sum())
-    if abs(answer - expected) <= 1e-3 * expected:
-        print("tv_distance is right; below 0.05:", answer < 0.05)
+    counts = torch.bincount(firsts, minlength=VOCAB_SIZE).double()
+    data = {"model": model, "data": counts / firsts.numel(), "counts": counts, "logits": logits,
+            "all_targets": torch.bincount(Y, minlength=VOCAB_SIZE).double() / Y.numel()}
+    trial = core.Trial("tv_distance", torch.tensor(answer, dtype=torch.float64),
+                       _f32(_tv(model, data["data"])), data, scale=2.0)
+    if trial.right:
+        core.passed("first letters", "the total variation distance; below 0.05: "
+                                     f"{answer < 0.05}")
         return
-    said = f"tv_distance is {answer:.4f}, the check measures {expected:.4f}"
-    if abs(answer - 2 * expected) <= 2e-3 * expected:
-        said += ": yours is the whole sum of absolute differences; the distance is half of it"
-    else:
-        said += (" (the model's softmax for the context [0, 0, 0] with bn_stats, against the "
-                 "share of each letter among the training targets, Ytr, whose context in Xtr "
-                 "is [0, 0, 0])")
-    raise AssertionError(said)
+    expected, yours = core.fmt_pair(float(trial.want), answer)
+    said = f"tv_distance is {yours}, the check measures {expected}"
+    fits = core.diagnose([trial], _FIRST_LETTERS)
+    core.refuse(f"{said}: {fits}" if fits else
+                f"{said} (the model's softmax for the context [0, 0, 0] with bn_stats, against "
+                "the share of each letter among the training targets, Ytr, whose context in Xtr "
+                "is [0, 0, 0])")
