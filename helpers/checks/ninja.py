@@ -118,7 +118,8 @@ def _mb_global_tensors(fn):
         c = stack.pop()
         names += [n for n in c.co_names if n not in names]
         stack += [k for k in c.co_consts if _inspect.iscode(k)]
-    return [n for n in names if isinstance(fn.__globals__.get(n), torch.Tensor)]
+    return [n for n in names if isinstance(fn.__globals__.get(n), torch.Tensor)
+            and fn.__globals__[n].is_floating_point()]
 
 
 def _mb_explainer(fn, sizes):
