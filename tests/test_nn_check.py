@@ -30,13 +30,15 @@ def fails(check, *args, says, not_says=()):
 # --- Neuron ------------------------------------------------------------------------------
 
 
-class BiasFirstNeuron:
-    """Correct, written differently: bias drawn first, sum() over a generator, Value inputs
-    welcome, parameters as [b] + w."""
+class LoopNeuron:
+    """Correct, written differently: the weights drawn in a loop, then the bias; sum() over a
+    generator, Value inputs welcome, parameters as [b] + w."""
 
     def __init__(self, nin):
-        self.b = Value(random.uniform(-1, 1))
-        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.w = []
+        for _ in range(nin):
+            self.w.append(Value(random.random() * 2 - 1))
+        self.b = Value(random.uniform(-1.0, 1.0))
 
     def __call__(self, x):
         return (sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)).tanh()
@@ -45,7 +47,7 @@ class BiasFirstNeuron:
         return [self.b, *self.w]
 
 
-class ExpTanhNeuron(BiasFirstNeuron):
+class ExpTanhNeuron(LoopNeuron):
     """Correct: tanh from exponentials, the bias added last."""
 
     def __call__(self, x):
@@ -70,7 +72,7 @@ def linear_sum(self, x):
     return sum((wi * xi for wi, xi in zip(self.w, x, strict=True)), self.b)
 
 
-@pytest.mark.parametrize("neuron", [finished.TanhNeuron, BiasFirstNeuron, ExpTanhNeuron])
+@pytest.mark.parametrize("neuron", [finished.TanhNeuron, LoopNeuron, ExpTanhNeuron])
 def test_correct_neurons_pass(neuron, capsys):
     state = random.getstate()
     nn_check.check_neuron(neuron)
@@ -102,12 +104,47 @@ def test_equal_starting_weights_are_refused():
     def init(self, nin):
         self.w = [Value(0.5) for _ in range(nin)]
         self.b = Value(0.0)
-    fails(nn_check.check_neuron, neuron_with(init=init), says="every weight of Neuron")
+    fails(nn_check.check_neuron, neuron_with(init=init),
+          says="the next draws of random.uniform(-1, 1) are")
+
+
+def draws(order):
+    def init(self, nin):
+        if order == "bias first":
+            self.b = Value(random.uniform(-1, 1))
+        shared = random.uniform(-1, 1) if order == "one" else None
+        self.w = [Value(shared if shared is not None else random.uniform(-1, 1))
+                  for _ in range(nin)]
+        if order != "bias first":
+            self.b = Value(0.0 if order == "no bias" else random.uniform(-1, 1))
+    return neuron_with(init=init)
+
+
+@pytest.mark.parametrize("order, says", [
+    ("bias first", "draws the bias before the weights"),
+    ("no bias", "does not draw the bias"),
+    ("one", "draws one number and gives it to every weight"),
+])
+def test_the_order_of_the_draws_is_checked(order, says):
+    """Lecture 04's task fixes it (weights, then bias): later counts depend on it."""
+    fails(nn_check.check_neuron, draws(order), says=says)
+
+
+def test_tanh_of_each_term_is_named():
+    def call(self, x):
+        return sum(((wi * xi).tanh() for wi, xi in zip(self.w, x)), self.b)
+    fails(nn_check.check_neuron, neuron_with(call=call), says="tanh is applied to each term")
+
+
+def test_the_same_message_on_every_run():
+    bad = neuron_with(call=lambda self, x: (linear_sum(self, x) * 2).tanh())
+    assert fails(nn_check.check_neuron, bad, says="") == fails(nn_check.check_neuron, bad, says="")
 
 
 def test_a_wrong_output_that_fits_no_known_mistake_says_what_differs():
     bad = neuron_with(call=lambda self, x: (linear_sum(self, x) * 2).tanh())
-    message = fails(nn_check.check_neuron, bad, says="differs from tanh(w_1 x_1")
+    message = fails(nn_check.check_neuron, bad, says="the check set the neuron's w and b")
+    assert "expected" in message and ", got" in message
     assert "without" not in message
 
 
@@ -164,6 +201,11 @@ def test_layer_mistakes_are_diagnosed():
             return self.neurons[0].parameters()
     fails(nn_check.check_layer, FirstNeuronOnly, says="leaves out neuron 1")
 
+    class Swapped(LoopLayer):
+        def __init__(self, nin, nout):
+            self.neurons = [finished.TanhNeuron(nout) for _ in range(nin)]
+    fails(nn_check.check_layer, Swapped, says="the arguments are swapped")
+
 
 class ZipMLP:
     """Correct, written with zip over the sizes."""
@@ -208,7 +250,14 @@ def test_mlp_mistakes_are_diagnosed():
     class NotChained(ZipMLP):
         def __call__(self, x):
             return self.layers[-1]([1.0] * len(self.layers[-1].neurons[0].w))
-    fails(nn_check.check_mlp, NotChained, says="each to the output of the one before")
+    fails(nn_check.check_mlp, NotChained, says="its layers applied in turn")
+
+    class SameX(ZipMLP):
+        def __call__(self, x):
+            for layer in self.layers:
+                out = layer(x)
+            return out
+    fails(nn_check.check_mlp, SameX, says="feeds the original x to every layer")
 
 
 # --- the loss, the step, the loop -------------------------------------------------------------
@@ -231,14 +280,17 @@ def test_correct_squared_errors_pass(answer, capsys):
     (lambda ps, ys: Value(sum((p.data - y) ** 2 for p, y in zip(ps, ys))),
      "no gradient reaches the predictions"),
     (lambda ps, ys: sum((p - y) ** 2 for p, y in zip(ps[1:], ys[1:])) + 0 * ps[0],
-     "the sum of (p - y)² is"),
+     "expected"),
+    (lambda ps, ys: sum(p - y for p, y in zip(ps, ys)) ** 2, "squares the sum"),
+    (lambda ps, ys: sum((p - y) * 2 for p, y in zip(ps, ys)), "doubles each difference"),
 ])
 def test_squared_error_mistakes_are_diagnosed(mistake, says):
     fails(nn_check.check_squared_error, mistake, says=says)
 
 
 def step_zero_at_the_end(model, loss_fn, lr):
-    """Correct too: the gradients are reset after the update (they start at 0)."""
+    """Wrong: the gradients are reset after the update, so what .grad held on entry (from an
+    earlier backward()) goes into the first update."""
     loss = loss_fn(model)
     loss.backward()
     for p in model.parameters():
@@ -268,7 +320,18 @@ def step(zero=True, sign=-1, scale=True, backward=True, zero_after_backward=Fals
     return gradient_step
 
 
-@pytest.mark.parametrize("answer", [finished.gradient_step, step_zero_at_the_end])
+def step_in_other_words(model, loss_fn, lr):
+    params = model.parameters()
+    loss = loss_fn(model)
+    for p in params:
+        p.grad = 0
+    loss.backward()
+    for p in params:
+        p.data = p.data + (-lr) * p.grad
+    return float(loss.data)
+
+
+@pytest.mark.parametrize("answer", [finished.gradient_step, step_in_other_words])
 def test_correct_gradient_steps_pass(answer, capsys):
     nn_check.check_gradient_step(answer)
     assert capsys.readouterr().out.startswith("gradient_step: correct")
@@ -276,6 +339,7 @@ def test_correct_gradient_steps_pass(answer, capsys):
 
 @pytest.mark.parametrize("mistake, says, not_says", [
     (step(zero=False), "reset every p.grad to 0 before loss.backward()", ["uphill"]),
+    (step_zero_at_the_end, "reset every p.grad to 0 before loss.backward()", ["uphill"]),
     (step(sign=+1), "uphill", ["reset every"]),
     (step(scale=False), "multiply the gradient by lr", ["reset every"]),
     (step(backward=False), "call loss.backward() before the update", ["reset every"]),
@@ -288,6 +352,16 @@ def test_correct_gradient_steps_pass(answer, capsys):
 ])
 def test_gradient_step_mistakes_are_diagnosed(mistake, says, not_says):
     fails(nn_check.check_gradient_step, mistake, says=says, not_says=not_says)
+
+
+def test_a_learning_rate_written_into_the_step_is_named():
+    def fixed(model, loss_fn, lr):
+        return finished.gradient_step(model, loss_fn, 0.1)
+    fails(nn_check.check_gradient_step, fixed, says="-0.1 * p.grad, whatever lr it was given")
+
+    def fixed_train(model, loss_fn, steps, lr):
+        return [finished.gradient_step(model, loss_fn, 0.1) for _ in range(steps)]
+    fails(nn_check.check_train, fixed_train, says="does not pass its lr on")
 
 
 def test_a_step_that_calls_zero_grad_is_told_how_lecture_04_resets():
@@ -327,7 +401,7 @@ def test_train_mistakes_are_diagnosed():
             out.append(loss_fn(model))
             finished.gradient_step(model, loss_fn, lr)
         return out
-    fails(nn_check.check_train, values, says="collect loss.data")
+    fails(nn_check.check_train, values, says="collect the floats")
 
     def one_step_short(model, loss_fn, steps, lr):
         return finished.train(model, loss_fn, steps - 1, lr)
@@ -366,15 +440,27 @@ def test_reached_is_recounted_with_the_learners_network(capsys):
                                              0.1)[-1] < 0.05
     nn_check.check_reached(counts, ChoiceMLP, loss_fn, finished.train, seeds=seeds)
     assert capsys.readouterr().out.startswith("reached: correct")
-    wrong = dict(counts, relu=counts["relu"] + 1)
+    wrong = dict(counts, relu=counts["relu"] + 5)
     fails(nn_check.check_reached, wrong, ChoiceMLP, loss_fn, finished.train, seeds,
-          says="reached['relu'] is")
+          says="expected [")
+    failed = {h: len(seeds) - c for h, c in counts.items()}
+    fails(nn_check.check_reached, failed, ChoiceMLP, loss_fn, finished.train, seeds,
+          says="counts the runs that did NOT end below it")
 
     class AllTanh(ChoiceMLP):
         def __init__(self, nin, nouts, hidden):
             super().__init__(nin, nouts, "tanh")
     fails(nn_check.check_reached, counts, AllTanh, loss_fn, finished.train, seeds,
-          says="is not relu in the hidden layers")
+          says="uses tanh whatever is asked in the hidden layers")
+
+    class ReluOut(ChoiceMLP):
+        def __call__(self, x):
+            for layer in self.layers:
+                z = [sum((w * v for w, v in zip(n.w, x)), n.b) for n in layer.neurons]
+                x = [v.tanh() if self.hidden == "tanh" else v.relu() for v in z]
+            return x[0]
+    fails(nn_check.check_reached, counts, ReluOut, loss_fn, finished.train, seeds,
+          says="the hidden activation too in the output neuron")
     fails(nn_check.check_reached, [6, 4], ChoiceMLP, loss_fn, finished.train, seeds,
           says="a dict with the keys")
 
@@ -399,17 +485,22 @@ def test_the_same_path_is_recomputed_and_wrong_learning_rates_are_named(capsys):
     def run(loss_fn, lr, steps=8):
         return finished.train(fresh_model(), loss_fn, steps, lr)
 
-    def check(sums, means):
-        nn_check.check_same_path(sums, means, fresh_model, summed, finished.train,
-                                 n_examples=4, steps=8)
+    def check(sums, means, mean_lr=None):
+        nn_check.check_same_path(means, mean_lr, fresh_model, summed, finished.train,
+                                 n_examples=4, steps=8, mean_loss=mean, sum_losses=sums)
 
     sums = run(summed, 0.1)
     check(sums, run(mean, 0.4))
-    assert capsys.readouterr().out.startswith("sum_losses, mean_losses: correct")
+    check(sums, run(mean, 0.4), 0.4)
+    assert capsys.readouterr().out.count("mean_losses, mean_lr: correct") == 2
+    # the mean run is redone with mean_lr: numbers made from the summed run are refused
+    fails(check, sums, [v / 4 for v in sums], 0.1, says="is not what train(fresh_model()")
+    fails(check, sums, run(mean, 0.1), 0.1, says="trained with lr = 0.1, the slower run")
+    fails(check, sums, run(mean, 0.025), 0.025, says="divides lr by 4")
     fails(check, sums, run(mean, 0.1), says="trained with lr = 0.1, the slower run")
     fails(check, sums, run(mean, 0.2), says="leaves the summed run's path at step 1",
           not_says=["slower"])
-    fails(check, sums, sums, says="mean_losses equals sum_losses")
+    fails(check, sums, sums, says="mean_losses equals the summed run's losses")
     fails(check, sums, [], says="mean_losses has 0 losses")
     fails(check, run(summed, 0.2), run(mean, 0.8), says="sum_losses differs")
     fails(check, sums, [v / 4 for v in run(summed, 0.1, steps=9)[1:]],
@@ -480,7 +571,10 @@ def test_correct_accuracies_pass(answer, capsys):
     (lambda ss, ts: 100 * sum(s.data * t > 0 for s, t in zip(ss, ts)) / len(ts), "percentage"),
     (lambda ss, ts: sum(s.data * t < 0 for s, t in zip(ss, ts)) / len(ts), "classified WRONG"),
     (lambda ss, ts: Value(0.5), "returned a Value"),
-    (lambda ss, ts: sum(s.data > 0 for s in ss) / len(ts), "so the accuracy is"),
+    (lambda ss, ts: sum(s.data > 0 for s in ss) / len(ts), "counts the positive scores"),
+    (lambda ss, ts: sum(s.data * t > 0 for s, t in zip(ss, ts)) // len(ts), "divides with //"),
+    (lambda ss, ts: sum(round(s.data) == t for s, t in zip(ss, ts)) / len(ts), "rounded score"),
+    (lambda ss, ts: sum(s.data * t > 0.5 for s, t in zip(ss, ts)) / len(ts), "expected"),
 ])
 def test_accuracy_mistakes_are_diagnosed(mistake, says):
     fails(nn_check.check_accuracy, mistake, says=says)
@@ -529,7 +623,10 @@ def test_correct_functions_pass(capsys):
     (lambda x: 1 - 2 / (torch.exp(2 * x) + 1), lambda x, y, g: g, "unchanged"),
     (lambda x: (torch.exp(2 * x) - 1) / (torch.exp(2 * x) + 1), lambda x, y, g: g * (1 - y * y),
      "stays finite"),
-    (lambda x: torch.tanh(x), lambda x, y, g: g * (1 + y * y), "differs from the reference"),
+    (lambda x: torch.tanh(x), lambda x, y, g: g * (1 + y * y),
+     "differs from the gradient of torch.tanh"),
+    (lambda x: torch.tanh(x), lambda x, y, g: g * (1 - y) ** 2, "(1 - y)²"),
+    (lambda x: torch.tanh(x / 2), lambda x, y, g: g * (1 - y * y), "tanh(x / 2)"),
 ])
 def test_function_mistakes_are_diagnosed(forward, backward, says):
     fails(nn_check.check_function, tanh_function(forward, backward), torch.tanh, says=says)
@@ -556,11 +653,11 @@ def test_the_mean_loss_function_of_exercise_1_is_checked_too(capsys):
     means = finished.train(fresh_model(), mean, 8, 0.4)
 
     def check(mean_loss):
-        nn_check.check_same_path(sums, means, fresh_model, summed, finished.train,
-                                 n_examples=4, steps=8, mean_loss=mean_loss)
+        nn_check.check_same_path(means, 0.4, fresh_model, summed, finished.train,
+                                 n_examples=4, steps=8, mean_loss=mean_loss, sum_losses=sums)
 
     check(mean)
-    assert capsys.readouterr().out.startswith("sum_losses, mean_losses: correct")
+    assert capsys.readouterr().out.startswith("mean_losses, mean_lr: correct")
     fails(check, lambda model: mean(model).data, says="keep it a Value")
     fails(check, summed, says="the summed loss itself")
     fails(check, lambda model: summed(model) / 2, says="the mean of the 4 squared errors is")
@@ -644,21 +741,49 @@ def test_small_accuracy_is_recounted_from_the_small_network(moons, capsys):
         fails(check, untrained, right / len(targets), inputs, targets, says="train it first")
 
 
-def test_squares_are_refused_when_swapped_untrained_or_not_numbers(capsys):
-    nn_check.check_squares({0.0: 45.8, 0.01: 15.9})
-    assert capsys.readouterr().out.startswith("squares: correct")
-    check = nn_check.check_squares
-    fails(check, {0.0: 15.9, 0.01: 45.8}, says="should be the smaller")
-    fails(check, {0.0: 3.0, 0.01: 3.0}, says="its own alpha")
-    fails(check, [45.8, 15.9], says="a dict with the keys 0.0 and 0.01")
-    fails(check, {0: 45.8, 1: 15.9}, says="got [0, 1]")
-    fails(check, {0.0: Value(45.8), 0.01: 15.9}, says="store a plain number")
-    fails(check, {0.0: -1.0, 0.01: 15.9}, says="a positive float")
+def test_squares_are_recomputed_with_the_learners_train(moons, capsys):
+    inputs, targets = moons
+
+    def train(net, alpha):
+        for k in range(8):
+            loss = finished.max_margin_loss([net(x) for x in inputs], targets, net.parameters(),
+                                            alpha)
+            net.zero_grad()
+            loss.backward()
+            for p in net.parameters():
+                p.data -= (1.0 - 0.9 * k / 100) * p.grad
+
+    def squares(f=lambda ps: sum(p * p for p in ps), alphas=(0.0, 0.01), seed=1, net=None):
+        out = {}
+        for alpha, key in zip(alphas, (0.0, 0.01)):
+            if net is None or seed is not None:
+                random.seed(seed)
+                model = tools_nn.MLP(2, [4, 4, 1])
+            model = net or model
+            if alpha is not None:
+                train(model, alpha)
+            out[key] = f([p.data for p in model.parameters()])
+        return out
+
+    def check(value):
+        nn_check.check_squares(value, train, nouts=(4, 4, 1))
+
     state = random.getstate()
+    right = squares()
+    check(right)
+    assert capsys.readouterr().out.startswith("squares: correct")
+    fails(check, {0.0: right[0.01], 0.01: right[0.0]}, says="are swapped")
+    fails(check, squares(alphas=(None, None)), says="the sum of p² at the start")
+    fails(check, squares(alphas=(0.0, 0.0)), says="trained with one alpha")
+    fails(check, squares(f=sum), says="hold Σ p, the parameters not squared")
     random.seed(1)
-    start = sum(p.data ** 2 for p in tools_nn.MLP(2, [8, 8, 1]).parameters())
+    shared = tools_nn.MLP(2, [4, 4, 1])
+    fails(check, squares(net=shared, seed=None), says="one network trained twice")
+    fails(check, {0.0: right[0.0] + 1, 0.01: right[0.01]}, says="expected [")
+    fails(check, [1.0, 2.0], says="a dict with the keys 0.0 and 0.01")
+    fails(check, {0: 1.0, 1: 2.0}, says="got [0, 1]")
+    fails(check, {0.0: Value(45.8), 0.01: 15.9}, says="store a plain number")
     random.setstate(state)
-    fails(check, {0.0: start, 0.01: start}, says="the sum of p² at the start")
 
 
 def test_the_checks_accept_networks_built_on_another_value_class(capsys):

@@ -1,18 +1,18 @@
 """Answers for the edition of lecture 04 (format: tests/edition_answers/__init__.py).
 
-Alternatives are correct but written differently from the lecture (another draw order,
-loops instead of comprehensions, the gradients reset at the end of the step, ...);
+Alternatives are correct but written differently from the lecture (the draws in a loop,
+loops instead of comprehensions, the update written out, ...);
 mistakes are the classic ones, each with the diagnosis the check must give.
 """
 
-NEURON_BIAS_FIRST = '''class Neuron:
-    """tanh(w · x + b), the bias drawn first, the sum started at the bias."""
+NEURON_LOOP = '''class Neuron:
+    """tanh(w · x + b), the weights drawn in a loop, then the bias, the sum started at it."""
 
     def __init__(self, nin):
-        self.b = Value(random.uniform(-1, 1))
         self.w = []
         for _ in range(nin):
-            self.w.append(Value(random.uniform(-1, 1)))
+            self.w.append(Value(random.random() * 2 - 1))
+        self.b = Value(random.uniform(-1.0, 1.0))
 
     def __call__(self, x):
         total = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
@@ -25,11 +25,12 @@ NEURON_BIAS_FIRST = '''class Neuron:
 
 
 def neuron(call="return (self.b + sum(wi * xi for wi, xi in zip(self.w, x))).tanh()",
-           parameters="return self.w + [self.b]"):
+           parameters="return self.w + [self.b]",
+           init="self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]\n"
+                "        self.b = Value(random.uniform(-1, 1))"):
     return f'''class Neuron:
     def __init__(self, nin):
-        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
-        self.b = Value(random.uniform(-1, 1))
+        {init}
 
     def __call__(self, x):
         {call}
@@ -120,6 +121,16 @@ STEP_ZERO_AT_THE_END = step('''    loss = loss_fn(model)
     return float(loss.data)
 ''')
 
+STEP_WRITTEN_OUT = step('''    params = model.parameters()
+    loss = loss_fn(model)
+    for p in params:
+        p.grad = 0
+    loss.backward()
+    for p in params:
+        p.data = p.data + (-lr) * p.grad
+    return float(loss.data)
+''')
+
 CHOICE = '''class ChoiceMLP(MLP):
     """hidden layers with `hidden` ("tanh" or "relu"), a tanh output neuron."""
 
@@ -156,8 +167,13 @@ MEAN = ("def mean_squared_error(model):\n"
 
 ANSWERS = {
     "Neuron": {
-        "alternatives": [NEURON_BIAS_FIRST],
+        "alternatives": [NEURON_LOOP],
         "mistakes": [
+            (neuron(init="self.b = Value(random.uniform(-1, 1))\n"
+                         "        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]"),
+             "draws the bias before the weights", []),
+            (neuron(call="return sum(((wi * xi).tanh() for wi, xi in zip(self.w, x)), self.b)"),
+             "tanh is applied to each term", ["without"]),
             (neuron(call="return self.b + sum(wi * xi for wi, xi in zip(self.w, x))"),
              "without tanh", ["without the bias", "relu"]),
             (neuron(call="return sum(wi * xi for wi, xi in zip(self.w, x)).tanh()"),
@@ -177,6 +193,8 @@ ANSWERS = {
             (layer(call="return [n(x) for n in self.neurons]"), "returned a list of one Value",
              []),
             (layer(init="self.neurons = [Neuron(nin)] * nout"), "[Neuron(nin)] * nout", []),
+            (layer(init="self.neurons = [Neuron(nout) for _ in range(nin)]"),
+             "the arguments are swapped", []),
             (layer(parameters="return [n.parameters() for n in self.neurons]"),
              "a list inside the list", []),
         ],
@@ -190,6 +208,8 @@ ANSWERS = {
             (mlp(init="self.layers = [Layer(nin, n) for n in nouts]"),
              "the size of the layer before", []),
             (mlp(parameters="return self.layers[0].parameters()"), "leaves out layer 1", []),
+            (MLP_ZIP.replace("out = layer(out)", "out = layer(x)"),
+             "feeds the original x to every layer", []),
         ],
     },
     "squared_error": {
@@ -206,13 +226,17 @@ ANSWERS = {
              "    return sum(p - y for p, y in zip(predictions, targets))\n",
              "without squaring", ["divides"]),
             ("def squared_error(predictions, targets):\n"
+             "    return sum(p - y for p, y in zip(predictions, targets)) ** 2\n",
+             "squares the sum", []),
+            ("def squared_error(predictions, targets):\n"
              "    return sum((p - y) ** 2 for p, y in zip(predictions, targets)).data\n",
              "returned a float", []),
         ],
     },
     "gradient_step": {
-        "alternatives": [STEP_ZERO_AT_THE_END],
+        "alternatives": [STEP_WRITTEN_OUT],
         "mistakes": [
+            (STEP_ZERO_AT_THE_END, "reset every p.grad to 0 before loss.backward()", ["uphill"]),
             (step('''    loss = loss_fn(model)
     loss.backward()
     for p in model.parameters():
@@ -259,31 +283,41 @@ ANSWERS = {
             ("def train(model, loss_fn, steps, lr):\n"
              "    return [gradient_step(model, loss_fn, lr) for _ in range(steps - 1)]\n",
              "losses; expected", []),
+            ("def train(model, loss_fn, steps, lr):\n"
+             "    return [gradient_step(model, loss_fn, 0.1) for _ in range(steps)]\n",
+             "does not pass its lr on", []),
         ],
     },
     "mean_squared_error": {
         "alternatives": [
             MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-            "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=0.1 * len(xs))\n",
+            "mean_lr = 0.1 * len(xs)\n"
+            "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=mean_lr)\n",
         ],
         "mistakes": [
             (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=0.1)\n",
+             "mean_lr = 0.1\n"
+             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=mean_lr)\n",
              "trained with lr = 0.1, the slower run", ["leaves"]),
             (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=1.6)\n",
+             "mean_lr = 1.6\n"
+             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=mean_lr)\n",
              "leaves the summed run's path", ["slower"]),
             (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-             "mean_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.4)\n",
+             "mean_lr = 0.4\nmean_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.4)\n",
              "mean_losses starts at", []),
             ("def mean_squared_error(model):\n    return dataset_loss(model).data / len(xs)\n\n\n"
              "sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-             "mean_losses = [loss / 4 for loss in sum_losses]\n",
+             "mean_lr = 0.4\nmean_losses = [loss / 4 for loss in sum_losses]\n",
              "keep it a Value", []),
+            (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_lr = 0.1\nmean_losses = [loss / 4 for loss in sum_losses]\n",
+             "mean_losses is not what train(fresh_model(), mean_squared_error", []),
             ("def mean_squared_error(model):\n"
              "    return squared_error([model(x) for x in xs], ys)\n\n\n"
              "sum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
-             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=0.4)\n",
+             "mean_lr = 0.4\n"
+             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=mean_lr)\n",
              "the summed loss itself", []),
         ],
     },
@@ -292,9 +326,15 @@ ANSWERS = {
         "mistakes": [
             (CHOICE.replace('act = "tanh" if i == len(self.layers) - 1 else self.hidden',
                             'act = "tanh"'),
-             "is not relu in the hidden layers", []),
+             "uses tanh whatever is asked in the hidden layers", []),
+            (CHOICE.replace('act = "tanh" if i == len(self.layers) - 1 else self.hidden',
+                            'act = self.hidden'),
+             "the hidden activation too in the output neuron", []),
             (CHOICE.replace("reached[hidden] += 1", "reached[hidden] += 2"),
-             "reached['tanh'] is", []),
+             "expected [6, 4], got [12, 8]", []),
+            (CHOICE.replace("    for seed in range(6):\n        random.seed(seed)\n",
+                            "    random.seed(0)\n    for seed in range(6):\n"),
+             "seeds random once before the runs", []),
         ],
     },
     "count_parameters": {

@@ -64,6 +64,14 @@ ANSWERS = {
             (loss('''    data = sum((1 - t * s) for s, t in zip(scores, targets)) / len(scores)
     return data + alpha * sum(p * p for p in parameters)
 '''), "without relu", []),
+            (loss('''    n = len(scores)
+    data = sum((1 - t * s).relu() for s, t in zip(scores, targets)) / n
+    return data + alpha * sum(parameters) ** 2
+'''), "squares the sum of the parameters", []),
+            (loss('''    n = len(scores)
+    data = sum(max(0, 1 - t * s) for s, t in zip(scores, targets)) / n
+    return data + alpha * sum(p * p for p in parameters)
+'''), "build max(0, z) as z.relu()", []),
         ],
     },
     "accuracy": {
@@ -80,6 +88,10 @@ ANSWERS = {
              "    right = sum(s.data * t > 0 for s, t in zip(scores, targets))\n"
              "    return 100 * right / len(scores)\n",
              "a percentage", []),
+            ("def accuracy(scores, targets):\n"
+             "    right = sum(1 for s, t in zip(scores, targets) if s.data * t > 0)\n"
+             "    return right // len(scores)\n",
+             "divides with //", []),
         ],
     },
     "Tanh": {
@@ -122,7 +134,7 @@ ANSWERS = {
             ("squares = {}\nfor alpha in (0.0, 0.01):\n    random.seed(1)\n"
              "    net = MLP(2, [8, 8, 1])\n    train(net, alpha=alpha)\n"
              "    squares[0.01 - alpha] = sum(p.data ** 2 for p in net.parameters())\n",
-             "should be the smaller", []),
+             "are swapped", []),
             ("squares = {}\nfor alpha in (0.0, 0.01):\n    random.seed(1)\n"
              "    net = MLP(2, [8, 8, 1])\n"
              "    squares[alpha] = sum(p.data ** 2 for p in net.parameters())\n",
@@ -131,6 +143,14 @@ ANSWERS = {
              "    net = MLP(2, [8, 8, 1])\n    train(net)\n"
              "    squares[alpha] = sum(p.data ** 2 for p in net.parameters())\n",
              "its own alpha", []),
+            ("squares = {}\nrandom.seed(1)\nnet = MLP(2, [8, 8, 1])\nfor alpha in (0.0, 0.01):\n"
+             "    train(net, alpha=alpha)\n"
+             "    squares[alpha] = sum(p.data ** 2 for p in net.parameters())\n",
+             "one network trained twice", []),
+            ("squares = {}\nfor alpha in (0.0, 0.01):\n    random.seed(1)\n"
+             "    net = MLP(2, [8, 8, 1])\n    train(net, alpha=alpha)\n"
+             "    squares[alpha] = sum(p.data for p in net.parameters())\n",
+             "not squared", []),
         ],
     },
     "ReLU": {
