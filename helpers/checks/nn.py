@@ -115,9 +115,10 @@ MISTAKES = {
                 "p.data -= lr * p.grad", lambda t: [-d for d in _step(t.data, t.data["g"])]),
         Mistake("moved the parameters by -p.grad: multiply the gradient by lr",
                 lambda t: _step(t.data, t.data["g"], rate=1.0)),
-        Mistake("the update also used what .grad held before the step: backward() adds into "
-                ".grad, so reset every p.grad to 0 before loss.backward() (resetting only after "
-                "the update leaves an earlier backward()'s gradients in the first step)",
+        Mistake("used what .grad held before the step as well as this step's gradient: "
+                "backward() adds into .grad, so reset every p.grad to 0 before loss.backward() "
+                "(resetting only after the update leaves an earlier backward()'s gradients in "
+                "the first step)",
                 lambda t: _step(t.data, [g + s for g, s in zip(t.data["g"], t.data["stale"],
                                                                strict=True)])),
         Mistake("did not update the biases: update every Value in model.parameters()",
@@ -509,7 +510,7 @@ def check_mlp(MLP, rng):
                        f"({'nin' if i == 0 else 'the size of the layer before'}): layer i goes "
                        "from sizes[i] to sizes[i + 1] with sizes = [nin] + nouts")
         x = [rng.uniform(-2, 2) for _ in range(nin)]
-        want = _data(_chain(layers, x))
+        want = _data(core.call(_chain, layers, x, what=f"the layers of your {what}, in turn,"))
         out = core.call(mlp, x, what=f"your {what}({_short(x)})")
         if nouts[-1] == 1:
             got = [_a_value(out, f"{what}(x)", "one Value (the last layer's output)").data]
@@ -811,7 +812,7 @@ def _check_mean_loss(mean_loss, fresh_model, loss_fn, n_examples):
     name = getattr(mean_loss, "__name__", "the mean loss")
     what = f"{name}(fresh_model())"
     got = core.call(mean_loss, fresh_model(), what=f"your {what}")
-    summed = loss_fn(fresh_model()).data
+    summed = core.call(loss_fn, fresh_model(), what="the summed loss of fresh_model()").data
     got = _a_value(got, what, "the loss, one Value")
     if core.close(got.data, summed):
         refuse(f"{what} is {core.fmt(got.data)}, the summed loss itself: divide it by the number "
@@ -868,8 +869,12 @@ def _check_choice_mlp(ChoiceMLP, rng):
             for p in core.call(mlp.parameters, what=f"your {what}.parameters()"):
                 p.data = rng.uniform(-1, 1)
             x = [rng.uniform(-2, 2) for _ in range(3)]
-            plain = [[{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons]
-                     for layer in layers]
+            try:
+                plain = [[{"w": [w.data for w in n.w], "b": n.b.data} for n in layer.neurons]
+                         for layer in layers]
+            except AttributeError:
+                refuse(f"{what}: keep the lecture's attributes, layers, each with neurons, each "
+                       "with w and b")
             out = _a_value(core.call(mlp, x, what=f"your {what}({_short(x)})"), f"{what}(x)")
             trials.append(Trial(f"{what} on x = {_short(x)}", out.data,
                                 _forward(plain, x, h, "tanh"), {"layers": plain, "x": x, "h": h}))
