@@ -359,6 +359,11 @@ def test_a_learning_rate_written_into_the_step_is_named():
         return finished.gradient_step(model, loss_fn, 0.1)
     fails(nn_check.check_gradient_step, fixed, says="-0.1 * p.grad, whatever lr it was given")
 
+    def half(model, loss_fn, lr):
+        return finished.gradient_step(model, loss_fn, lr / 2)
+    fails(nn_check.check_gradient_step, half, says="half the step",
+          not_says=["whatever lr", "reset"])
+
     def fixed_train(model, loss_fn, steps, lr):
         return [finished.gradient_step(model, loss_fn, 0.1) for _ in range(steps)]
     fails(nn_check.check_train, fixed_train, says="does not pass its lr on")

@@ -115,6 +115,10 @@ MISTAKES = {
                 "p.data -= lr * p.grad", lambda t: [-d for d in _step(t.data, t.data["g"])]),
         Mistake("moved the parameters by -p.grad: multiply the gradient by lr",
                 lambda t: _step(t.data, t.data["g"], rate=1.0)),
+        Mistake("moved the parameters by -2 * lr * p.grad, twice the step: p.data -= lr * p.grad",
+                lambda t: _step(t.data, t.data["g"], rate=2 * t.data["lr"])),
+        Mistake("moved the parameters by -lr * p.grad / 2, half the step: p.data -= lr * p.grad",
+                lambda t: _step(t.data, t.data["g"], rate=t.data["lr"] / 2)),
         Mistake("used what .grad held before the step as well as this step's gradient: "
                 "backward() adds into .grad, so reset every p.grad to 0 before loss.backward() "
                 "(resetting only after the update leaves an earlier backward()'s gradients in "
@@ -615,7 +619,7 @@ def check_gradient_step(gradient_step, rng):
     parameter's gradient, backward, ``p.data -= lr * p.grad``; returns the loss before the
     update as a float. Tried three steps in a row on seeded networks whose parameters hold the
     gradients of an earlier backward() on entry (as after section 5's gradient check)."""
-    trials = []
+    trials, returns = [], []
     for _ in range(2):
         (model, twin), loss_fn, name = _models(rng)
         lr = rng.uniform(0.05, 0.3)
@@ -636,32 +640,35 @@ def check_gradient_step(gradient_step, rng):
                        "every p in model.parameters())")
             delta = [p.data - v for p, v in zip(params, before, strict=True)]
             trials.append(Trial(f"at step {k + 1} in a row", delta, [-lr * g for g in grads],
-                                {"lr": lr, "g": grads, "stale": stale, **_masks(model)},
+                                {"lr": lr, "g": grads, "stale": stale, "what": what,
+                                 "zeroed": not any(p.grad for p in params), **_masks(model)},
                                 scale=max(map(abs, before))))
-            if not trials[-1].right:
-                _refuse_step(trials, model, what)
             _load(twin, [v - lr * g for v, g in zip(before, grads, strict=True)])
-            _check_returned(returned, loss, loss_fn(twin).data, what)
+            returns.append((returned, loss, loss_fn(twin).data, what))
+    # every step starts from what the step before left, and each trial predicts from that
+    # start: all six are judged together, so a learning rate written into the function
+    # shows against two values of lr
+    wrong = next((t for t in trials if not t.right), None)
+    if wrong:
+        what = wrong.data["what"]
+        if not any(wrong.got):
+            refuse(f"{what} did not change any parameter" + (
+                ", and every .grad is 0 after it: call loss.backward() before the update, and "
+                "reset the gradients before backward(), not between backward() and the update"
+                if wrong.data["zeroed"] else ": update each one, p.data -= lr * p.grad"))
+        named = core.diagnose(trials, MISTAKES["gradient_step"] + _derived_rate(trials))
+        if named:
+            refuse(f"{what} {named}")
+        bad = [i for i, (d, w) in enumerate(zip(wrong.got, wrong.want, strict=True))
+               if not core.close(d, w, wrong.scale)]
+        want, got = core.fmt_pair(wrong.want[bad[0]], wrong.got[bad[0]])
+        refuse(f"{what}: {len(bad)} of the {len(wrong.got)} parameters moved by something other "
+               f"than -lr * p.grad {wrong.shown} (parameter {bad[0]}: expected {want}, moved "
+               f"{got})")
+    for returned in returns:
+        _check_returned(*returned)
     core.passed("gradient_step", "the update -lr * gradient, the gradients reset before "
                                  "backward(), three steps in a row on seeded networks")
-
-
-def _refuse_step(trials, model, what):
-    last = trials[-1]
-    if not any(last.got):
-        if not any(p.grad for p in model.parameters()):
-            refuse(f"{what} did not change any parameter, and every .grad is 0 after it: call "
-                   "loss.backward() before the update, and reset the gradients before "
-                   "backward(), not between backward() and the update")
-        refuse(f"{what} did not change any parameter: update each one, p.data -= lr * p.grad")
-    named = core.diagnose(trials, MISTAKES["gradient_step"] + _derived_rate(trials))
-    if named:
-        refuse(f"{what} {named}")
-    wrong = [i for i, (d, w) in enumerate(zip(last.got, last.want, strict=True))
-             if not core.close(d, w, last.scale)]
-    want, got = core.fmt_pair(last.want[wrong[0]], last.got[wrong[0]])
-    refuse(f"{what}: {len(wrong)} of the {len(last.got)} parameters moved by something other "
-           f"than -lr * p.grad {last.shown} (parameter {wrong[0]}: expected {want}, moved {got})")
 
 
 def _check_returned(returned, before, after, what):
