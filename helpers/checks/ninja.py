@@ -18,8 +18,12 @@ Lecture 07: :func:`check_normalization` (exercises 3, A and D); exercise 2 and C
 :func:`check_folded`, :func:`check_changes`, :func:`check_first_letters`.
 """
 
+import ast
 import contextlib
+import inspect
 import io
+import re
+import textwrap
 import warnings
 from dataclasses import replace
 
@@ -41,22 +45,11 @@ from helpers.tools.ninja import (
 __all__ = ["check_normalization", "check_forward_backward", "check_run", "check_curve",
            "check_split_losses", "check_batch_statistics", "check_folded", "check_changes",
            "check_first_letters", "cross_entropy_mistakes", "CROSS_ENTROPY", "NORMALIZATION",
-           "FOLDING", "MISTAKES", "BACKWARD_ORDER"]
+           "FOLDING", "MISTAKES", "BACKWARD_ORDER", "check_manual_backward",
+           "MANUAL_BACKWARD_ORDER"]
 
 
 # ==== lecture 06: manual_backward, exercise 1 in one function ===============================
-# (a block of its own: its imports are here, the rest of the module does not use them)
-
-import ast as _ast  # noqa: E402
-import contextlib as _contextlib  # noqa: E402
-import inspect as _inspect  # noqa: E402
-import io as _io  # noqa: E402
-import re as _re  # noqa: E402
-import textwrap as _textwrap  # noqa: E402
-
-from helpers.checks import core as _core  # noqa: E402
-
-__all__ += ["check_manual_backward", "MANUAL_BACKWARD_ORDER"]
 
 # The 26 tensors of lecture 06's section 4, in the order their gradients are derived there:
 # the first wrong one is the one to fix (those after it may only inherit its mistake).
@@ -117,7 +110,7 @@ def _mb_global_tensors(fn):
     while stack:   # the function and the comprehensions or lambdas inside it
         c = stack.pop()
         names += [n for n in c.co_names if n not in names]
-        stack += [k for k in c.co_consts if _inspect.iscode(k)]
+        stack += [k for k in c.co_consts if inspect.iscode(k)]
     return [n for n in names if isinstance(fn.__globals__.get(n), torch.Tensor)
             and fn.__globals__[n].is_floating_point()]
 
@@ -138,7 +131,7 @@ def _mb_explainer(fn, sizes):
                     "like the ones they meet (torch.ones_like, dtype=t[\"h\"].dtype) and take "
                     "every other tensor from the arguments, t and params")
         found = []
-        for number in _re.findall(r"\d+", text):
+        for number in re.findall(r"\d+", text):
             if int(number) in sizes and int(number) not in found:
                 found.append(int(number))
         if len(found) >= 2 and ("size" in text or "shape" in text):
@@ -154,27 +147,27 @@ def _mb_run_backward(fn, leaves, acts, Xb, Yb, precision):
     t = {k: v.detach().clone() for k, v in acts.items()}
     p = {k: v.detach().clone() for k, v in leaves.items()}
     with torch.no_grad():
-        grads = _core.call(fn, t, p, Xb, Yb,
+        grads = core.call(fn, t, p, Xb, Yb,
                            what=f"your manual_backward(t, params, Xb, Yb), on section 3's batch "
                                 f"in {precision},",
                            explain=_mb_explainer(fn, _mb_sizes(leaves, Xb, acts)))
     contract = ('return a dict {name: gradient}: d["W1"] for W1, one for each of the 26 tensors '
                 "of section 4")
     if not isinstance(grads, dict):
-        _core.refuse(f"your manual_backward returned {_core.kind(grads)}; {contract}")
+        core.refuse(f"your manual_backward returned {core.kind(grads)}; {contract}")
     missing = [k for k in MANUAL_BACKWARD_ORDER if k not in grads]
     if missing:
         if any(f"d{k}" in grads for k in missing):
-            _core.refuse(f'your manual_backward returns no gradient under "{missing[0]}": the '
+            core.refuse(f'your manual_backward returns no gradient under "{missing[0]}": the '
                          f'keys are the tensors\' names, d["{missing[0]}"] for {missing[0]}, '
                          f'not "d{missing[0]}"')
         more = (f" (nor {', '.join(missing[1:])})" if len(missing) <= 4 else
                 f" (nor {len(missing) - 1} others after it in section 4's order)")
-        _core.refuse(f'your manual_backward returns no d["{missing[0]}"], the gradient of '
+        core.refuse(f'your manual_backward returns no d["{missing[0]}"], the gradient of '
                      f"{missing[0]}{more if len(missing) > 1 else ''}; {contract}")
     for key in MANUAL_BACKWARD_ORDER:
         if not isinstance(grads[key], torch.Tensor):
-            _core.refuse(f'd["{key}"] is {_core.kind(grads[key])}, not a tensor: the gradient '
+            core.refuse(f'd["{key}"] is {core.kind(grads[key])}, not a tensor: the gradient '
                          f"of {key} has its shape {tuple(acts.get(key, leaves.get(key)).shape)}")
     return grads
 
@@ -182,12 +175,12 @@ def _mb_run_backward(fn, leaves, acts, Xb, Yb, precision):
 def _mb_stores(statement, key, local):
     """Whether ``statement`` stores ``D[key]`` (for some dict D; its name is returned) or the
     name ``local``: (dict name or None, whether it does)."""
-    for node in _ast.walk(statement):
-        if isinstance(node, _ast.Subscript) and isinstance(node.ctx, _ast.Store) \
-                and isinstance(node.value, _ast.Name) \
-                and isinstance(node.slice, _ast.Constant) and node.slice.value == key:
+    for node in ast.walk(statement):
+        if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store) \
+                and isinstance(node.value, ast.Name) \
+                and isinstance(node.slice, ast.Constant) and node.slice.value == key:
             return node.value.id, True
-        if local and isinstance(node, _ast.Name) and isinstance(node.ctx, _ast.Store) \
+        if local and isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) \
                 and node.id == local:
             return None, True
     return None, False
@@ -198,9 +191,9 @@ def _mb_where_assigned(body, key):
     gradient returned under ``key``, as ``d[key] = ...`` or as a name in a returned dict."""
     local = None
     for statement in body:   # return {"b1": db1, ...}: the name db1
-        if isinstance(statement, _ast.Return) and isinstance(statement.value, _ast.Dict):
+        if isinstance(statement, ast.Return) and isinstance(statement.value, ast.Dict):
             for k, v in zip(statement.value.keys, statement.value.values, strict=True):
-                if isinstance(k, _ast.Constant) and k.value == key and isinstance(v, _ast.Name):
+                if isinstance(k, ast.Constant) and k.value == key and isinstance(v, ast.Name):
                     local = v.id
     hits, dict_name = [], None
     for i, statement in enumerate(body):
@@ -209,7 +202,7 @@ def _mb_where_assigned(body, key):
             hits.append(i)
             dict_name = dict_name or name
             # d[key] = db1: db1's own statements compute it
-            if isinstance(statement, _ast.Assign) and isinstance(statement.value, _ast.Name) \
+            if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Name) \
                     and name and not local:
                 local = statement.value.id
                 hits += [j for j, s in enumerate(body[:i]) if _mb_stores(s, None, local)[1]]
@@ -223,9 +216,9 @@ def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
     ``d[upstream] = random`` (and ``d[z] = 0`` for ``z`` in ``zeroed``); None where this cannot
     be done (no source, a formula that does not read ``upstream``)."""
     try:
-        tree = _ast.parse(_textwrap.dedent(_inspect.getsource(fn)))
-        func = next(s for s in tree.body if isinstance(s, _ast.FunctionDef))
-        bound = _inspect.signature(fn).bind(
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        func = next(s for s in tree.body if isinstance(s, ast.FunctionDef))
+        bound = inspect.signature(fn).bind(
             {k: v.detach().clone() for k, v in acts.items()},
             {k: v.detach().clone() for k, v in leaves.items()}, Xb, Yb).arguments
     except (OSError, TypeError, SyntaxError, StopIteration, ValueError):
@@ -239,10 +232,10 @@ def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
     replace = {upstream: random, **{z: torch.zeros_like(returned[z]) for z in zeroed}}
 
     def run(statements):
-        exec(compile(_ast.Module(statements, []), "<manual_backward>", "exec"), namespace)
+        exec(compile(ast.Module(statements, []), "<manual_backward>", "exec"), namespace)
 
     try:
-        with torch.no_grad(), _contextlib.redirect_stdout(_io.StringIO()):
+        with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
             run(func.body[:first])
             for name, new in replace.items():   # every copy of d[name] the statements can read
                 old = returned[name]
@@ -295,7 +288,7 @@ def _mb_formula_hint(fn, key, leaves, acts, graph64, Xb, Yb, returned, rng):
             f'{result.hint}. d["{key}"] is {rule}')
 
 
-@_core.check()
+@core.check()
 def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
     """Lecture 06, section 5.1: the learner's ``manual_backward(t, params, Xb, Yb)`` against
     autograd, every one of the 26 gradients of section 4, in float32 and in float64.
@@ -311,8 +304,8 @@ def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
     float32 tensor read from the notebook's globals shows.
     """
     if not callable(manual_backward):
-        _core.refuse(f"check_manual_backward needs your function manual_backward; got "
-                     f"{_core.kind(manual_backward)}")
+        core.refuse(f"check_manual_backward needs your function manual_backward; got "
+                     f"{core.kind(manual_backward)}")
     n = Xb.shape[0]
     leaves32, acts32 = _mb_graph(forward, params, Xb, Yb, torch.float32)
     leaves64, acts64 = _mb_graph(forward, params, Xb, Yb, torch.float64)
@@ -334,36 +327,36 @@ def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
                                  grads, rng)
         if hint:
             later = [k for k in MANUAL_BACKWARD_ORDER[i + 1:]
-                     if not _core.agree(grads[k].detach(), exact[k], scale.get(k))]
+                     if not core.agree(grads[k].detach(), exact[k], scale.get(k))]
             after = (f" ({len(later)} of the {len(MANUAL_BACKWARD_ORDER) - i - 1} after it "
                      "differ too: they may only inherit its mistake)" if later else "")
-            _core.refuse(f'd["{key}"] is the first wrong gradient, in section 4\'s '
+            core.refuse(f'd["{key}"] is the first wrong gradient, in section 4\'s '
                          f"order{after}: {hint}")
     try:
         grads64 = _mb_run_backward(manual_backward, leaves64, acts64, Xb, Yb, "float64")
-    except _core.Refused as refused:   # float64 meets float32: say that first
+    except core.Refused as refused:   # float64 meets float32: say that first
         error = refused.__cause__
         read = _mb_global_tensors(manual_backward)
         if not (isinstance(error, RuntimeError) and read and "double" in str(error).lower()):
             raise
-        raise _core.Refused(
+        raise core.Refused(
             f"your manual_backward reads a float32 tensor from the notebook's globals "
             f"({', '.join(read)}): right in float32, where it equals what the arguments hold, "
             "it fails in float64 (float64 met float32). Take every tensor from its arguments, "
             f"t and params (in float64 it stopped with: {error})") from error
     for key in MANUAL_BACKWARD_ORDER:
-        if not _core.agree(grads64[key].detach(), exact[key], scale.get(key)):
+        if not core.agree(grads64[key].detach(), exact[key], scale.get(key)):
             read = _mb_global_tensors(manual_backward)
             which = f" ({', '.join(read)})" if read else ""
-            _core.refuse(
+            core.refuse(
                 f'd["{key}"] is right in float32 but not in float64: did your manual_backward '
                 f"read a float32 tensor from the notebook's globals{which}? Take every tensor "
                 "from its arguments, t and params",
                 f"(your float64 d[\"{key}\"] is off by up to "
                 f"{float((grads64[key].detach().double() - exact[key]).abs().max()):.2g}; "
                 f"float64 rounding allows "
-                f"{_core.tolerance(exact[key], exact[key], scale.get(key)):.1g})")
-    _core.passed("manual_backward", f"all {len(MANUAL_BACKWARD_ORDER)} gradients of section 4, "
+                f"{core.tolerance(exact[key], exact[key], scale.get(key)):.1g})")
+    core.passed("manual_backward", f"all {len(MANUAL_BACKWARD_ORDER)} gradients of section 4, "
                  "in float32 and in float64; the formulas of b1, logit_maxes and the max's "
                  "path of logits also on random upstream gradients")
 
@@ -386,52 +379,52 @@ def _mb_without(data, position):
 
 _MB_SLIPS = {
     "tanh": [
-        _core.Mistake("the brackets are missing: 1 - h**2 * dh multiplies only h**2 by dh; the "
+        core.Mistake("the brackets are missing: 1 - h**2 * dh multiplies only h**2 by dh; the "
                       "local derivative 1 - h**2 as a whole multiplies dh: (1 - h**2) * dh",
                       lambda t: 1 - t.data["y"] ** 2 * t.data["g"]),
-        _core.Mistake("tanh is applied to h once more: its derivative is 1 - tanh(x)**2 at the "
+        core.Mistake("tanh is applied to h once more: its derivative is 1 - tanh(x)**2 at the "
                       "input x, and tanh(x) is the output h itself: (1 - h**2) * dh",
                       lambda t: (1 - torch.tanh(t.data["y"]) ** 2) * t.data["g"]),
-        _core.Mistake("only the local derivative 1 - h**2: the chain rule multiplies it by the "
+        core.Mistake("only the local derivative 1 - h**2: the chain rule multiplies it by the "
                       "incoming gradient dh", lambda t: 1 - t.data["y"] ** 2),
-        _core.Mistake("the incoming gradient dh alone: the chain rule multiplies it by tanh's "
+        core.Mistake("the incoming gradient dh alone: the chain rule multiplies it by tanh's "
                       "local derivative 1 - h**2", lambda t: t.data["g"]),
     ],
     "relu": [
-        _core.Mistake("relu is applied to the incoming gradient: the gradient passes where the "
+        core.Mistake("relu is applied to the incoming gradient: the gradient passes where the "
                       "unit fired, where its INPUT was positive, whatever the sign of the "
                       "gradient: (hpreact > 0) * dh", lambda t: torch.relu(t.data["g"])),
-        _core.Mistake("the gate is open on the wrong side: relu's derivative is 1 where its "
+        core.Mistake("the gate is open on the wrong side: relu's derivative is 1 where its "
                       "input is positive, 0 elsewhere",
                       lambda t: (t.data["x"] < 0).to(t.data["g"].dtype) * t.data["g"]),
-        _core.Mistake("only relu's local derivative, 1 where the input is positive: the chain "
+        core.Mistake("only relu's local derivative, 1 where the input is positive: the chain "
                       "rule multiplies it by the incoming gradient dh",
                       lambda t: (t.data["x"] > 0).to(t.data["g"].dtype)),
-        _core.Mistake("the incoming gradient dh alone: relu's derivative, 0 where the input is "
+        core.Mistake("the incoming gradient dh alone: relu's derivative, 0 where the input is "
                       "not positive, is missing", lambda t: t.data["g"]),
     ],
     "lookup": [
-        *[_core.Mistake(f"the rows looked up at context position {k} are missing: each of the "
+        *[core.Mistake(f"the rows looked up at context position {k} are missing: each of the "
                         "n * block_size positions of the batch hands its row of demb back to "
                         "the row of C it was looked up from (a loop whose range stops short?)",
                         lambda t, k=k: _mb_without(t.data, k)) for k in range(8)],
-        _core.Mistake("the indices and the rows of demb are paired in different orders: the "
+        core.Mistake("the indices and the rows of demb are paired in different orders: the "
                       "indices go position by position (column by column of Xb, as "
                       "Xb.T.reshape(-1) lists them), the rows of demb example by example; "
                       "flatten both the same way: Xb.view(-1) with demb.view(-1, n_embd)",
                       lambda t: _mb_lookup(t.data["index"].T, t.data["g"], t.data["n_rows"])),
-        _core.Mistake("emb, the looked-up values of the forward pass, where demb, their "
+        core.Mistake("emb, the looked-up values of the forward pass, where demb, their "
                       "gradient, belongs",
                       lambda t: _mb_lookup(t.data["index"], t.data["y"], t.data["n_rows"])),
     ],
     "reshape": [
-        _core.Mistake("the right numbers in the wrong places: a view to another order of the "
+        core.Mistake("the right numbers in the wrong places: a view to another order of the "
                       "dimensions, or a transpose, moves them; view the gradient straight to "
                       "the tensor's shape (the forward pass's view, undone)",
                       lambda t: t.got if _mb_same_numbers(t.got, t.want) else None),
     ],
     "broadcast": [
-        _core.Mistake("a mean where the sum belongs: the tensor was broadcast to all "
+        core.Mistake("a mean where the sum belongs: the tensor was broadcast to all "
                       "{size} entries of the product, and each one adds its contribution",
                       lambda t: t.want / t.data["size"]),
     ],
@@ -443,7 +436,7 @@ def _mb_same_numbers(got, want):
     if got.shape != want.shape:
         return False
     a, b = (x.detach().reshape(-1).sort().values for x in (got, want))   # dtypes kept
-    return not _core.agree(got, want) and _core.agree(a, b)
+    return not core.agree(got, want) and core.agree(a, b)
 
 
 def likely_mistake(operation, **data):
@@ -460,8 +453,8 @@ def likely_mistake(operation, **data):
     def name(got, want):
         if not isinstance(got, torch.Tensor) or got.shape != want.shape:
             return None
-        trial = _core.Trial("", got.detach(), want.detach(), data)
-        said = _core.diagnose([trial], _MB_SLIPS[operation])
+        trial = core.Trial("", got.detach(), want.detach(), data)
+        said = core.diagnose([trial], _MB_SLIPS[operation])
         return said.format(**data) if said else None
     return name
 
@@ -469,23 +462,23 @@ def likely_mistake(operation, **data):
 __all__ += ["likely_mistake"]
 
 
-@_core.check()
+@core.check()
 def check_argmax_onehot(local, logits, logit_maxes, Yb):
     """Lecture 06, 4.8: ``local``, the (n, vocab) matrix of d logit_maxes[i] / d logits[i, j],
     against what the node that made ``logit_maxes`` (the max of each row of ``logits``) sends
     back for a gradient of 1 per row; says what differs (spread over the row, not one-hot, the
     1 in the wrong column and which column it took: Yb, the minimum, the maxima's values)."""
     if not isinstance(local, torch.Tensor):
-        _core.refuse(f"argmax_onehot is {_core.kind(local)}: it holds one local derivative "
+        core.refuse(f"argmax_onehot is {core.kind(local)}: it holds one local derivative "
                      "d logit_maxes[i] / d logits[i, j] per entry of logits, a tensor")
     if local.shape != logits.shape:
-        _core.refuse(f"argmax_onehot has the shape {tuple(local.shape)}: it holds one local "
+        core.refuse(f"argmax_onehot has the shape {tuple(local.shape)}: it holds one local "
                      "derivative d logit_maxes[i] / d logits[i, j] per entry of logits, so it has "
                      f"their shape {tuple(logits.shape)}")
     right = logit_maxes.grad_fn(torch.ones_like(logit_maxes)).double()
     mine = local.detach().double()
     if torch.equal(mine, right):
-        _core.passed("argmax_onehot", "one 1 per row, where the row's maximum is")
+        core.passed("argmax_onehot", "one 1 per row, where the row's maximum is")
         return
     n = logits.shape[0]
     i = next(i for i in range(n) if not torch.equal(mine[i], right[i]))
@@ -509,7 +502,7 @@ def check_argmax_onehot(local, logits, logit_maxes, Yb):
         why = (f"one-hot, with its 1 in the wrong column in {int((yours != theirs).sum())} of "
                f"{n} rows{where} (row {i}: yours in column {int(yours[i])}, the row's maximum "
                f"is in column {int(theirs[i])})")
-    _core.refuse(f"argmax_onehot is {why}.")
+    core.refuse(f"argmax_onehot is {why}.")
 
 
 __all__ += ["check_argmax_onehot"]
