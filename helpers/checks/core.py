@@ -343,10 +343,10 @@ def kind(x):
     if isinstance(x, numbers.Real):
         return f"{'an' if type(x).__name__[0] in 'aeiou' else 'a'} {type(x).__name__} " \
                f"({float(x):.6g})"
+    if hasattr(x, "shape") and hasattr(x, "dtype"):   # first: a tensor's .grad may warn
+        return f"a {type(x).__name__} of shape {tuple(x.shape)}"
     if hasattr(x, "data") and hasattr(x, "grad") and hasattr(x, "_prev"):
         data = getattr(x, "data", None)
         shown = f" ({data:.6g})" if isinstance(data, numbers.Real) else ""
         return f"a Value{shown}"
-    if hasattr(x, "shape") and hasattr(x, "dtype"):
-        return f"a {type(x).__name__} of shape {tuple(x.shape)}"
     return f"a {type(x).__name__}"
