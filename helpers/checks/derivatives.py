@@ -37,6 +37,7 @@ import numpy as np
 
 from helpers.checks import core
 from helpers.checks.compare import numerical_grad
+from helpers.tools.engine import topological_order
 
 __all__ = ["f_abc", "check_grad_f", "check_difference_quotients", "check_by_nudging",
            "check_flat_points", "check_partials_e", "check_step_errors",
@@ -447,17 +448,7 @@ class _Node:
 
 def _nodes(root):
     """Every value in ``root``'s graph, each once, outputs before their inputs."""
-    seen, order = set(), []
-
-    def visit(node):
-        if id(node) in seen:
-            return
-        seen.add(id(node))
-        for child in node._prev:
-            visit(child)
-        order.append(node)
-    visit(root)
-    return order[::-1]
+    return topological_order(root)[::-1]
 
 
 def _d(top, bottom):
