@@ -13,7 +13,8 @@ the ``application/vnd.jupyter.widget-view+json`` entries of outputs, which point
 Without them an output falls back to its ``text/plain`` (which nbval compares), and a live
 widget is rebuilt when the learner runs the cell; before that, a notebook shows the static
 picture that the widget's cell displays beside it (see ``helpers.tools.widgets``). Other outputs
-are not touched.
+are not touched, except that consecutive stream outputs of one stream are merged into one
+(a kernel under load flushes a cell's prints in several pieces; the text is the same).
 In README.md it rewrites the badges and the lecture table between the
 ``<!-- generated:NAME -->`` and ``<!-- /generated:NAME -->`` markers, from each
 notebook's title and its ``metadata.lecture`` (``learn``, ``study``, ``runs``).
@@ -84,6 +85,19 @@ def is_setup_cell(cell):
     return cell.cell_type == "code" and cell.source.startswith("# Set-up")
 
 
+def merged_streams(outputs):
+    """``outputs`` with each run of consecutive outputs of one stream (stdout, stderr) joined."""
+    merged = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (output.output_type == "stream" and previous is not None
+                and previous.output_type == "stream" and previous.name == output.name):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def normalized(path):
     """The notebook at ``path`` as the conventions want it, as text."""
     nb = nbformat.read(path, as_version=4)
@@ -100,6 +114,8 @@ def normalized(path):
     nb.metadata["kernelspec"] = KERNELSPEC
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if "outputs" in cell:
+            cell.outputs = merged_streams(cell.outputs)
         for output in cell.get("outputs", []):
             output.get("data", {}).pop(WIDGET_VIEW, None)
     return nbformat.writes(nb) + "\n"

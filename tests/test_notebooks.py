@@ -97,3 +97,18 @@ def test_the_stored_kernelspec_is_what_ipykernel_reports():
     for path in notebooks.lecture_paths() + sorted((ROOT / "exercises").glob("*.ipynb")):
         stored = nbformat.read(path, as_version=4).metadata["kernelspec"]
         assert stored == notebooks.KERNELSPEC, f"{path.name}: run python scripts/notebooks.py"
+
+
+def test_prints_flushed_in_pieces_are_stored_as_one_output_per_stream():
+    pieces = [nbformat.v4.new_output("stream", name="stdout", text="a\n"),
+              nbformat.v4.new_output("stream", name="stdout", text="b\n"),
+              nbformat.v4.new_output("stream", name="stderr", text="warning\n"),
+              nbformat.v4.new_output("stream", name="stdout", text="c\n"),
+              nbformat.v4.new_output("execute_result", data={"text/plain": "1"},
+                                     execution_count=1),
+              nbformat.v4.new_output("stream", name="stdout", text="d\n")]
+    merged = notebooks.merged_streams(pieces)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in merged] == [
+        ("stream", "stdout", "a\nb\n"), ("stream", "stderr", "warning\n"),
+        ("stream", "stdout", "c\n"), ("execute_result", None, None),
+        ("stream", "stdout", "d\n")]
