@@ -109,3 +109,21 @@ def test_check_takes_the_shown_name_from_the_arguments(capsys):
 
     assert check_piece("pow") is None and check_piece("exp", how=1) is None
     assert capsys.readouterr().out == "not implemented yet: pow\nnot implemented yet: exp\n"
+
+
+def test_untouched_names_an_input_changed_in_place_and_the_statement_that_did_it():
+    acts = {"logits": torch.randn(4, 5), "h": torch.randn(4, 3)}
+    before = core.copies({"acts": acts})
+    cell = 'p = acts["logits"].detach()\np.exp_()\ndlogits = p / p.sum(1, keepdim=True)\n'
+    exec(cell, {"acts": acts})
+    assert core.changed({"acts": acts}, before) == ['acts["logits"]']
+    with pytest.raises(core.Refused, match=r'^your cell changed acts\["logits"\] in place: '
+                       r'`p = acts\["logits"\]\.detach\(\)` makes no copy \(\.detach\(\) '
+                       r"shares its storage\), so `p\.exp_\(\)` changes"):
+        core.untouched("your cell", {"acts": acts}, before, cell)
+    with pytest.raises(core.Refused, match="or on a tensor that shares its storage"):
+        core.untouched("your cell", {"acts": acts}, before)   # no source: the class alone
+    fresh = {"x": torch.tensor([float("nan"), 1.0])}
+    core.untouched("your cell", fresh, core.copies(fresh))     # nan stays nan: unchanged
+    core.untouched("your cell", {"x": fresh["x"].float()},     # a referee within rounding
+                   {"x": fresh["x"].double()})

@@ -42,7 +42,7 @@ from typing import Any
 
 __all__ = ["Refused", "NotYet", "Mistake", "Trial", "check", "seeded", "call", "tolerance",
            "close", "diagnose", "differs", "refuse", "passed", "fmt", "fmt_pair", "kind",
-           "describe_call", "precision", "agree"]
+           "describe_call", "precision", "agree", "copies", "changed", "untouched"]
 
 UNITS_FLOAT32 = 32                  # a right float32 answer: 32 units of rounding (3.8e-6)
 RELATIVE = {"float32": UNITS_FLOAT32 * 2.0**-23, "float64": 1e-9}
@@ -304,6 +304,142 @@ def differs(trials, what="your answer"):
            f"got {fmt_pair(wrong.want, wrong.got)[1]}"
 
 
+# --- inputs changed in place -------------------------------------------------------------------
+
+
+def _tensors(name, value):
+    """``[(label, tensor)]`` in ``value``: a tensor, or a dict, list or tuple of them, labelled
+    ``acts["logits"]``, ``grads[0]``."""
+    if hasattr(value, "shape") and hasattr(value, "dtype") and hasattr(value, "clone"):
+        return [(name, value)]
+    if isinstance(value, dict):
+        items = [(f"{name}[{k!r}]".replace("'", '"'), v) for k, v in value.items()]
+    elif isinstance(value, list | tuple):
+        items = [(f"{name}[{i}]", v) for i, v in enumerate(value)]
+    else:
+        return []
+    return [found for label, v in items for found in _tensors(label, v)]
+
+
+def copies(inputs):
+    """``{label: copy}`` of every tensor in ``inputs`` ({name: a tensor, or a dict, list or
+    tuple of them}), for :func:`changed` to compare with after the learner's code ran."""
+    return {label: t.detach().clone() for name, value in inputs.items()
+            for label, t in _tensors(name, value)}
+
+
+def changed(inputs, before):
+    """The labels of the tensors in ``inputs`` that no longer hold ``before`` (from
+    :func:`copies`, or the values they must hold, such as a float64 referee of the same
+    tensors: then they must :func:`agree`)."""
+    found = []
+    for name, value in inputs.items():
+        for label, now in _tensors(name, value):
+            was = before.get(label)
+            if was is None:
+                continue
+            if tuple(now.shape) != tuple(was.shape):
+                found.append(label)
+                continue
+            a, b = now.detach().double(), was.detach().double().to(now.device)
+            same = (a == b) | (a.isnan() & b.isnan()) | ((a - b).abs() <= tolerance(now, was))
+            if not bool(same.all()):
+                found.append(label)
+    return found
+
+
+_ALIASING = {"detach": ".detach() shares its storage", "data": ".data shares its storage",
+             "view": ".view() shares its storage", "T": ".T shares its storage",
+             "t": ".t() shares its storage", "transpose": ".transpose() shares its storage",
+             "squeeze": ".squeeze() shares its storage",
+             "unsqueeze": ".unsqueeze() shares its storage",
+             "view_as": ".view_as() shares its storage", "expand": ".expand() shares its storage",
+             "requires_grad_": "it is the same tensor", "detach_": "it is the same tensor"}
+_NOT_IN_PLACE = {"requires_grad_", "retain_grad", "detach_"}
+
+
+def _shares(node, names):
+    """Why ``node`` (an expression) shares the storage of one of ``names`` (source texts), or
+    None: a name for it, or a chain of .detach(), .data, views and slices ending at it."""
+    import ast
+    how = None
+    while True:
+        if ast.unparse(node) in names:
+            return how or "it is the same tensor"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in _ALIASING:
+            how, node = how or _ALIASING[node.func.attr], node.func.value
+        elif isinstance(node, ast.Attribute) and node.attr in _ALIASING:
+            how, node = how or _ALIASING[node.attr], node.value
+        elif isinstance(node, ast.Subscript) and ast.unparse(node) not in names \
+                and isinstance(node.slice, ast.Slice | ast.Tuple):
+            how, node = how or "a slice shares its storage", node.value
+        else:
+            return None
+
+
+def _in_place(source, label):
+    """``(sharing, statement)``: in ``source``, the assignment whose name shares the storage of
+    ``label`` (None when the statement names ``label`` itself) and the first statement that
+    changes it in place; None where the source shows none."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, TypeError):
+        return None
+    names = {ast.unparse(ast.parse(label, mode="eval").body)}
+    sharing = {}
+    for node in sorted((n for n in ast.walk(tree) if hasattr(n, "lineno")),
+                       key=lambda n: (n.lineno, n.col_offset)):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name):
+            how = _shares(node.value, names)
+            if how:
+                names.add(node.targets[0].id)
+                sharing[node.targets[0].id] = (ast.get_source_segment(source, node), how)
+        target = None
+        if isinstance(node, ast.AugAssign):
+            target = node.target
+        elif isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Subscript):
+            target = node.targets[0]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr.endswith("_") and not node.func.attr.startswith("_") \
+                and node.func.attr not in _NOT_IN_PLACE:
+            target = node.func.value
+        while isinstance(target, ast.Subscript | ast.Attribute) and \
+                ast.unparse(target) not in names:
+            target = target.value
+        if target is not None and ast.unparse(target) in names:
+            statement = next(s for s in ast.walk(tree) if isinstance(s, ast.stmt)
+                             and s.lineno <= node.lineno <= s.end_lineno
+                             and not isinstance(s, ast.For | ast.While | ast.If | ast.With
+                                                | ast.FunctionDef))
+            return sharing.get(ast.unparse(target)), ast.get_source_segment(source, statement)
+    return None
+
+
+def untouched(what, inputs, before, source=None):
+    """Refuse when the learner's code (``what``: "your cell", "your manual_backward") changed a
+    tensor of ``inputs`` in place (:func:`changed` against ``before``); ``source``: their code,
+    to quote the statement that did it and the one that made a name share its storage."""
+    found = changed(inputs, before)
+    if not found:
+        return
+    label = found[0]
+    also = f" (and {', '.join(found[1:])})" if len(found) > 1 else ""
+    where = _in_place(source, label) if source else None
+    if where and where[0]:
+        (assigned, how), statement = where
+        said = (f"`{assigned}` makes no copy ({how}), so `{statement}` changes {label} too")
+    elif where:
+        said = f"`{where[1]}` changes it"
+    else:
+        said = ("an in-place operation (exp_(), /=, x[i] -= 1, ...) on it, or on a tensor "
+                "that shares its storage (.detach(), .data, a view or a slice), changes it")
+    refuse(f"{what} changed {label} in place{also}: {said}. Use .clone() to make a copy you "
+           "may change, or out-of-place operations (x = x.exp(), x = x / s)")
+
+
 # --- showing numbers ---------------------------------------------------------------------------
 
 
@@ -350,3 +486,77 @@ def kind(x):
         shown = f" ({data:.6g})" if isinstance(data, numbers.Real) else ""
         return f"a Value{shown}"
     return f"a {type(x).__name__}"
+
+
+# --- slips of a formula, derived from its text -------------------------------------------------
+
+
+def rebracketed(expression):
+    """Every way of bracketing one chain of binary operations of ``expression`` (Python text)
+    other than its own: the precedence slips (``(1 - o)**2`` for ``1 - o**2``, ``1 / x * g``
+    for ``(1 / x) * g``, ``a ** -1 / 2`` for ``a ** (-1 / 2)``), as text. A chain is a run of
+    binary operations read with their parentheses taken away; one chain is re-bracketed at a
+    time (the chain at the top, or one inside a call or a sign)."""
+    import ast
+
+    def chain(node):   # the operands and operators of node's chain, parentheses taken away
+        if isinstance(node, ast.BinOp):
+            left, lops = chain(node.left)
+            right, rops = chain(node.right)
+            return left + right, lops + [node.op] + rops
+        return [node], []
+
+    def trees(atoms, ops):   # every bracketing of atoms joined by ops
+        if not ops:
+            yield atoms[0]
+            return
+        for k in range(len(ops)):
+            for left in trees(atoms[:k + 1], ops[:k]):
+                for right in trees(atoms[k + 1:], ops[k + 1:]):
+                    yield ast.BinOp(left, ops[k], right)
+
+    def put(node, atom, other):   # node's chain as it is, with atom replaced by other
+        if node is atom:
+            return other
+        if isinstance(node, ast.BinOp):
+            return ast.BinOp(put(node.left, atom, other), node.op, put(node.right, atom, other))
+        return node
+
+    def variants(node):   # node with one of its chains re-bracketed
+        if isinstance(node, ast.BinOp):
+            atoms, ops = chain(node)
+            yield from trees(atoms, ops)
+            for atom in atoms:
+                for other in variants(atom):
+                    yield put(node, atom, other)
+        elif isinstance(node, ast.UnaryOp):
+            for other in variants(node.operand):
+                yield ast.UnaryOp(node.op, other)
+        elif isinstance(node, ast.Call):
+            for i, arg in enumerate(node.args):
+                for other in variants(arg):
+                    yield ast.Call(node.func, node.args[:i] + [other] + node.args[i + 1:], [])
+
+    tree = ast.parse(expression, mode="eval").body
+    seen = {ast.dump(tree)}
+    for variant in variants(tree):
+        if ast.dump(variant) not in seen:
+            seen.add(ast.dump(variant))
+            yield ast.unparse(variant)
+
+
+def renamed(expression, names):
+    """Every way of writing one variable of ``expression`` (Python text) as another of
+    ``names`` (the wrong variable: ``cos(3 * a)`` for ``cos(3 * b)``): (the variable, the one
+    in its place, the text), each use of a variable at a time."""
+    import ast
+    tree = ast.parse(expression, mode="eval")
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in names]
+    for k, use in enumerate(uses):
+        for name in names:
+            if name != use.id:
+                copy = ast.parse(expression, mode="eval")
+                target = [n for n in ast.walk(copy) if isinstance(n, ast.Name)
+                          and n.id in names][k]
+                was, target.id = target.id, name
+                yield was, name, ast.unparse(copy)
