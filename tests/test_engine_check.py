@@ -370,7 +370,8 @@ MISTAKES = [
      ["incoming"]),
     (pow_source("self.grad += k * self.data**k - 1 * out.grad"), "pow", True,
      ["missing parentheses", "`k * self.data ** k - 1 * out.grad`"], ["lowers"]),
-    (tanh_source("self.grad += (1 - t) ** 2 * out.grad"), "tanh", True, ["differs"], [LIKELY]),
+    (tanh_source("self.grad += (1 - t) ** 2 * out.grad"), "tanh", True,
+     ["misplaced parentheses", "`(1 - out.data) ** 2 * out.grad`"], ["either"]),
     (unary_source("exp", "math.exp(self.data)", "self.grad += self.data * out.grad"), "exp",
      True, ["computed from the input", "e**x", "OUTPUT"], NOT_EQUALS),
     (unary_source("exp", "math.exp(self.data)", "self.grad += out.data"), "exp", True,
@@ -1088,3 +1089,30 @@ def test_nll_mistakes_named(new, must):
 ])
 def test_diagnoses_derived_from_the_local_derivative(source, name, must, must_not):
     refused(*op_check(source, name), must=must, must_not=must_not)
+
+
+# Round 2 (issue 15): classes that were only located, now named from structure.
+@pytest.mark.parametrize(("source", "name", "must", "must_not"), [
+    # parentheses moved, not only dropped: every bracketing of the line
+    (unary_source("log", "math.log(self.data)", "self.grad += 1 / (self.data * out.grad)"),
+     "log", ["misplaced parentheses", "`1 / (self.data * out.grad)`"], ["either"]),
+    # the operand's own gradient where out.grad belongs
+    (unary_source("exp", "math.exp(self.data)", "self.grad += out.data * self.grad"), "exp",
+     ["multiplied by self.grad, its own gradient"], ["never changes", "either"]),
+    # a forward pass with min for max
+    (unary_source("relu", "min(0.0, self.data)", "self.grad += (self.data > 0) * out.grad"),
+     "relu", ["min where max belongs"], []),
+    # a number read as a Value in a composed operation: what the error means
+    ("def sub(self, other):\n    return self + (-other.data)\nValue.__sub__ = sub\n", "sub",
+     ["a number has no .data", "self + (-other)"], []),
+])
+def test_located_classes_now_named(source, name, must, must_not):
+    refused(*op_check(source, name), must=must, must_not=must_not)
+
+
+def test_a_sort_without_recursion_is_named():
+    source = ("def topological_order(root):\n    order = []\n    for child in root._prev:\n"
+              "        if child not in order:\n            order.append(child)\n"
+              "    order.append(root)\n    return order\n")
+    refused(check_topological_sort, learner(source)["topological_order"],
+            must=["leaves out", "only the root and its own inputs"])

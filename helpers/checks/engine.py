@@ -156,7 +156,11 @@ def _local(t, i):
 
 
 def _evaluate(expression, env):
-    return eval(compile(expression, "<formula>", "eval"), {"math": math, "float": float}, env)
+    """A formula's value on ``env`` (a complex power of a negative base cannot happen)."""
+    value = eval(compile(expression, "<formula>", "eval"), {"math": math, "float": float}, env)
+    if isinstance(value, complex):
+        raise ValueError(expression)
+    return value
 
 
 def _renamed(expression, names):
@@ -180,28 +184,8 @@ def _shown(expression, name):
     return _renamed(expression, names)
 
 
-def _slips(line):
-    """Every way of writing ``line`` with some of its parentheses left out that Python reads
-    differently: precedence slips (``1 - t**2 * g`` for ``(1 - t**2) * g``)."""
-    pairs, stack = [], []
-    for i, c in enumerate(line):
-        if c == "(":
-            stack.append(i)
-        elif c == ")" and stack:
-            pairs.append((stack.pop(), i))
-    meant = ast.dump(ast.parse(line, mode="eval"))
-    names = {n.id for n in ast.walk(ast.parse(line, mode="eval")) if isinstance(n, ast.Name)}
-    for n in range(1, len(pairs) + 1):
-        for chosen in itertools.combinations(pairs, n):
-            drop = {i for pair in chosen for i in pair}
-            slip = "".join(c for i, c in enumerate(line) if i not in drop)
-            try:
-                tree = ast.parse(slip, mode="eval")
-            except SyntaxError:
-                continue
-            if ast.dump(tree) != meant and {n.id for n in ast.walk(tree)
-                                            if isinstance(n, ast.Name)} <= names:
-                yield slip
+_PROBES = [{"x": 0.7, "y": -1.3, "k": 2.5, "t": 0.4, "g": -1.7},
+           {"x": 1.9, "y": 0.6, "k": -0.5, "t": -0.8, "g": 1.1}]   # tell formulas apart
 
 
 def _derived(name):
@@ -235,10 +219,21 @@ def _derived(name):
                 f"`{_shown(local, name)}`)",
                 _each(lambda t, i, e=dropped: _plus(t, i, _evaluate(e, t.data["env"])),
                       [name], only))
+        seen = set()   # a slip of the second line that reads as one of the first: once
         for line in (f"({local}) * g", f"g * ({local})"):
-            for slip in _slips(line):
+            for slip in core.rebracketed(line):
+                probe = []
+                for env in _PROBES:
+                    try:
+                        probe.append(round(_evaluate(slip, env), 9))
+                    except (ArithmeticError, ValueError):
+                        probe.append(None)
+                if tuple(probe) in seen:
+                    continue
+                seen.add(tuple(probe))
+                how = "misplaced" if "(" in re.sub(r"\w\(", "", slip) else "missing"
                 yield Mistake(
-                    f"missing parentheses: {{who}}'s gradient is `{_shown(slip, name)}`, which "
+                    f"{how} parentheses: {{who}}'s gradient is `{_shown(slip, name)}`, which "
                     "Python reads differently (it does **, * and / before + and -); the local "
                     f"derivative times out.grad is `{_shown(line, name)}`",
                     _each(lambda t, i, s=slip: t.data["p"][i] + _evaluate(s, t.data["env"]),
@@ -285,6 +280,9 @@ OPERATION_MISTAKES = [
               "chain rule multiplies by the gradient of the OUTPUT",
               _each(lambda t, i, k=k: t.data["p"][i] + _local(t, i) * k(t, 1 - i), wrong=[j]))
       for j in (0, 1) for k in (lambda t, i: t.got[i], lambda t, i: t.data["p"][i])],
+    Mistake("{who}'s local derivative is multiplied by {who}.grad, its own gradient, not by "
+            "out.grad: the chain rule multiplies by the gradient of the OUTPUT",
+            _each(lambda t, i: t.data["p"][i] * (1 + _local(t, i)))),
     Mistake("{who}'s local derivative is ADDED to out.grad: the chain rule MULTIPLIES them",
             _each(lambda t, i: t.data["p"][i] + _local(t, i) + t.data["env"]["g"])),
     Mistake("{who}'s gradient is multiplied by out.grad twice: once is the chain rule",
@@ -373,6 +371,9 @@ FORWARD_MISTAKES = [
     Mistake("log10 instead of the natural log: out.data is log10(x) = ln(x) / ln(10) on every "
             "input tried; use math.log",
             lambda t: (t.data["name"] == "log" or None) and math.log10(t.data["ab"][0])),
+    Mistake("min where max belongs: out.data is min(0, x) on every input tried; relu keeps "
+            "the positive part, max(0, x)",
+            lambda t: (t.data["name"] == "relu" or None) and min(0.0, t.data["ab"][0])),
 ]
 # lecture 02 knows only + and *: its forward pass is told only that one computes the other
 LECTURE_02 = [m for m in FORWARD_MISTAKES if "adds" in m.says or "multiplies" in m.says]
@@ -418,6 +419,12 @@ def _explain(name, backward=False):
                     f"{_RMETHOD.get(symbol, '?')}, which your Value does not have (yet: the "
                     f"lecture adds it later): keep a Value on the left, "
                     f"{_INSTEAD.get(symbol, 'rewrite it')}")
+        if isinstance(error, AttributeError) and re.search(r"'(int|float)' object has no "
+                                                           r"attribute 'data'", text):
+            return (f". `other` is a plain number here, and a number has no .data: {name} "
+                    "takes a number as well as a Value"
+                    + (f"; {_build_it(name)}" if name in _COMPOSED else
+                       ": make a Value of it first"))
         if isinstance(error, TypeError) and re.search(r"not '?Value'?|'Value'", text):
             return (". A Value stands where a plain number is needed: data and gradients are "
                     "floats, use .data")
@@ -1075,8 +1082,9 @@ def _order_problem(order, root):
     if missing == [label[id(root)]]:
         return "the order leaves out the root itself (it must come last)", None
     if missing:
+        shallow = set(ids) == {id(root)} | {id(c) for c in root._prev}
         return (f"the order leaves out {', '.join(missing)} (every value the root depends on "
-                "must be in it, inputs included)", None)
+                "must be in it, inputs included)", "shallow" if shallow else None)
     if _valid(ids, nodes):
         return None
     depth = _depths(root)
@@ -1092,6 +1100,9 @@ def _order_problem(order, root):
 
 # What each kind of wrong order says: named only when it shows on every graph that is wrong.
 SORT_MISTAKES = {
+    "shallow": "only the root and its own inputs are listed: the inputs' inputs, and theirs, "
+               "must come in too; visit each input the same way as the root (a recursive "
+               "function, or a stack), appending a value after its inputs",
     "revisited": "no record of the values already placed: a value reached along two paths is "
                  "placed twice; keep a `visited` set and skip what is in it",
     "reversed": "the order is the reverse of a valid one, the root first: return it as "
@@ -1136,7 +1147,7 @@ def check_topological_sort(topological_order, *, rng=None):
             kinds.append(problem[1])
     if first:
         what, root = first
-        shown = [k for k in ("revisited", "reversed", "breadth", "preorder")
+        shown = [k for k in ("revisited", "shallow", "reversed", "breadth", "preorder")
                  if all(k == kind or isinstance(kind, dict) and kind.get(k) for kind in kinds)]
         mistake = shown[0] if shown else None
         core.refuse(f"topological_order: {what}, on this graph:\n    {_describe(root)}"
@@ -1225,36 +1236,82 @@ def _record_calls(nodes):
     return calls
 
 
-def _order_diagnosis(nodes, names, calls):
-    """What the recorded order of the _backward calls shows went wrong, or ''."""
+def _replay(steps, order, seed=1.0):
+    """The leaves' gradients when the nodes' ``_backward``s (finished ones) run in ``order``
+    (node indices) after the root is seeded with ``seed``."""
+    nodes = _build(finished.Value, steps)
+    nodes[-1].grad = seed
+    for i in order:
+        nodes[i]._backward()
+    return [n.grad for n, s in zip(nodes, steps, strict=True) if s[0] == "leaf"]
+
+
+# A backward() whose calls were recorded: what each wrong way of calling the nodes' _backward
+# predicts for the leaves' gradients (t.data: the graph's steps, the recorded order of the
+# inner nodes, the seed the root's _backward ran with, whether some node ran before a user).
+ORDER_MISTAKES = [
+    Mistake("no node's `_backward` was called: call it on every node",
+            lambda t: None if t.data["order"] else _replay(t.data["steps"], [])),
+    Mistake("the root's gradient was not seeded with 1: set self.grad = 1.0 before the loop",
+            lambda t: None if t.data["seed"] in (None, 1) else
+            _replay(t.data["steps"], t.data["order"], t.data["seed"])),
+    Mistake("the nodes were processed inputs first: walk the topological order reversed "
+            "(outputs first), `for node in reversed(order)`",
+            lambda t: _replay(t.data["steps"], t.data["inputs_first"]) if t.data["early"]
+            or not t.data["order"] else t.want),
+    Mistake("a node was processed before all the nodes that use it (use the reversed "
+            "topological order)", lambda t: _replay(t.data["steps"], t.data["order"])
+            if t.data["early"] and t.data["order"] != t.data["inputs_first"] else t.want),
+]
+
+
+def _order_trial(steps, nodes, calls):
+    """A core.Trial of one recorded backward(): the leaves' gradients, the right ones, and
+    what ORDER_MISTAKES read (the recorded order of the inner nodes' calls, the root's seed,
+    whether some node ran before one of its users while others did not)."""
     inner = [i for i, n in enumerate(nodes) if n._prev]
-    root = len(nodes) - 1
     done = [i for i, _ in calls if i in inner]
-    if not done:
-        return f". {LIKELY} no node's `_backward` was called: call it on every node"
-    if any(done.count(i) > 1 for i in inner):
-        twice = next(names[i] for i in inner if done.count(i) > 1)
-        return (f". The `_backward` of {twice} was called more than once: each node's once "
-                "(does the order list it twice?)")
-    seed = next((g for i, g in calls if i == root), None)
-    if seed is not None and seed != 1:
-        return (f". {LIKELY} the root's gradient was not seeded with 1: its `_backward` ran with "
-                f"grad = {seed!r}; set self.grad = 1.0 before the loop")
-    users = {i: [j for j in inner if any(c is nodes[i] for c in nodes[j]._prev)] for i in inner}
     position = {i: k for k, i in enumerate(done)}
-    missing = [names[i] for i in inner if i not in position]
-    if missing:
-        return f". The `_backward` of {', '.join(missing)} was never called"
-    early = [(i, j) for i in inner for j in users[i] if position[j] > position[i]]
-    if early:
-        if all(position[j] > position[i] for i in inner for j in users[i]) and len(inner) > 1:
-            return (f". {LIKELY} the nodes were processed inputs first: walk the topological "
-                    "order reversed (outputs first), `for node in reversed(order)`")
-        i, j = early[0]
-        return (f". {LIKELY} a node was processed before all the nodes that use it: "
-                f"{names[i]} passed its gradient on before {names[j]}, which uses it, had "
-                "added its share (use the reversed topological order)")
-    return ""
+    pairs = [(i, j) for i in inner for j in inner if any(c is nodes[i] for c in nodes[j]._prev)]
+    early = [(i, j) for i, j in pairs if i in position and j in position
+             and position[j] > position[i]]
+    index = {id(n): k for k, n in enumerate(nodes)}
+    order = [index[id(n)] for n in topological_order(nodes[-1])]
+    return core.Trial("", [n.grad for n, s in zip(nodes, steps, strict=True) if s[0] == "leaf"],
+                      _replay(steps, order[::-1]),
+                      {"steps": steps, "order": done, "early": early,
+                       "seed": next((g for i, g in calls if i == len(nodes) - 1), None),
+                       "inputs_first": [i for i in order if i in inner],
+                       "twice": [i for i in inner if done.count(i) > 1],
+                       "missing": [i for i in inner if i not in position]},
+                      _scale(*[v for s in steps if s[0] == "leaf" for v in s[1:2]], 1.0))
+
+
+def _order_diagnosis(Value, fn, trial, names, rng):
+    """What the recorded order of the _backward calls shows went wrong, or '': a mistake of
+    ORDER_MISTAKES named through core.diagnose on this graph and 8 more, else what the
+    record of this graph shows."""
+    trials = [trial]
+    for size in range(8):
+        steps = _random_graph(rng, list(_HELPERS), size, True, share=True)
+        nodes = _build(Value, steps)
+        calls = _record_calls(nodes)
+        core.call(fn, nodes[-1], what="backward()")
+        trials.append(_order_trial(steps, nodes, calls))
+    says = core.diagnose(trials, ORDER_MISTAKES)
+    d = trial.data
+    seen = (f"; the `_backward` of {names[d['twice'][0]]} was called more than once: each "
+            "node's once (does the order list it twice?)" if d["twice"] else
+            f"; the `_backward` of {', '.join(names[i] for i in d['missing'])} was never "
+            "called" if d["missing"] and d["order"] else
+            f"; the root's `_backward` ran with grad = {d['seed']!r}"
+            if d["seed"] not in (None, 1) else
+            f"; {names[d['early'][0][0]]} passed its gradient on before "
+            f"{names[d['early'][0][1]]}, which uses it, had added its share" if d["early"]
+            else "")
+    if says:
+        return f". {LIKELY} {says}{seen}"
+    return f". {seen[2:].capitalize()}" if seen else ""
 
 
 @core.check(name="backward")
@@ -1288,7 +1345,8 @@ def check_backward(Value, *, rng=None):
                 w, v = core.fmt_pair(grads[i], nodes[i].grad)
                 core.refuse(f"backward: after root.backward() the gradient of {names[i]} differs "
                             f"on\n    {listing}\n  expected {w} (float64 PyTorch), got {v}"
-                            + _order_diagnosis(nodes, names, calls))
+                            + _order_diagnosis(Value, fn, _order_trial(steps, nodes, calls),
+                                               names, rng))
         _check_keeps_gradients(Value, fn, _random_graph(rng, ops, GRAPHS, True, share=True))
     core.passed("backward", f"{GRAPHS} random graphs, values used twice included, and a second "
                             "backward() without a reset; vs float64 PyTorch")
@@ -1491,24 +1549,36 @@ def check_gates_by_hand(dx, dy, dz):
     core.refuse(f"gates by hand, {_GATES_TEXT}: {' and '.join(wrong)} "
                 f"{'is' if len(wrong) == 1 else 'are'} not what the backward pass gives"
                 + (f" ({' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} right)"
-                   if fine else "") + _gates_diagnosis(got))
+                   if fine else "") + _gates_diagnosis(got, want))
 
 
-def _gates_diagnosis(got):
-    """'. Likely mistake: ...' for the fewest wrong gate rules that give ``got``, or advice."""
-    fits = []
+def _gate_levels():
+    """The gate-rule mistakes as core.Mistakes, grouped by how many rules they misapply (one,
+    then two, ...): each says its wrong readings, and predicts (dx, dy, dz) worked out so."""
+    levels = {}
     for choice in itertools.product(*_GATE_RULES.values()):
         rules = dict(zip(_GATE_RULES, choice, strict=True))
-        predicted = _gate_gradients(rules, *GATES.values())
-        if core.agree(got, list(predicted), 8.0):
-            fits.append([_GATE_RULES[gate][rule] for gate, rule in rules.items()
-                         if _GATE_RULES[gate][rule] is not None])
-    if fits:
-        fewest = min(len(f) for f in fits)
-        shared = [m for m in fits[[len(f) for f in fits].index(fewest)]
-                  if all(m in f for f in fits if len(f) == fewest)]
-        if shared:
-            return f". {LIKELY} " + "; and ".join(shared)
+        said = [_GATE_RULES[gate][rule] for gate, rule in rules.items()
+                if _GATE_RULES[gate][rule] is not None]
+        if said:
+            levels.setdefault(len(said), []).append(Mistake(
+                "; and ".join(said), lambda t, r=rules: list(_gate_gradients(r, *GATES.values()))))
+    return [levels[n] for n in sorted(levels)]
+
+
+GATE_MISTAKES = _gate_levels()
+
+
+def _gates_diagnosis(got, want):
+    """'. Likely mistake: ...' for the fewest wrong gate rules that give ``got`` (named through
+    core.diagnose), or advice."""
+    trial = core.Trial(_GATES_TEXT, got, want, scale=8.0)
+    for level in GATE_MISTAKES:
+        says = core.diagnose([trial], level)
+        if says:
+            return f". {LIKELY} {says}"
+        if any(core.agree(got, m.predicts(trial), 8.0) for m in level):
+            break   # several misreadings with as few rules give these numbers: no telling
     return (". Work back from f one gate at a time: f's gradient is 1; the product sends each "
             "factor the other factor's value; the + sends what it received to x and to y; "
             "max sends what it received to the larger input only; y, used twice, adds up "
