@@ -252,3 +252,30 @@ def test_argmax_onehot_is_checked_against_the_max_node(capsys):
                         ([1, 2], "argmax_onehot is a list")):
         with pytest.raises(core.Refused, match=says):
             check_argmax_onehot(wrong, logits, maxes, Yb)
+
+
+def test_a_function_that_changes_its_inputs_in_place_is_refused(tmp_path, lecture):
+    # right numbers, but t["probs"] is overwritten through a .detach() that shares its storage
+    source = _changed('    d["probs"] = (1.0 / t["probs"]) * d["logprobs"]\n',
+                      '    p = t["probs"].detach()\n    p.reciprocal_()\n'
+                      '    d["probs"] = p * d["logprobs"]\n')
+    refused = _check(tmp_path, lecture, source)[1]
+    assert refused.startswith('your manual_backward changed t["probs"] in place: '
+                              '`p = t["probs"].detach()` makes no copy'), refused
+    assert "`p.reciprocal_()`" in refused
+
+
+def test_the_pass_line_claims_only_the_re_runs_it_made(tmp_path, lecture):
+    forward, params, Xb, Yb = lecture
+    namespace = {"torch": torch, "F": torch.nn.functional}
+    exec(MANUAL, namespace)   # no source file: nothing can be run again
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        check_manual_backward(namespace["manual_backward"], forward, params, Xb, Yb)
+    assert out.getvalue() == ("manual_backward: correct (all 26 gradients of section 4, in "
+                              "float32 and in float64)\n")
+    printed = _check(tmp_path, lecture, MANUAL)[0]
+    assert printed.endswith("in float64; the formulas of b1, logit_maxes and the max's path of "
+                            "logits also on random upstream gradients)\n")

@@ -342,7 +342,22 @@ def batchnorm_case(seed=0, n=32, d=8):
     ("gain * s / n * (n * g - g.sum(0) - n / (n - 1) * (g * xh).sum(0))",
      "bnraw is missing in front of the variance term's sum"),
     ("gain * s / n * (n * g - g.sum(0) - xh * (g * xh).sum(0))", "lacks the factor n/(n-1)"),
+    # one sum over the other dimension; x where xhat belongs; the gain on the first term only
     ("gain * s / n * (n * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(1, keepdim=True))",
+     "the variance term's sum runs over dimension 1; BatchNorm's statistics are over dimension 0"),
+    ("gain * s / n * (n * g - g.sum(1, keepdim=True) - n / (n - 1) * xh * (g * xh).sum(0))",
+     "the mean term's sum runs over dimension 1"),
+    ("gain * s / n * (n * g - g.sum(0) - n / (n - 1) * x * (g * x).sum(0))",
+     "the variance term takes hprebn, the input, where bnraw belongs"),
+    ("s / n * (n * gain * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))",
+     "bngain multiplies only the first term"),
+    ("gain * s / n * (n * g - g.sum(0)) - s / n * n / (n - 1) * xh * (g * xh).sum(0)",
+     "the variance term lacks bngain"),
+    ("gain * s / n * (n * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0)) * n",
+     "off by a constant factor 32: every term is n = 32 times too large"),
+    ("gain * s / n * (n * g - 2 * g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))",
+     "the mean term (dhpreact.sum(0)) is counted twice"),
+    ("gain * s / n * (n * g - 1.7 * g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))",
      "the values differ: "),
 ])
 def test_check_normalization_names_what_differs_term_by_term(formula, said):
@@ -485,3 +500,78 @@ def test_the_checks_of_the_long_run_say_what_is_wrong(capsys):
         ninja_check.check_split_losses(2.07, 2.3)
     ninja_check.check_split_losses(2.07, 2.11)
     assert "split losses: correct" in capsys.readouterr().out
+
+
+# ---- a cell that changes what it reads in place (a .detach() shares storage) ----------------
+
+def logits_case():
+    g = torch.Generator().manual_seed(0)
+    logits64 = torch.randn(32, 27, generator=g, dtype=torch.float64)
+    Y = torch.randint(0, 27, (32,), generator=g)
+    return {"logits": logits64.float()}, {"logits": logits64}, Y
+
+
+def test_check_cross_entropy_refuses_a_cell_that_overwrote_the_logits(notebook):
+    acts, acts64, Y = logits_case()
+    notebook.update(acts=acts, Yb=Y, n=32, F=torch.nn.functional)
+    run_cell(notebook, 'p = acts["logits"].detach()\np.exp_()\np /= p.sum(1, keepdim=True)\n'
+                       "dlogits = p.clone()\ndlogits[torch.arange(n), Yb] -= 1\ndlogits /= n\n")
+    with pytest.raises(ninja_check.core.Refused,
+                       match=re.escape('your cell changed acts["logits"] in place: `p = '
+                                       'acts["logits"].detach()` makes no copy (.detach() shares '
+                                       "its storage), so `p.exp_()` changes")):
+        ninja_check.check_cross_entropy("dlogits", notebook["dlogits"], acts["logits"], Y,
+                                        exact=acts64["logits"], reads={"acts": (acts, acts64)})
+
+
+@pytest.mark.parametrize("formula, said", [
+    ("(F.softmax(z / T, 1) - onehot) / n * T", "off by a constant factor 6.25 = T²"),
+    ("F.softmax(z / T, 1) / n - onehot / (n * T)",
+     "dlogits_T is two terms, and the softmax term, softmax(logits / T) / (n * T) has an extra "
+     "factor T = 2.5"),
+    ("(F.softmax(z / T, 1) - 2 * onehot) / (n * T)",
+     "the one-hot term, onehot(Y) / (n * T) has twice"),
+    ("(onehot - F.softmax(z / T, 1)) / (n * T)", "the sign is wrong"),
+])
+def test_check_cross_entropy_names_a_factor_on_one_term_or_on_both(formula, said, capsys):
+    acts, acts64, Y = logits_case()
+    F, z, T, n = torch.nn.functional, acts["logits"], 2.5, 32   # noqa: F841 (the formulas)
+    onehot = F.one_hot(Y, 27).float()   # noqa: F841
+    with pytest.raises(ninja_check.core.Refused) as info:
+        ninja_check.check_cross_entropy("dlogits_T", eval(formula), acts["logits"], Y, T=T,
+                                        exact=acts64["logits"])
+    assert said in str(info.value).splitlines()[0] or said in capsys.readouterr().out
+
+
+def test_check_cross_entropy_accepts_float64_and_loops(capsys):
+    acts, acts64, Y = logits_case()
+    d = torch.nn.functional.softmax(acts["logits"].double(), 1)
+    for i in range(32):
+        d[i, Y[i]] -= 1
+    ninja_check.check_cross_entropy("dlogits", d / 32, acts["logits"], Y, exact=acts64["logits"],
+                                    reads={"acts": (acts, acts64)})
+    assert capsys.readouterr().out == "dlogits: correct (float32 rounding of the exact gradient)\n"
+
+
+def test_check_normalization_refuses_an_upstream_gradient_changed_in_place():
+    x, gain, dy, xh, s = batchnorm_case()
+    x = x.clone().requires_grad_()
+    torch.nn.functional.batch_norm(x, None, None, gain.reshape(-1), None, training=True,
+                                   eps=ninja.BN_EPS).backward(dy)
+    dy *= 2   # the learner's g *= ... on the tensor the check is handed
+    answer = gain * s * (dy - dy.mean(0) - xh * (dy * xh).mean(0))
+    with pytest.raises(ninja_check.core.Refused, match=r"^your cell changed dy in place: x\.grad"):
+        ninja_check.check_normalization("dx", answer, x, gain, dy, unbiased=False,
+                                        names=ninja_check._NAMES[0])
+
+
+def test_check_changes_refuses_a_cell_that_subtracts_in_place(notebook):
+    params, *_ = trained_like(seed=7)
+    initial = ninja.init_params(n_hidden=20, seed=7)
+    notebook.update(params=params, initial=initial)
+    run_cell(notebook, 'W1_change = params["W1"].sub_(initial["W1"]).abs().max().item()\n'
+                       'b1_change = (params["b1"] - initial["b1"]).abs().max().item()\n')
+    with pytest.raises(ninja_check.core.Refused,
+                       match=re.escape('your cell changed params["W1"] in place: '
+                                       '`W1_change = params["W1"].sub_(initial["W1"])')):
+        ninja_check.check_changes(notebook["b1_change"], notebook["W1_change"], params, seed=7)

@@ -6,13 +6,16 @@ the cross-entropy's one-line backward, lecture 07's exercises 2 and C), ``NORMAL
 (those of a normalisation's one-line backward: BatchNorm in exercises 3 and A, LayerNorm in
 D; its ``says`` name the tensors through ``{placeholders}``), ``FOLDING`` (lecture 08's
 exercise A) and ``MISTAKES`` (exercise 4's whole training step, made of the first two).
-Beyond the tables, a normalisation's answer is fitted term by term (:func:`_terms`): its
-three terms (the gradient, its mean, its component along x-hat) each get a coefficient, so a
-sign flipped in one term, a factor n/(n-1) on the wrong one or a ``.mean`` where a ``.sum``
-belongs are named for any formula, listed or not.
+Beyond the tables, an answer is fitted term by term (``helpers.checks.paths.fit``): a
+normalisation's three terms (the gradient, its mean, its component along x-hat), also with
+one part written another way (x for x-hat, a sum over the other dimension, the gain on some
+terms only), and the cross-entropy's two (softmax, one-hot), so a sign flipped in one term,
+a factor n/(n-1) or 1/T on the wrong one or a ``.mean`` where a ``.sum`` belongs are named
+for any formula, listed or not.
 
-Lecture 07: :func:`check_normalization` (exercises 3, A and D); exercise 2 and C use
-``compare`` with :func:`cross_entropy_mistakes`. Lecture 08: :func:`check_forward_backward`
+Lecture 07: :func:`check_cross_entropy` (exercises 2 and C), :func:`check_normalization`
+(exercises 3, A and D); both, and every check that runs the learner's code, refuse code that
+changed what it reads in place (``core.untouched``). Lecture 08: :func:`check_forward_backward`
 (exercise 4, before the long run), :func:`check_run` and :func:`check_curve` (the long run),
 :func:`check_split_losses`, :func:`check_batch_statistics`, and the practice problems
 :func:`check_folded`, :func:`check_changes`, :func:`check_first_letters`.
@@ -32,6 +35,7 @@ import torch.nn.functional as F
 
 from helpers.checks import core
 from helpers.checks.compare import compare
+from helpers.checks.paths import fit
 from helpers.tools.ninja import (
     BN_EPS,
     VOCAB_SIZE,
@@ -44,7 +48,7 @@ from helpers.tools.ninja import (
 
 __all__ = ["check_normalization", "check_forward_backward", "check_run", "check_curve",
            "check_split_losses", "check_batch_statistics", "check_folded", "check_changes",
-           "check_first_letters", "cross_entropy_mistakes", "CROSS_ENTROPY", "NORMALIZATION",
+           "check_first_letters", "CROSS_ENTROPY", "NORMALIZATION",
            "FOLDING", "MISTAKES", "BACKWARD_ORDER", "check_manual_backward",
            "MANUAL_BACKWARD_ORDER"]
 
@@ -146,11 +150,19 @@ def _mb_run_backward(fn, leaves, acts, Xb, Yb, precision):
     """The learner's ``{name: gradient}`` for the lecture's batch, its form checked."""
     t = {k: v.detach().clone() for k, v in acts.items()}
     p = {k: v.detach().clone() for k, v in leaves.items()}
+    try:   # the learner's names for the inputs, to say which one it changed in place
+        names = list(inspect.signature(fn).bind(t, p, Xb, Yb).arguments)
+        source = textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError, ValueError):
+        names, source = ["t", "params", "Xb", "Yb"], None
+    inputs = dict(zip(names, (t, p, Xb, Yb), strict=True))
+    before = core.copies(inputs)
     with torch.no_grad():
         grads = core.call(fn, t, p, Xb, Yb,
                            what=f"your manual_backward(t, params, Xb, Yb), on section 3's batch "
                                 f"in {precision},",
                            explain=_mb_explainer(fn, _mb_sizes(leaves, Xb, acts)))
+    core.untouched("your manual_backward", inputs, before, source)
     contract = ('return a dict {name: gradient}: d["W1"] for W1, one for each of the 26 tensors '
                 "of section 4")
     if not isinstance(grads, dict):
@@ -211,6 +223,19 @@ def _mb_where_assigned(body, key):
     return min(hits), max(hits), dict_name, local
 
 
+def _quietly(code, namespace):
+    """Run ``code`` (source text or an ``ast.Module``) in ``namespace``, its prints and warnings
+    hidden, without gradients, torch's random state put back; False where it raised."""
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
+                torch.random.fork_rng(devices=[]), torch.no_grad():
+            warnings.simplefilter("ignore")
+            exec(compile(code, "<your code, run again>", "exec"), namespace)
+    except Exception:   # noqa: BLE001 (a re-run is a bonus: where it fails, nothing to judge)
+        return False
+    return True
+
+
 def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random):
     """The learner's gradient for ``key``, from their function's own statements run again with
     ``d[upstream] = random`` (and ``d[z] = 0`` for ``z`` in ``zeroed``); None where this cannot
@@ -231,23 +256,18 @@ def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
     namespace.update(bound)
     replace = {upstream: random, **{z: torch.zeros_like(returned[z]) for z in zeroed}}
 
-    def run(statements):
-        exec(compile(ast.Module(statements, []), "<manual_backward>", "exec"), namespace)
-
-    try:
-        with torch.no_grad(), contextlib.redirect_stdout(io.StringIO()):
-            run(func.body[:first])
-            for name, new in replace.items():   # every copy of d[name] the statements can read
-                old = returned[name]
-                for var, value in list(namespace.items()):
-                    if isinstance(value, torch.Tensor) and value.shape == old.shape \
-                            and torch.equal(value, old):
-                        namespace[var] = new.clone()
-                mine = namespace.get(dict_name)
-                if isinstance(mine, dict) and mine is not fn.__globals__.get(dict_name):
-                    mine[name] = new.clone()
-            run(func.body[first:last + 1])
-    except Exception:   # noqa: BLE001 (a re-run that cannot run has nothing to judge)
+    if not _quietly(ast.Module(func.body[:first], []), namespace):
+        return None
+    for name, new in replace.items():   # every copy of d[name] the statements can read
+        old = returned[name]
+        for var, value in list(namespace.items()):
+            if isinstance(value, torch.Tensor) and value.shape == old.shape \
+                    and torch.equal(value, old):
+                namespace[var] = new.clone()
+        mine = namespace.get(dict_name)
+        if isinstance(mine, dict) and mine is not fn.__globals__.get(dict_name):
+            mine[name] = new.clone()
+    if not _quietly(ast.Module(func.body[first:last + 1], []), namespace):
         return None
     yours = namespace[dict_name][key] if dict_name and isinstance(
         namespace.get(dict_name), dict) and key in namespace[dict_name] else namespace.get(local)
@@ -258,14 +278,15 @@ def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
 
 
 def _mb_formula_hint(fn, key, leaves, acts, graph64, Xb, Yb, returned, rng):
-    """Why the learner's formula for ``key`` is wrong on a random upstream gradient, or ""."""
+    """Why the learner's formula for ``key`` is wrong on a random upstream gradient, "" when it
+    is right there, None when it could not be run again."""
     upstream, zeroed, why, rule = _MB_RERUN[key]
     gen = torch.Generator().manual_seed(rng.randrange(2**31))
     random = torch.randn(returned[upstream].shape, generator=gen,
                          dtype=torch.float64).to(returned[upstream].dtype)
     yours = _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
     if yours is None:
-        return ""
+        return None
     leaves64, acts64 = graph64
     inputs = leaves64[key] if key in leaves64 else acts64[key]
     output = acts64["logit_maxes" if key == "logits" else upstream]
@@ -317,6 +338,7 @@ def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
     exact = {k: tensor(leaves64, acts64, k).grad for k in MANUAL_BACKWARD_ORDER}
     scale = {k: exact[_MB_RERUN[k][0]] for k in ("logit_maxes", "b1")}   # noise: by what it sums
     grads = _mb_run_backward(manual_backward, leaves32, acts32, Xb, Yb, "float32")
+    rerun = []   # the formulas run again with a random upstream gradient
     for i, key in enumerate(MANUAL_BACKWARD_ORDER):
         result = compare(key, grads[key].detach(), tensor(leaves32, acts32, key),
                          reference=exact[key], graph=acts32["loss"], n=n, named=acts32,
@@ -324,7 +346,9 @@ def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
         hint = result.hint if not result.ok else ""
         if not hint and key in _MB_RERUN:
             hint = _mb_formula_hint(manual_backward, key, leaves32, acts32, fresh64, Xb, Yb,
-                                 grads, rng)
+                                    grads, rng)
+            if hint is not None:
+                rerun.append("the max's path of logits" if key == "logits" else key)
         if hint:
             later = [k for k in MANUAL_BACKWARD_ORDER[i + 1:]
                      if not core.agree(grads[k].detach(), exact[k], scale.get(k))]
@@ -356,9 +380,12 @@ def check_manual_backward(manual_backward, forward, params, Xb, Yb, *, rng):
                 f"{float((grads64[key].detach().double() - exact[key]).abs().max()):.2g}; "
                 f"float64 rounding allows "
                 f"{core.tolerance(exact[key], exact[key], scale.get(key)):.1g})")
+    rerun.sort(key=lambda k: k != "b1")   # b1 first, as lecture 06's prose has them
+    again = (f"; the formula{'s' if len(rerun) > 1 else ''} of "
+             f"{', '.join(rerun[:-1]) + ' and ' if len(rerun) > 1 else ''}{rerun[-1]} also on "
+             "random upstream gradients" if rerun else "")
     core.passed("manual_backward", f"all {len(MANUAL_BACKWARD_ORDER)} gradients of section 4, "
-                 "in float32 and in float64; the formulas of b1, logit_maxes and the max's "
-                 "path of logits also on random upstream gradients")
+                                   f"in float32 and in float64{again}")
 
 
 # Section 4's operations and their likely slips, declared once: what each says, and the
@@ -571,23 +598,94 @@ CROSS_ENTROPY = {
 }
 
 
-@torch.no_grad()
-def cross_entropy_mistakes(logits, Y, T=1.0, slips=("softmax_dim0", "no_onehot",
-                                                     "onehot_added", "log_probs",
-                                                     "whole_column", "T_missing",
-                                                     "T_multiplied", "softmax_unscaled")):
-    """{what the slip says: the dlogits it gives} for ``F.cross_entropy(logits / T, Y)``, in
-    float64, from the table CROSS_ENTROPY: the ``mistakes`` of ``compare`` in lecture 07's
-    exercises 2 and C. A missing ``/ n`` is left out by default: ``compare`` names a constant
-    factor n by itself."""
-    trial = core.Trial("", None, None, {"logits": logits.detach().double(), "Y": Y, "T": T})
+def _ce_terms(trial, answer):
+    """The answer fitted as the formula's two terms, softmax(logits / T) / (n * T) and
+    -onehot(Y) / (n * T), with a nameable factor (n, T, T², -1, 0, ...) on one or both
+    (``helpers.checks.paths.fit``): what differs, term by term, or None."""
+    d = trial.data
+    T, n = d["T"], d["logits"].shape[0]
+    p = F.softmax(d["logits"] / T, 1) / (n * T)
+    onehot = -F.one_hot(d["Y"], p.shape[1]).to(p.dtype) / (n * T)
+    numbers = [(T, f"T = {T:g}"), (1 / T, f"1/T = 1/{T:g}"), (T * T, f"T² = {T * T:g}"),
+               (1 / (T * T), f"1/T² = 1/{T * T:g}")] if T != 1.0 else ()
+    found = fit(torch.as_tensor(trial.got), [p, onehot], core.tolerance(trial.got, trial.want),
+                n=n, bessel=False, numbers=numbers, least=1)
+    if not found:
+        return None
+    labels = ("the softmax term, softmax(logits / T) / (n * T)" if T != 1.0 else
+              "the softmax term, softmax(logits) / n",
+              "the one-hot term, onehot(Y) / (n * T)" if T != 1.0 else
+              "the one-hot term, onehot(Y) / n")
+    said = "; ".join(f"{labels[k]} {'is' if text == 'missing' else 'has'} {text}"
+                     for k, _, text in found)
+    return f"{answer} is two terms, and {said}"
+
+
+def _cell(target):
+    """``(source, namespace)``: the latest executed cell of the notebook that assigns
+    ``target`` (IPython's input history) and the notebook's namespace; (None, None) where
+    there is no such cell."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None, None
+    shell = get_ipython()
+    namespace = shell.user_ns if shell is not None else {}
+    history = namespace.get("In")
+    if not isinstance(history, list):
+        return None, None
+    for source in reversed(history[:-1]):
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, TypeError):
+            continue
+        if any(isinstance(node, ast.Name) and node.id == target
+               and isinstance(node.ctx, ast.Store) for node in ast.walk(tree)):
+            return source, namespace
+    return None, None
+
+
+def _untouched(answer, reads):
+    """Refuse when the learner's cell changed a tensor it reads: ``reads`` {name: (the tensor,
+    or a dict of them, as the notebook holds it; what it must still hold)}."""
+    if reads:
+        core.untouched("your cell", {k: v for k, (v, _) in reads.items()},
+                       core.copies({k: was for k, (_, was) in reads.items()}), _cell(answer)[0])
+
+
+@core.check(lambda answer, *args, **kwargs: answer)
+def check_cross_entropy(answer, dlogits, logits, Y, *, T=1.0, exact=None, reads=None):
+    """Lecture 07's exercises 2 (``T`` = 1) and C: ``dlogits`` (named ``answer``), the gradient
+    of ``F.cross_entropy(logits / T, Y)`` for ``logits``, against the exact one (from
+    ``exact``, the float64 logits; default ``logits`` in float64) at the precision of what it
+    is computed from. ``reads``: {name: (what the cell reads, what it must still hold)},
+    refused first when the cell changed it in place. A wrong answer is refused with the
+    mistake of CROSS_ENTROPY that fits, else the term that differs (:func:`_ce_terms`), else
+    ``compare``'s diagnosis (its line printed)."""
+    _untouched(answer, reads)
+    exact = (logits if exact is None else exact).detach().double()
+    want = _dlogits(exact, Y, T=T)
+    if not isinstance(dlogits, torch.Tensor):
+        core.refuse(f"{answer} must be a tensor of shape {tuple(want.shape)}; got "
+                    f"{core.kind(dlogits)}")
+    trial = core.Trial("on this batch", _at_precision(dlogits.detach(), dlogits, logits),
+                       _at_precision(want, dlogits, logits), {"logits": exact, "Y": Y, "T": T})
+    if dlogits.shape == want.shape and trial.right:
+        core.passed(answer, f"{core.precision(trial.got)} rounding of the exact gradient")
+        return
     said = {"T": f"{T:g}", "T2": f"{T * T:g}"}
-    found = {}
-    for slip in slips:
-        predicted = CROSS_ENTROPY[slip].predicts(trial)
-        if predicted is not None:
-            found[CROSS_ENTROPY[slip].says.format(**said)] = predicted
-    return found
+    table = [replace(m, says=m.says.format(**said)) for m in CROSS_ENTROPY.values()]
+    diagnosis = dlogits.shape == want.shape and (core.diagnose([trial], table)
+                                                 or _ce_terms(trial, answer))
+    result = compare(answer, dlogits, logits, reference=want, n=want.shape[0], quiet=True,
+                     show_exact=False, scale_names={"T": T} if T != 1.0 else None)
+    print(result.line)
+    if diagnosis:
+        core.refuse(diagnosis, _where(trial.got, trial.want))
+    core.refuse(result.hint or f"the values differ: {_where(trial.got, trial.want)}")
+
+
+__all__ += ["check_cross_entropy"]
 
 
 # ---- a normalisation's one-line backward (lecture 07, exercises 3, A, D; exercise 4) --------
@@ -758,92 +856,110 @@ def _said(dim, unbiased, x, names=None):
 
 _TERMS = ("the first term ({m} * {g})", "the mean term ({g}.sum({dim}))",
           "the variance term ({xhat} * ({g} * {xhat}).sum({dim}))")
+_SUMS = "every sum of the backward pass is over dim={dim}, keepdim=True"
 
 
 def _term_bases(d):
-    """``[(terms, what the variant says or None)]``: the three terms of the right formula
-    (they add up to it), then the same with one term written in a likely wrong way."""
+    """``[(terms, what the variant says or None)]``: the three terms of the right formula (they
+    add up to it), then the same with one part written in a likely wrong way: {xhat} left out
+    or replaced by the un-normalised input, one sum over the other dimension, {gain} on some
+    terms only."""
     x, dim, unbiased, eps, gain, g = (d[k] for k in ("x", "dim", "unbiased", "eps", "gain", "dy"))
     xhat, s = _statistics(x, dim, unbiased, eps)
-    m = x.shape[dim]
+    m, other = x.shape[dim], 1 - dim
     factor = m / (m - 1) if unbiased else 1.0
     padded = (1,) * (x.dim() - gain.dim()) + tuple(gain.shape)
-    front, g_hat = (gain, g) if padded[dim] == 1 else (1.0, gain * g)
+    inside = padded[dim] != 1   # the gain changes along the sums (LayerNorm's)
+    front, g_hat = (1.0, gain * g) if inside else (gain, g)
     ones = torch.ones_like(x)
 
-    def mean(t):
-        return -front * s / m * t.sum(dim, keepdim=True) * ones
+    def terms(mean_gain=True, variance_gain=True, mean_dim=dim, variance_dim=dim,
+              in_front=xhat, inner=xhat):
+        def carried(gained):   # (what stands in front, what the sum takes)
+            return (front, g_hat) if gained else (1.0, g)
+        f, t = carried(mean_gain)
+        mean = -f * s / m * t.sum(mean_dim, keepdim=True) * ones
+        f, t = carried(variance_gain)
+        variance = -f * s / m * factor * in_front * (inner * t).sum(variance_dim,
+                                                                     keepdim=True) * ones
+        return [front * s * g_hat, mean, variance]
 
-    def variance(t, in_front=xhat):
-        return -front * s / m * factor * in_front * (xhat * t).sum(dim, keepdim=True) * ones
+    def lacks(term):
+        return ("the {term} term's sum takes {{g}} without {{gain}}: the gradient arriving at "
+                "{{xhat}} is {{gain}} * {{g}}, and every sum takes that" if inside else
+                "the {term} term lacks {{gain}}: the gradient arriving at {{xhat}} is {{gain}} * "
+                "{{g}}, so every term carries {{gain}}").format(term=term)
 
-    terms = [front * s * g_hat, mean(g_hat), variance(g_hat)]
-    bases = [(terms, None),
-             ([terms[0], terms[1], variance(g_hat, 1.0)],
-              "{xhat} is missing in front of the variance term's sum: that term is {xhat} * "
-              "({g} * {xhat}).sum({dim}), the sum times each entry's own {xhat}")]
-    if padded[dim] != 1:   # the gain inside the sums: one sum may have been left without it
-        bases += [([terms[0], mean(g), terms[2]],
-                   "the mean term's sum takes {g} without {gain}: the gradient arriving at "
-                   "{xhat} is {gain} * {g}, and every sum takes that"),
-                  ([terms[0], terms[1], variance(g)],
-                   "the variance term's sum takes {g} without {gain}: the gradient arriving "
-                   "at {xhat} is {gain} * {g}, and every sum takes that")]
-    return bases
+    centred = x - x.mean(dim, keepdim=True)
+    return [
+        (terms(), None),
+        (terms(in_front=1.0), "{xhat} is missing in front of the variance term's sum: that "
+                              "term is {xhat} * ({g} * {xhat}).sum({dim}), the sum times each "
+                              "entry's own {xhat}"),
+        (terms(mean_gain=False), lacks("mean")),
+        (terms(variance_gain=False), lacks("variance")),
+        (terms(mean_gain=False, variance_gain=False),
+         "{gain} multiplies only the first term: the gradient arriving at {xhat} is {gain} * "
+         "{g}, so " + ("every sum takes that" if inside else "{gain} multiplies every term")),
+        (terms(mean_dim=other), "the mean term's sum runs over dimension {other}; {block}'s "
+                                "statistics are over dimension {dim}, so " + _SUMS),
+        (terms(variance_dim=other), "the variance term's sum runs over dimension {other}; "
+                                    "{block}'s statistics are over dimension {dim}, so " + _SUMS),
+        (terms(in_front=x, inner=x),
+         "the variance term takes {x}, the input, where {xhat} belongs: {xhat} = ({x} - mean) "
+         "* {s}, the input normalised"),
+        (terms(in_front=centred, inner=centred),
+         "the variance term takes {x} - mean, not yet multiplied by {s}, where {xhat} belongs: "
+         "{xhat} = ({x} - mean) * {s}"),
+        (terms(in_front=(x - x.mean(other, keepdim=True)) * s,
+               inner=(x - x.mean(other, keepdim=True)) * s),
+         "{xhat} is centred with the mean over dimension {other}; {block}'s statistics are "
+         "over dimension {dim} (each {unit} on its own): {x} - {x}.mean({dim}, keepdim=True)"),
+    ]
 
 
-def _coefficient(c, m):
-    """What a term's coefficient ``c`` (1 for the right formula) says, or None for 1."""
-    named = [(1.0, None), (0.0, "is missing"),
-             (m / (m - 1), "carries an extra {m}/({m}-1) = {size}/{size_1}"),
-             ((m - 1) / m, "carries ({m}-1)/{m} = {size_1}/{size}: {m}/({m}-1) is missing"),
-             (1 / m, "is 1/{m} = 1/{size} of what it should be: a .mean where the .sum belongs?"),
-             (m, "is {m} = {size} times too large: a .sum where the .mean belongs, or a "
-                 "division by {m} missing?")]
-    for value, words in named:
-        if abs(abs(c) - value) <= 1e-3 * max(value, 1e-3):
-            if c < 0 and value:
-                return "has the wrong sign" + (f" and {words}" if words else "")
-            return words
-    return f"carries a factor {c:.4g}"
+def _factors(m):
+    """``[(coefficient, what a term carrying it says)]`` for a count ``m``."""
+    return [(0.0, "is missing"), (-1.0, "has the wrong sign"),
+            (m / (m - 1), "carries an extra {m}/({m}-1) = {size}/{size_1}"),
+            ((m - 1) / m, "carries ({m}-1)/{m} = {size_1}/{size}: {m}/({m}-1) is missing"),
+            (1 / m, "is 1/{m} = 1/{size} of what it should be: a .mean where the .sum belongs?"),
+            (m, "is {m} = {size} times too large: a .sum where the .mean belongs, or a "
+                "division by {m} missing?"), (2.0, "is counted twice"), (0.5, "is halved")]
 
 
 def _terms(trial, said):
-    """The answer fitted as a combination of the formula's three terms (or of a variant with
-    one term written wrong): what differs, term by term, or None when no combination fits."""
-    got = torch.as_tensor(trial.got).detach().double()
-    m = trial.data["x"].shape[trial.data["dim"]]
-    k = trial.data["x"].shape[1 - trial.data["dim"]]
-    for terms, variant in _term_bases(trial.data):
-        basis = torch.stack([t.reshape(-1) for t in terms], 1)
-        c = torch.linalg.lstsq(basis, got.reshape(-1, 1)).solution.reshape(-1)
-        fit = (basis @ c).reshape(got.shape)
-        if not core.agree(trial.got, fit.to(torch.as_tensor(trial.want).dtype), trial.want):
+    """The answer fitted as the formula's three terms (or a variant's) with a nameable factor
+    on one or two of them (``helpers.checks.paths.fit``): what differs, term by term, or None
+    when nothing fits."""
+    d = trial.data
+    m, k = d["x"].shape[d["dim"]], d["x"].shape[1 - d["dim"]]
+    words = dict(_factors(m))
+    for value, says in words.items():   # every term alike: a constant factor
+        if value not in (0.0, 1.0) and core.agree(trial.got, value * trial.want, trial.want):
+            return f"off by a constant factor {value:.4g}: every term {says}".format(**said)
+    tol = core.tolerance(trial.got, trial.want)
+    for terms, variant in _term_bases(d):
+        found = fit(torch.as_tensor(trial.got), terms, tol, n=m, bessel=d["unbiased"],
+                    numbers=[(m / k, f"{m}/{k}")] if m != k else (), least=1)
+        if found is None or (variant is None and not found):
             continue
-        c = [float(v) for v in c]
-        if variant is None and all(abs(v - 1) < 1e-3 for v in c):
-            return None
-        parts = [variant.format(**said)] if variant else []
-        if variant is None and max(c) - min(c) < 1e-3 * max(map(abs, c)):
-            words = _coefficient(c[0], m)
-            if words.startswith("carries a factor"):
-                return f"off by a constant factor {c[0]:.4g}, in every term"
-            return f"off by a constant factor {c[0]:.4g}: every term {words}".format(**said)
-        if variant is None and abs(c[0] - 1) < 1e-3 and abs(c[1] - m / k) < 1e-3 * m / k \
-                and abs(c[2] - m / k) < 1e-3 * m / k and k != m:
+        c = dict((i, v) for i, v, _ in found)
+        if variant is None and m != k and c == {1: m / k, 2: m / k}:
             return NORMALIZATION["count_other_dim"].says.format(**said) + (
                 f" (in the formula: its mean and variance terms are each {m}/{k} of the right "
                 "size)")
-        moved = [i for i in (0, 1) if abs(c[i] - m / (m - 1)) < 1e-3]
-        if variant is None and moved and abs(c[2] - (m - 1) / m) < 1e-3 \
-                and trial.data["unbiased"]:
-            return (f"{{m}}/({{m}}-1) sits on {_TERMS[moved[0]]} instead of the variance term: "
+        if variant is None and d["unbiased"] and len(c) == 2 and c.get(2) == (m - 1) / m \
+                and m / (m - 1) in c.values():
+            moved = next(i for i, v in c.items() if v == m / (m - 1))
+            return (f"{{m}}/({{m}}-1) sits on {_TERMS[moved]} instead of the variance term: "
                     "Bessel's correction enters through the variance only, so only the term "
                     "with {xhat} carries it").format(**said)
-        for term, value in zip(_TERMS, c, strict=True):
-            words = _coefficient(value, m)
-            if words:
-                parts.append(f"{term} {words}")
+        parts = ([variant] if variant else []) + [
+            f"{_TERMS[i]} {words.get(v, text.replace('an extra', 'carries an extra'))}"
+            for i, v, text in found]
+        if variant and not found:
+            return variant.format(**said)
         return ("term by term, yours is the right formula except that "
                 + "; ".join(parts)).format(**said)
     return None
@@ -873,7 +989,7 @@ def _at_precision(value, *inputs):
 
 @core.check()
 def check_normalization(answer, dx, x, gain, dy, *, dim=0, unbiased=True, given=False,
-                        names=None, eps=BN_EPS):
+                        names=None, eps=BN_EPS, reads=None):
     """Lecture 07's check of a normalisation's one-line backward: exercise 3 (BatchNorm with
     the n - 1 variance; ``given``: the statistics ``bnraw``, ``bnvar_inv`` were handed to the
     learner), A (BatchNorm with the biased variance, ``unbiased=False``) and D (LayerNorm,
@@ -881,10 +997,13 @@ def check_normalization(answer, dx, x, gain, dy, *, dim=0, unbiased=True, given=
 
     ``dx`` (named ``answer``) is judged against the exact gradient for the input ``x`` of
     ``y = gain * xhat + bias`` with incoming gradient ``dy`` (statistics over ``dim``), in
-    float64, at the precision of what it is computed from. A wrong answer is refused with
-    the mistake of the table NORMALIZATION that fits, else with the terms that differ
-    (:func:`_terms`), else with where the values differ.
+    float64, at the precision of what it is computed from. A cell that changed what it reads
+    in place is refused first: ``reads`` {name: (what it reads, what that must still hold)},
+    and ``x.grad``, where autograd left one, must still be the gradient of ``x``, ``gain``
+    and ``dy``. A wrong answer is refused with the mistake of the table NORMALIZATION that
+    fits, else with the terms that differ (:func:`_terms`), else with where they differ.
     """
+    _untouched(answer, reads)
     x64, gain64, dy64 = (torch.as_tensor(t).detach().double() for t in (x, gain, dy))
     said = _said(dim, unbiased, x64, names)
     data = {"x": x64, "gain": gain64, "dy": dy64, "dim": dim, "unbiased": unbiased,
@@ -898,6 +1017,16 @@ def check_normalization(answer, dx, x, gain, dy, *, dim=0, unbiased=True, given=
         hint = compare(answer, dx, torch.empty(want.shape), reference=want, quiet=True).hint
         core.refuse(f"{answer} has shape {tuple(dx.shape)}, {said['x']} "
                     f"{tuple(want.shape)}" + (f": {hint}" if hint else ""))
+    if isinstance(x, torch.Tensor) and x.grad is not None and x.grad.shape == want.shape \
+            and not core.agree(_at_precision(want, dy, gain), x.grad):
+        touched = [n for n, t in ((said["x"], x), (said["gain"], gain), (said["g"], dy))
+                   if isinstance(t, torch.Tensor) and t._version]
+        core.refuse(f"your cell changed {' and '.join(touched) or 'an input'} in place: "
+                    f"{said['x']}.grad, autograd's from the cell above, is no longer the "
+                    f"gradient of what {said['x']}, {said['gain']} and {said['g']} hold now. An "
+                    "in-place operation (*=, -=, exp_(), ...) on them or on a tensor that shares "
+                    "their storage (.detach(), .data, a view) changes them: use .clone() or "
+                    "out-of-place operations")
     trial = core.Trial("on this batch", _at_precision(dx.detach(), dx, dy, gain),
                        _at_precision(want, dx, dy, gain), data)
     if trial.right:
@@ -1065,12 +1194,14 @@ def _run_step(forward_backward, params, Xb, Yb, where):
     """The learner's ``(loss, {name: grad})`` at ``params``, refused if the call raised or
     changed the parameters."""
     before = {name: p.detach().clone() for name, p in params.items()}
+    batch = core.copies({"Xb": Xb, "Yb": Yb})
     with torch.no_grad():
         result = core.call(forward_backward, params, Xb, Yb,
                            what=f"{where}: your forward_backward(params, Xb, Yb) on a batch of "
                                 f"{Xb.shape[0]}")
+    core.untouched(f"{where}: your forward_backward", {"Xb": Xb, "Yb": Yb}, batch)
     changed = [name for name, p in params.items() if not torch.equal(p, before[name])]
-    if changed:
+    if changed:   # an update, even one of rounding size (db1), is applied twice
         core.refuse(f"{where}: your forward_backward changed {', '.join(changed)} in place. It "
                     "must only compute the loss and the gradients: the training loop makes the "
                     "update (p.add_(grad, alpha=-lr)), so an update inside it would be applied "
@@ -1328,47 +1459,26 @@ _rerunning = False   # a re-run never starts another one (the check may share th
 
 
 def _run_cell_again(targets, changed):
-    """``{target: value}``: the latest executed cell that assigns ``targets[0]`` (IPython's
-    input history), run again in a copy of the notebook's namespace where the names in
-    ``changed`` hold other values; None where there is no history or the re-run fails."""
+    """``{target: value}``: the latest executed cell that assigns ``targets[0]`` (:func:`_cell`),
+    run again in a copy of the notebook's namespace where the names in ``changed`` hold other
+    values; None where there is no such cell or the re-run fails. A cell that changes one of
+    ``changed`` in place is refused."""
     global _rerunning
-    if _rerunning:
-        return None
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    namespace = shell.user_ns if shell is not None else {}
-    history = namespace.get("In")
-    if not isinstance(history, list):
-        return None
-    import ast
-    cell = None
-    for source in reversed(history[:-1]):
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, TypeError):
-            continue
-        if any(isinstance(node, ast.Name) and node.id == targets[0]
-               and isinstance(node.ctx, ast.Store) for node in ast.walk(tree)):
-            cell = source
-            break
-    if cell is None:
+    cell, namespace = _cell(targets[0])
+    if _rerunning or cell is None:
         return None
     copy = {k: v.clone() if isinstance(v, torch.Tensor) and v.numel() < 10**6 else v
             for k, v in namespace.items()}
     copy.update(changed)
+    before = core.copies(changed)
     _rerunning = True
     try:
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
-                torch.random.fork_rng(devices=[]), torch.no_grad():
-            warnings.simplefilter("ignore")
-            exec(compile(cell, "<your cell, run again>", "exec"), copy)
-    except Exception:   # noqa: BLE001 (the re-run is a bonus: where it fails, nothing to judge)
-        return None
+        ran = _quietly(cell, copy)
     finally:
         _rerunning = False
+    if not ran:
+        return None
+    core.untouched("your cell", {name: copy[name] for name in changed}, before, cell)
     return {target: copy.get(target) for target in targets}
 
 
@@ -1431,13 +1541,14 @@ def check_folded(W1_folded, b1_folded, params, bn_stats, X, Y):
                 else core.kind(value)
             core.refuse(f"{name} must be a tensor of shape {shapes[0]}; got {got}")
     mean, var = bn_stats
-    said = _judge_fold(W1_folded, b1_folded.reshape(-1), params, mean, var, "")
-    if said:
-        core.refuse(*said)
-    # eps hides behind large variances: the cell again, where eps matters (if it reads bn_var)
+    # eps hides behind large variances: the cell again, where eps matters (if it reads bn_var);
+    # first, as it refuses a cell that changed what it reads in place
     small = var.detach() * 1e-4
     again = _run_cell_again(["W1_folded", "b1_folded"],
                             {"bn_var": small, "bn_stats": (mean, small)})
+    said = _judge_fold(W1_folded, b1_folded.reshape(-1), params, mean, var, "")
+    if said:
+        core.refuse(*said)
     if again and all(isinstance(v, torch.Tensor) for v in again.values()) \
             and again["b1_folded"].numel() == n_hidden \
             and again["W1_folded"].shape == W1_folded.shape \
@@ -1523,9 +1634,9 @@ def check_changes(b1_change, W1_change, params, seed=2147483647):
     initial = init_params(n_embd=n_embd, n_hidden=params["W1"].shape[1],
                           block_size=params["W1"].shape[0] // n_embd, seed=seed)
     answers = {"b1_change": b1_change, "W1_change": W1_change}
-    _judge_changes(answers, params, initial, "")
     mirrored = {name: (2 * initial[name].detach() - p.detach()) for name, p in params.items()}
-    again = _run_cell_again(["b1_change", "W1_change"], {"params": mirrored})
+    again = _run_cell_again(["b1_change", "W1_change"], {"params": mirrored})   # refuses a cell
+    _judge_changes(answers, params, initial, "")   # that changed params in place, first
     if again and all(v is not None for v in again.values()):
         _judge_changes(again, mirrored, initial,
                        ": right on this run by luck; your cell, run again with every change "

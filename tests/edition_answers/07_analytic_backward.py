@@ -60,6 +60,14 @@ ANSWERS = {
             (BN + "dhprebn = gain * s / n * (n * g - g.sum(0)"
                   " - n / (n - 1) * (g * xh).sum(0))\n",
              "bnraw is missing in front of the variance term's sum", []),
+            # the last sum per row; hprebn where bnraw belongs
+            (BN + "dhprebn = gain * s / n * (n * g - g.sum(0)"
+                  " - n / (n - 1) * xh * (g * xh).sum(1, keepdim=True))\n",
+             "the variance term's sum runs over dimension 1", []),
+            ('g = acts["hpreact"].grad\nxh = acts["hprebn"]\n'
+             'dhprebn = params["bngain"] * acts["bnvar_inv"] / n * ('
+             "n * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))\n",
+             "the variance term takes hprebn, the input, where bnraw belongs", []),
         ],
     },
     "dx": {
@@ -85,6 +93,8 @@ ANSWERS = {
              "xhat = (x0 - x0.mean(0)) * s\n"
              "dx = gamma * s / m * (m * dy - dy.sum(0) - xhat * (dy * xhat).sum(0))\n",
              "s lacks eps", []),
+            (BIASED + "dx = s / m * (m * gamma * dy - dy.sum(0) - xhat * (dy * xhat).sum(0))\n",
+             "gamma multiplies only the first term", []),
         ],
     },
     "column_sums": {
@@ -112,6 +122,11 @@ ANSWERS = {
              "constant factor 2.5", ["Bessel"]),
             ('dlogits_T = (F.softmax(acts["logits"].detach() / T, 1) - F.one_hot(Yb, 27))'
              ' * T / n\n', "T²", ["Bessel"]),
+            ('dlogits_T = (F.softmax(acts["logits"].detach() / T, 1) - F.one_hot(Yb, 27))'
+             ' / n * T\n', "T²", ["Bessel"]),
+            ('dlogits_T = F.softmax(acts["logits"].detach() / T, 1) / n'
+             ' - F.one_hot(Yb, 27) / (n * T)\n',
+             "the softmax term, softmax(logits / T) / (n * T) has an extra factor T = 2.5", []),
         ],
     },
     "dx_ln": {
@@ -160,6 +175,13 @@ ANSWERS = {
              "dx_ln = gamma_ln * s / m * (m * dy_ln - dy_ln.sum(0)"
              " - xhat * (dy_ln * xhat).sum(0))\n",
              "this is BatchNorm's backward", []),
+            # the mean of the statistics over the other axis
+            ("xd = x_ln.detach()\nd = 16\n"
+             "s = (xd.var(1, unbiased=False, keepdim=True) + 1e-5) ** -0.5\n"
+             "xhat = (xd - xd.mean(0)) * s\ngh = gamma_ln * dy_ln\n"
+             "dx_ln = s / d * (d * gh - gh.sum(1, keepdim=True)"
+             " - xhat * (gh * xhat).sum(1, keepdim=True))\n",
+             "xhat is centred with the mean over dimension 0", []),
         ],
     },
 }
