@@ -524,3 +524,110 @@ def test_the_suggested_sum_gives_the_shape_it_promises():
 def test_probe_judges_a_formula_computed_in_float64_without_crashing(cell, ok):
     result, _ = _probe(cell)
     assert result is not None and result.ok == ok
+
+
+# ---- structure: what a wrong answer changed, named for any tensor -------------------------------
+
+def _softmax_and_batchnorm(seed=5, n=16, classes=7, width=6):
+    """A small forward pass in the lecture's steps, {name: tensor} and the loss, backward done
+    with the graph kept (compare's named/graph), float32 like the lecture's."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, width, generator=g, requires_grad=True)
+    gain = (1 + 0.1 * torch.randn(1, width, generator=g)).requires_grad_()
+    w = torch.randn(width, classes, generator=g, requires_grad=True)
+    y = torch.randint(0, classes, (n,), generator=g)
+    mean = 1 / n * x.sum(0, keepdim=True)
+    diff = x - mean
+    diff2 = diff**2
+    var = 1 / (n - 1) * diff2.sum(0, keepdim=True)
+    var_inv = (var + 1e-5) ** -0.5
+    raw = diff * var_inv
+    act = torch.tanh(gain * raw)
+    logits = act @ w
+    counts = logits.exp()
+    counts_sum = counts.sum(1, keepdim=True)
+    counts_sum_inv = counts_sum**-1
+    probs = counts * counts_sum_inv
+    logprobs = probs.log()
+    loss = -logprobs[range(n), y].mean()
+    named = {k: v for k, v in locals().items() if isinstance(v, torch.Tensor) and v.grad_fn
+             is not None and k != "loss"}
+    for t in named.values():
+        t.retain_grad()
+    loss.backward(retain_graph=True)
+    return named, loss, n
+
+
+def _judge(name, answer, named, loss, n):
+    return compare(name, answer, named[name], graph=loss, named=named, n=n, quiet=True)
+
+
+def test_a_power_of_a_named_tensor_is_worded_by_the_sign_of_its_exponent():
+    named, loss, n = _softmax_and_batchnorm()
+    var, var_inv = named["var"], named["var_inv"]
+    lower = -0.5 * (var + 1e-5) ** -0.5 * var_inv.grad       # -0.5 for -1.5: 2 powers too few
+    said = _judge("var", lower.detach(), named, loss, n).diagnosis
+    assert "times 1/var_inv**2 (a power of var_inv off by 2: yours has var_inv to a power 2 " \
+           "lower" in said, said
+    assert "lowered once too often" not in said
+    probs = named["probs"]
+    said = _judge("probs", (probs * named["logprobs"].grad).detach(), named, loss, n).diagnosis
+    assert "times probs**2" in said and "to a power 2 higher" in said, said
+
+
+def test_a_factor_moved_into_a_denominator_is_named_where_it_makes_inf():
+    named, loss, n = _softmax_and_batchnorm()
+    probs, dlogprobs = named["probs"], named["logprobs"].grad
+    said = _judge("probs", (1.0 / (probs * dlogprobs)).detach(), named, loss, n).diagnosis
+    assert said.startswith("yours is, entry by entry, the right gradient times "
+                           "1/dlogprobs**2"), said
+    assert "nan or inf where that factor is infinite" in said
+
+
+def test_a_per_column_factor_is_not_offered_where_the_right_gradient_is_one_value_per_column():
+    named, loss, n = _softmax_and_batchnorm()
+    dvar = named["var"].grad
+    precedence = (1 / n - 1 * torch.ones_like(named["diff2"]) * dvar).detach()
+    said = _judge("diff2", precedence, named, loss, n).diagnosis
+    assert "own factor" not in said and "each column" not in said
+    assert said.startswith("yours is -(n-1) = -15 times the right gradient + 1/n = 0.0625"), said
+    shifted = (torch.ones_like(named["diff2"]) * dvar * 2.0).detach()   # varies per column too
+    assert "own factor" not in _judge("diff2", shifted, named, loss, n).diagnosis
+
+
+@pytest.mark.parametrize("name, answer, says", [
+    # another value where the operand belongs: in a power, and a tensor's own value
+    ("diff", "2 * d['diff2'] * d['diff2'].grad + d['var_inv'] * d['raw'].grad",
+     "your gradient of diff uses diff2 where diff belongs, in the power that takes diff"),
+    ("raw", "d['raw'] * d['act'].grad * (1 - d['act']**2)",
+     "your gradient of raw uses raw itself where another operand belongs, in the product"),
+    # another tensor's gradient, in a sum
+    ("counts", "d['counts_sum_inv'] * d['probs'].grad + d['counts_sum_inv'].grad",
+     "computed from dcounts_sum_inv (the gradient of counts_sum_inv) where dcounts_sum "
+     "belongs, in the sum that takes counts"),
+    # a reduction that does not belong: of the incoming gradient, or of one path's part
+    ("logits", "d['counts'] * d['counts'].grad.sum(1, keepdim=True)",
+     "sums dcounts over dimension 1 (and broadcasts it back) before exp"),
+    ("diff", "(d['var_inv'] * d['raw'].grad).sum(0, keepdim=True) + 2 * d['diff'] * "
+             "d['diff2'].grad",
+     "sums its part from the product over dimension 0 and broadcasts it back"),
+])
+def test_one_change_in_one_operation_is_named(name, answer, says):
+    named, loss, n = _softmax_and_batchnorm()
+    wrong = eval(answer, {"d": named}).detach()
+    said = _judge(name, wrong, named, loss, n).diagnosis
+    assert says in said, said
+
+
+def test_whole_columns_indexed_where_one_entry_per_row_belongs_are_named():
+    named, loss, n = _softmax_and_batchnorm()
+    right = named["logprobs"].grad
+    picked = right.nonzero()[:, 1]
+    wrong = torch.zeros_like(right)
+    wrong[:, picked] = -1.0 / n
+    said = _judge("logprobs", wrong, named, loss, n).diagnosis
+    assert said.startswith("yours has an entry in every row at each column that some row picks"
+                           ), said
+    everywhere = torch.full_like(right, -1.0 / n)             # not an indexing slip: located
+    assert "every row at each column" not in _judge("logprobs", everywhere, named, loss,
+                                                     n).diagnosis

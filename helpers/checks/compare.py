@@ -548,6 +548,10 @@ def _value_hint(case, mistakes=()):
     shape and the wrong values."""
     name, m, r, tol, n = case.name, case.m, case.r, case.tol, case.n
     if not torch.isfinite(m).all():
+        which = _name_factor(case, tol, tuple(m.shape))
+        if which:
+            return (f"yours is, entry by entry, the right gradient times {which}; it is nan "
+                    "or inf where that factor is infinite"), ""
         return "your gradient contains nan or inf", ""
     if (m == 0).all():
         return "your gradient is all zeros", ""
@@ -567,12 +571,18 @@ def _value_hint(case, mistakes=()):
             return f"{sign}off by a constant factor {abs(c):.4g}{factor}", ""
     if m.dim() == 2 and m.shape[0] == m.shape[1] and _fits(r.T, m, tol):
         return "this is the transpose of the right matrix", ""
+    offset = _offset(case)
+    if offset:
+        return offset, ""
     per = _factor_per_line(case)
     if per:
         return per, ""
     at_input = _derivative_at_input(case.graph, case.tensor, m, r, tol)
     if at_input:
         return at_input, ""
+    picked = _index_pair(case)
+    if picked:
+        return picked, ""
     lookup = _lookup(case.graph, case.tensor, case.index)
     if lookup is not None:
         message = _repeated_rows(name, m, r, tol, lookup)
@@ -588,7 +598,7 @@ def _value_hint(case, mistakes=()):
     swapped = _substitution(case)
     if swapped:
         return swapped, ""
-    which = _name_factor(m, r, tol, case.named, tuple(m.shape)) \
+    which = _name_factor(case, tol, tuple(m.shape)) \
         if float(r.abs().max()) > 100 * float(tol.max()) else ""
     if which:
         return f"yours is, entry by entry, the right gradient times {which}", \
@@ -604,6 +614,39 @@ def _value_hint(case, mistakes=()):
     if broadcast:
         return broadcast, ""
     return "", f"the values differ: {where}{same}"
+
+
+def _offset(case):
+    """The diagnosis of an answer that is ``b * right + a`` in every entry, with a constant
+    ``a`` that is not 0: a number added or subtracted where the formula multiplies (``1 / n
+    - 1 * x`` is ``1/n - x``). Only where the right gradient takes at least three values
+    clear of rounding, so that two numbers fitting it says something."""
+    m, r, tol, n = case.m, case.r, case.tol, case.n
+    size = float(r.abs().max())
+    if size <= 100 * float(tol.max()) or m.numel() < 3:
+        return ""
+    design = torch.stack([torch.ones_like(r).reshape(-1), r.reshape(-1)], 1)
+    a, b = torch.linalg.lstsq(design, m.reshape(-1, 1)).solution.reshape(-1).tolist()
+    # yours is rounded at its own size: that of a as much as that of b * right
+    allowed = 2 * tol * (max(1.0, abs(b)) + abs(a) / size)
+    levels = torch.unique((b * r / (10 * float(allowed.max()))).round())
+    if abs(a) <= float(allowed.max()) or abs(b) < 1e-6 or levels.numel() < 3 \
+            or not _fits(a + b * r, m, allowed):
+        return ""
+    return (f"yours is {_number(b, n)} times the right gradient {'+' if a > 0 else '-'} "
+            f"{_number(abs(a), n)}, in every entry: a number is added or subtracted where the "
+            "formula multiplies or divides. Check the brackets: e.g. 1 / n - 1 * x is (1/n) - x, "
+            "not x / (n - 1)")
+
+
+def _number(v, n):
+    """``v`` in words: n, n-1, their inverses or ratios (or minus one) where it is one."""
+    for value, text in ((n, "n"), (n - 1, "n-1"), (1 / n, "1/n"), (1 / (n - 1), "1/(n-1)"),
+                        (n / (n - 1), "n/(n-1)"), ((n - 1) / n, "(n-1)/n")) if n and n > 1 else ():
+        for sign, shown in ((1, text), (-1, f"-({text})" if "-" in text else f"-{text}")):
+            if abs(v - sign * value) <= 1e-4 * value:
+                return f"{shown} = {sign * value:.4g}"
+    return f"{v:.4g}"
 
 
 def _broadcast(case):
@@ -658,19 +701,22 @@ def _named_mistake(case, mistakes):
 
 def _factor_per_line(case):
     """The diagnosis of a factor that differs from column to column (or row to row), with
-    the factor named when it is a named tensor of that shape (or its inverse or square)."""
+    the factor named when it is a named tensor of that shape (or a power of one). Not where
+    the right gradient is itself the same all along the lines: a factor per line then fits
+    any answer that is too, and says nothing."""
     m, r, tol = case.m, case.r, case.tol
     if m.dim() != 2 or min(m.shape) < 2 or float(r.abs().max()) <= 100 * float(tol.max()):
         return ""
     for dim, line, shape in ((0, "column", (1, m.shape[1])), (1, "row", (m.shape[0], 1))):
         rr = (r * r).sum(dim, keepdim=True)
         significant = (r.abs() > 100 * tol).sum(dim)
-        if (rr == 0).any() or (significant < 2).any():   # one entry per line fits any factor
-            continue
+        if (rr == 0).any() or (significant < 2).any() \
+                or _fits(r.narrow(dim, 0, 1).expand_as(r), r, tol):
+            continue   # one entry per line, or one value per line: fits any factor
         c = (m * r).sum(dim, keepdim=True) / rr
         size = float(c.abs().max())
         if float(c.max() - c.min()) > 1e-3 * size and _fits(c * r, m, tol * max(1.0, size)):
-            which = _name_factor(m, r, tol * max(1.0, size), case.named, shape)
+            which = _name_factor(case, tol, shape)
             if which:
                 return f"each {line} of yours is the right one times {which}"
             return (f"each {line} of yours is the right one times its own factor (from "
@@ -679,25 +725,46 @@ def _factor_per_line(case):
     return ""
 
 
-def _name_factor(m, r, tol, named, shape):
-    """What the per-line factor (``m = factor * r``) is, in words, when a named tensor of
-    its ``shape`` (or its inverse or square) is it; else ``""``. A plain tensor is preferred
-    to an inverse (``counts_sum_inv`` rather than 1/``counts_sum``), that to a square."""
+def _power_words(key, k):
+    """``key**k`` as a factor of yours over the right gradient, in words that follow the
+    sign of ``k``: yours has ``key`` to a power ``k`` higher (or ``-k`` lower)."""
+    shown = (key if k == 1 else f"1/{key}" if k == -1 else f"{key}**{k}" if k > 0
+             else f"1/{key}**{-k}")
+    if abs(k) == 1:
+        return shown + (f" (an extra {key}, or a power of {key} off by one?)" if k > 0 else
+                        f" (a {key} missing, or a power of {key} off by one?)")
+    more = ("higher", "multiplied by", "divides by") if k > 0 else \
+        ("lower", "divided by", "multiplies by")
+    return (f"{shown} (a power of {key} off by {abs(k)}: yours has {key} to a power {abs(k)} "
+            f"{more[0]} than the right gradient, as when {more[1]} {key} where the chain rule "
+            f"{more[2]} it{' (brackets that move it into a denominator)' if k < 0 else ''}?)")
+
+
+def _name_factor(case, tol, shape):
+    """What the per-line or per-entry factor (yours = factor * right) is, in words, when a
+    named tensor of its ``shape`` or the gradient of one (``dX``) raised to the power 1, -1,
+    2 or -2 is it; else ``""``. Where a negative power of it is infinite (it is 0 there),
+    yours must be nan or inf and is not compared. A plain tensor is preferred to an inverse,
+    that to a square."""
+    m, r = case.m, case.r
+    candidates = [(k, t.detach().to(torch.float64)) for k, t in case.named.items()
+                  if isinstance(t, torch.Tensor)]
+    flow = _flow(case) if case.named else None
+    candidates += [(f"d{k}", g) for k, g in (flow[0] if flow else ())]
+    finite = torch.isfinite(m)
     found = []
-    for key, t in named.items():
-        if not isinstance(t, torch.Tensor) or tuple(t.shape) != tuple(shape):
+    for key, t in candidates:
+        if tuple(t.shape) != tuple(shape):
             continue
-        t = t.detach().to(torch.float64)
-        for rank, value, text in (
-                (0, t, f"{key} (an extra {key}, or a power of {key} off by one?)"),
-                (1, 1 / t, f"1/{key} (a {key} missing, or a power of {key} off by one?)"),
-                (2, t * t, f"{key}**2 (multiplied by {key} where the chain rule divides by "
-                           f"it, or a power of {key} off by 2?)"),
-                (3, 1 / (t * t), f"1/{key}**2 (a power of {key} off by 2: an exponent lowered "
-                                 f"once too often, or divided by {key} where the chain rule "
-                                 "multiplies by it?)")):
-            if torch.isfinite(value).all() and _fits(value * r, m, tol):
-                found.append((rank, text))
+        for k in (1, -1, 2, -2):
+            value = (t**k).expand_as(m)
+            defined = torch.isfinite(value)
+            if not torch.equal(defined, finite) or not (r.abs() > tol)[defined].any():
+                continue
+            allowed = (tol * value.abs().clamp(min=1))[defined]   # rounding grows with it
+            if _fits((value * r)[defined], m[defined], allowed):
+                found.append(((abs(k), k < 0), _power_words(key, k)))
+                break
     best = [text for rank, text in found if rank == min(found)[0]] if found else []
     return best[0] if len(best) == 1 else ""
 
@@ -728,101 +795,153 @@ def _where(m, r, tol):
 # ---- one intermediate in place of another -------------------------------------------------------
 
 # The local rules of the operations whose inputs are cheap to swap: for the input in ``slot``,
-# {op: {slot: (saved operand, gradient from the upstream g and that operand)}}.
+# {op: {slot: (the saved operand or None, the gradient from the upstream g, that operand and
+# the node)}}.
 _LOCAL = {
-    "MulBackward0": {0: ("_saved_other", lambda g, s: g * s),
-                     1: ("_saved_self", lambda g, s: g * s)},
-    "DivBackward0": {0: ("_saved_other", lambda g, s: g / s)},
-    "ExpBackward0": {0: ("_saved_result", lambda g, s: g * s)},
-    "TanhBackward0": {0: ("_saved_result", lambda g, s: g * (1 - s * s))},
-    "LogBackward0": {0: ("_saved_self", lambda g, s: g / s)},
-    "MmBackward0": {0: ("_saved_mat2", lambda g, s: g @ s.T),
-                    1: ("_saved_self", lambda g, s: s.T @ g)},
+    "MulBackward0": {0: ("_saved_other", lambda g, s, node: g * s),
+                     1: ("_saved_self", lambda g, s, node: g * s)},
+    "DivBackward0": {0: ("_saved_other", lambda g, s, node: g / s)},
+    "ExpBackward0": {0: ("_saved_result", lambda g, s, node: g * s)},
+    "TanhBackward0": {0: ("_saved_result", lambda g, s, node: g * (1 - s * s))},
+    "LogBackward0": {0: ("_saved_self", lambda g, s, node: g / s)},
+    "PowBackward0": {0: ("_saved_self", lambda g, s, node:
+                         g * node._saved_exponent * s ** (node._saved_exponent - 1))},
+    "MmBackward0": {0: ("_saved_mat2", lambda g, s, node: g @ s.T),
+                    1: ("_saved_self", lambda g, s, node: s.T @ g)},
+    "SumBackward0": {0: (None, lambda g, s, node: _spread(g, node))},
+    "SumBackward1": {0: (None, lambda g, s, node: _spread(g, node))},
 }
 _WHAT = {"MulBackward0": "the product", "DivBackward0": "the division",
          "ExpBackward0": "exp", "TanhBackward0": "tanh", "LogBackward0": "log",
-         "MmBackward0": "the matrix product"}
+         "PowBackward0": "the power", "MmBackward0": "the matrix product",
+         "SumBackward0": "the sum", "SumBackward1": "the sum"}
 
 
-def _substitution(case):
-    """The diagnosis of an answer that is the right gradient with one named intermediate in
-    place of another of the same shape, in one operation that takes the tensor: a value
-    (the product's output where its other factor belongs) or an incoming gradient (that of
-    one named tensor where another's belongs). Only when exactly one swap fits; else ""."""
+def _spread(g, node):
+    """A sum's gradient ``g`` handed back to every entry it summed."""
+    sizes = tuple(node._saved_self_sym_sizes)
+    dims = getattr(node, "_saved_dim", ())
+    if dims and not node._saved_keepdim:
+        for d in sorted(d % len(sizes) for d in dims):
+            g = g.unsqueeze(d)
+    return g.expand(sizes)
+
+
+@_cached
+def _flow(case):
+    """(the gradients of the named tensors as [(name, float64 gradient)], {id(node): the
+    gradient arriving at each operation that takes the tensor}, those operations), from one
+    autograd pass over ``graph``; None without a graph (or where it was freed)."""
     graph, tensor = case.graph, case.tensor
     named = {k: t for k, t in case.named.items() if isinstance(t, torch.Tensor)}
-    if not named or not isinstance(graph, torch.Tensor) or graph.grad_fn is None:
-        return ""
-    nodes = [node for node in _consumers(graph, tensor) or [] if type(node).__name__ in _LOCAL]
-    if not nodes:
-        return ""
+    if not isinstance(graph, torch.Tensor) or graph.grad_fn is None:
+        return None
+    nodes = _consumers(graph, tensor) or []
     arriving, handles = {}, []
     for node in nodes:
         handles.append(node.register_hook(
             lambda grad_in, grad_out, node=node: arriving.update({id(node): grad_out[0]})))
-    wanted = [t for t in named.values() if t.requires_grad]
+    wanted = [(k, t) for k, t in named.items() if t.requires_grad]
     try:
         with grads_kept([tensor, graph, *named.values()]):
-            grads = torch.autograd.grad(graph, [tensor, *wanted], retain_graph=True,
-                                        allow_unused=True)[1:]
+            grads = torch.autograd.grad(graph, [tensor, *(t for _, t in wanted)],
+                                        retain_graph=True, allow_unused=True)[1:]
     except RuntimeError:   # the graph was freed
-        return ""
+        return None
     finally:
         for handle in handles:
             handle.remove()
-    grad_of = [(k, g.detach().to(torch.float64)) for (k, t), g in
-               zip(((k, t) for k, t in named.items() if t.requires_grad), grads, strict=True)
+    grad_of = [(k, g.detach().to(torch.float64)) for (k, _), g in zip(wanted, grads, strict=True)
                if g is not None]
-    values = [(k, t.detach().to(torch.float64)) for k, t in named.items()]
-    m, r, tol = case.m, case.r, case.tol
-    shape = tuple(tensor.shape)
-    found = []
+    return grad_of, arriving, nodes
+
+
+def _to_shape(x, shape):
+    """``x`` summed (a broadcast undone) or spread to ``shape``; None when neither fits."""
+    try:
+        return x.sum_to_size(shape) if x.dim() >= len(shape) and x.numel() >= int(
+            np.prod(shape)) else x.expand(shape)
+    except RuntimeError:
+        return None
+
+
+def _substitution(case):
+    """The diagnosis of an answer that is the right gradient with one thing changed in one
+    operation that takes the tensor: a named intermediate in place of the operand that
+    belongs there (its value: the product's output where its other factor belongs), the
+    incoming gradient of another named tensor, the incoming gradient summed over a
+    dimension, or the operation's part summed over a dimension and spread back. Only when
+    exactly one such change fits; else ""."""
+    flow = _flow(case) if case.named else None
+    if not flow:
+        return ""
+    grad_of, arriving, nodes = flow
+    values = [(k, t.detach().to(torch.float64)) for k, t in case.named.items()
+              if isinstance(t, torch.Tensor)]
+    m, r, tol, name = case.m, case.r, case.tol, case.name
+    shape = tuple(case.tensor.shape)
+    found = {}   # what it says: the part it predicts
     for node in nodes:
-        g = arriving.get(id(node))
-        if g is None:
+        kind, g = type(node).__name__, arriving.get(id(node))
+        if kind not in _LOCAL or g is None:
             continue
         g = g.detach().to(torch.float64)
-        rules = _LOCAL[type(node).__name__]
         for slot, (child, number) in enumerate(node.next_functions):
-            if not _is_tensor_node(child, number, tensor) or slot not in rules:
+            if not _is_tensor_node(child, number, case.tensor) or slot not in _LOCAL[kind]:
                 continue
-            attr, rule = rules[slot]
+            attr, rule = _LOCAL[kind][slot]
             try:
-                saved = getattr(node, attr)
+                saved = getattr(node, attr) if attr else None
             except RuntimeError:
                 continue
-            if not isinstance(saved, torch.Tensor) or not saved.dim():
+            if attr and (not isinstance(saved, torch.Tensor) or not saved.dim()):
                 continue
-            saved = saved.detach().to(torch.float64)
-
-            def swapped(g_new, s_new, g=g, saved=saved, rule=rule):
-                try:
-                    before = rule(g, saved).sum_to_size(shape)
-                    after = rule(g_new, s_new).sum_to_size(shape)
-                except RuntimeError:
-                    return None
-                return r - before + after, before, after
-
-            what = _WHAT[type(node).__name__]
-            own = _name_of(saved, values)
-            for key, value in values:
-                if value.shape != saved.shape or key == own or _fits(value, saved, tol.max()):
-                    continue
-                tried = swapped(g, value)
-                if tried and _fits(tried[0], m, tol) and not _fits(tried[1], tried[2], tol):
-                    where = f" where {own} belongs" if own else ""
-                    found.append(f"your gradient of {case.name} uses {key}{where}, in {what} "
-                                 f"that takes {case.name}")
-            g_own = _name_of(g, grad_of)
+            saved = saved.detach().to(torch.float64) if attr else None
+            before = _to_shape(rule(g, saved, node), shape)
+            if before is None:
+                continue
+            what, own, g_own = _WHAT[kind], attr and _name_of(saved, values), _name_of(g, grad_of)
+            incoming = f"d{g_own}" if g_own else "the gradient arriving there"
+            tries = []   # (the incoming gradient and operand, or the dimension its part is
+            #               summed over; what it says; how many roundings add up in it)
+            for key, value in values if attr else ():
+                if key != own:
+                    where = f" where {own} belongs" if own else " where another operand belongs"
+                    who = f"{key} itself" if key == name else key
+                    tries.append(((g, value), f"your gradient of {name} uses {who}{where}, in "
+                                  f"{what} that takes {name}", 1))
             for key, grad in grad_of:
-                if grad.shape != g.shape or key == g_own or _fits(grad, g, tol.max()):
-                    continue
-                tried = swapped(grad, saved)
-                if tried and _fits(tried[0], m, tol) and not _fits(tried[1], tried[2], tol):
+                if key != g_own:
                     where = f" where d{g_own} belongs" if g_own else ""
-                    found.append(f"your gradient of {case.name} is computed from d{key} (the "
-                                 f"gradient of {key}){where}, in {what} that takes {case.name}")
-    return found[0] if len(found) == 1 else ""
+                    tries.append(((grad, saved), f"your gradient of {name} is computed from "
+                                  f"d{key} (the gradient of {key}){where}, in {what} that takes "
+                                  f"{name}", 1))
+            if not _fits(before, r, tol):   # else it is the whole gradient: _broadcast's case
+                tries += [(d, f"your gradient of {name} sums its part from {what} over "
+                              f"dimension {d} and broadcasts it back: {name} was not broadcast "
+                              f"along dimension {d} there, so that part keeps one value per "
+                              "entry", shape[d]) for d in range(len(shape)) if shape[d] > 1]
+            tries += [((g.sum(d, keepdim=True), saved), f"your gradient of {name} sums "
+                       f"{incoming} over dimension {d} (and broadcasts it back) before {what} "
+                       f"that takes {name}: {incoming} keeps one value per entry; a sum belongs "
+                       "only where the forward pass broadcast", g.shape[d])
+                      for d in range(g.dim()) if g.shape[d] > 1]
+            for change, says, count in tries:
+                try:
+                    after = _to_shape(before.sum(change, keepdim=True) if isinstance(change, int)
+                                      else rule(*change, node), shape)
+                except RuntimeError:
+                    continue
+                if after is None:
+                    continue
+                # the rounding of yours grows with the numbers it adds up
+                size = max(float(after.abs().max()), float(before.abs().max()))
+                allowed = tol * count * max(1.0, size / max(float(r.abs().max()), 1e-300))
+                if _fits(r - before + after, m, allowed) and not _fits(before, after, allowed) \
+                        and not any(_fits(after, same, allowed) for same in found.values()):
+                    found[says] = after   # a sum before or after an operation that
+                    #                       broadcasts nothing along it: one mistake, said once
+    return next(iter(found)) if len(found) == 1 else ""
 
 
 def _name_of(value, candidates):
@@ -880,6 +999,33 @@ def _lookup(graph, tensor, index):
             if isinstance(saved, torch.Tensor) and not saved.is_floating_point():
                 return saved
     return None
+
+
+def _index_pair(case):
+    """The diagnosis of ``d[:, cols] = ...`` where the forward pass picked one entry per row,
+    ``x[rows, cols]``: yours fills every row at each column that some row picks."""
+    m, r, tol = case.m, case.r, case.tol
+    for node in _consumers(case.graph, case.tensor) or []:
+        try:
+            saved = node._saved_indices if type(node).__name__ == "IndexBackward0" else None
+        except RuntimeError:   # freed by backward()
+            continue
+        if m.dim() != 2 or not isinstance(saved, list | tuple) or len(saved) != 2 or not all(
+                isinstance(i, torch.Tensor) and i.dim() == 1 and not i.is_floating_point()
+                for i in saved) or saved[0].shape != saved[1].shape:
+            continue
+        rows, cols = saved
+        values = r[rows, cols]
+        if not _fits(values[:1].expand_as(values), values, tol.max()):
+            continue   # which copy of a repeated column wins would be a guess
+        wrong = r.clone()
+        wrong[:, cols] = values[0]
+        if _fits(wrong, m, tol) and not _fits(wrong, r, tol):
+            return (f"yours has an entry in every row at each column that some row picks: "
+                    f"d{case.name}[:, cols] indexes whole columns, where the forward pass "
+                    f"picked one entry per row, {case.name}[rows, cols]: index the rows too, "
+                    f"d{case.name}[range(n), cols]")
+    return ""
 
 
 def _repeated_rows(name, m, r, tol, index):

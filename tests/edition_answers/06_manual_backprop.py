@@ -33,12 +33,18 @@ ANSWERS = {
              "constant factor 32", [PLUS_EQ]),
             ("dlogprobs = torch.zeros_like(logprobs)\ndlogprobs[range(n), Yb] = 1.0 / n\n",
              "the sign is wrong", [PLUS_EQ]),
+            # whole columns indexed where one entry per row belongs
+            ("dlogprobs = torch.zeros_like(logprobs)\ndlogprobs[:, Yb] -= 1.0 / n\n",
+             "indexes whole columns", [PLUS_EQ, "every row of yours is the same"]),
         ],
     },
     "dprobs": {
         "alternatives": ["dprobs = dlogprobs / probs\n"],
         "mistakes": [("dprobs = probs * dlogprobs\n", "the right gradient times probs**2",
-                      [PLUS_EQ])],
+                      [PLUS_EQ]),
+                     # brackets that move dlogprobs into the denominator: inf where it is 0
+                     ("dprobs = 1.0 / probs / dlogprobs\n", "times 1/dlogprobs**2",
+                      [PLUS_EQ, "contains nan or inf"])],
     },
     "dcounts_sum_inv": {
         "alternatives": ["dcounts_sum_inv = torch.sum(dprobs * counts, dim=1, keepdim=True)\n"],
@@ -62,12 +68,17 @@ ANSWERS = {
             ("dcounts = counts_sum_inv * dprobs\n", "the path through counts_sum is missing", []),
             ("dcounts = counts_sum_inv * dprobs\ndcounts = dcounts_sum * torch.ones_like(counts)\n",
              "+=, not =", []),
+            ("dcounts = dprobs * counts_sum_inv + dcounts_sum_inv\n",
+             "computed from dcounts_sum_inv (the gradient of counts_sum_inv) where dcounts_sum "
+             "belongs", ["+="]),
         ],
     },
     "dnorm_logits": {
         "alternatives": ["dnorm_logits = norm_logits.exp() * dcounts\n"],
         "mistakes": [("dnorm_logits = norm_logits * dcounts\n",
-                      "exp's derivative is exp(x), the output", [PLUS_EQ])],
+                      "exp's derivative is exp(x), the output", [PLUS_EQ]),
+                     ("dnorm_logits = dcounts.sum(1, keepdim=True) * norm_logits.exp()\n",
+                      "sums dcounts over dimension 1", [PLUS_EQ])],
     },
     "dlogit_maxes": {
         "alternatives": ["dlogit_maxes = -(dnorm_logits @ torch.ones(vocab_size, 1))\n",
@@ -141,6 +152,8 @@ ANSWERS = {
              "each column of yours is the right one times its own factor", [PLUS_EQ]),
             ("dbngain = (bnraw * dhpreact).mean(0, keepdim=True)\ndbnraw = bngain * dhpreact\n"
              "dbnbias = dhpreact.sum(0, keepdim=True)\n", "1/n = 1/32", [PLUS_EQ]),
+            ("dbngain = (bnraw * dhpreact).sum(0, keepdim=True)\ndbnraw = dhpreact * bnraw\n"
+             "dbnbias = dhpreact.sum(0, keepdim=True)\n", "uses bnraw itself", [PLUS_EQ]),
         ],
     },
     "dbnvar_inv": {
@@ -154,6 +167,9 @@ ANSWERS = {
             ("dbnvar = 0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv\n", "the sign is wrong", []),
             ("dbnvar = -0.5 * bnvar ** -1.5 * dbnvar_inv\n", "the values differ",
              [PLUS_EQ, "factor"]),
+            # the exponent -0.5 kept: bnvar_inv to a power 2 lower, not "lowered once too often"
+            ("dbnvar = -0.5 * (bnvar + 1e-5) ** -0.5 * dbnvar_inv\n",
+             "bnvar_inv to a power 2 lower", ["lowered once too often"]),
         ],
     },
     "dbndiff2": {
@@ -161,6 +177,9 @@ ANSWERS = {
         "mistakes": [
             ("dbndiff2 = 1 / n * torch.ones_like(bndiff2) * dbnvar\n", "n versus n-1", [PLUS_EQ]),
             ("dbndiff2 = 1 / (n - 1) * dbnvar\n", "spread yours over (32, 64)", ["drop keepdim"]),
+            # precedence: (1/n) - dbnvar, a term where a factor belongs; no per-column factor
+            ("dbndiff2 = torch.ones_like(bndiff2) * dbnvar / n - 1\n",
+             "a number is added or subtracted where the formula multiplies", ["own factor"]),
         ],
     },
     "dbndiff": {
@@ -169,6 +188,10 @@ ANSWERS = {
             ("dbndiff = bnvar_inv * dbnraw\n", "the path through bndiff2 is missing", []),
             ("dbndiff = bnvar_inv * dbnraw + bndiff * dbndiff2\n",
              "the path through bndiff2 is half", []),
+            ("dbndiff = dbnraw * bnvar_inv + dbndiff2 * bndiff2 * 2\n",
+             "uses bndiff2 where bndiff belongs, in the power", [PLUS_EQ]),
+            ("dbndiff = (dbnraw * bnvar_inv).sum(0) + 2 * bndiff * dbndiff2\n",
+             "sums its part from the product over dimension 0", [PLUS_EQ]),
         ],
     },
     "dbnmeani": {
