@@ -108,7 +108,7 @@ WRONG = [
     ("06", "dbndiff2", "dbndiff2 = torch.ones_like(bndiff2) * dbnvar",
      ["31 = n-1", "division by n-1 missing"], [PLUS_EQ]),
     ("06", "dcounts_sum_inv", "dcounts_sum_inv = (counts_sum_inv * dprobs).sum(1, keepdim=True)",
-     ["the values differ"], [PLUS_EQ, "column 0 of 1"]),
+     ["uses counts_sum_inv itself where counts belongs"], [PLUS_EQ, "column 0 of 1"]),
     ("06", "dbngain", "dbngain = (bnraw * dhpreact).sum(0, keepdim=True)\n"
                       "dbnraw = bngain * dhpreact\ndbnbias = dhpreact.sum(1, keepdim=True)",
      ["a sum over dimension 1", "needs the sum over dimension 0"], [NOT_KEEPDIM]),
@@ -230,12 +230,12 @@ WRONG = [
     ("07", "dhpreact", BN + GAIN +
                        "dhprebn = gain * s / n * (n * g - g.sum(1, keepdim=True)"
                        " - n / (n - 1) * xh * (g * xh).sum(0))",
-     ["the values differ"], [PLUS_EQ, "factor"]),
+     ["the mean term's sum runs over dimension 1"], [PLUS_EQ, "factor"]),
     ("07", "dhpreact", "g = acts['hpreact'].grad\ns = acts['bnvar_inv'].detach()\n"
                        "x = acts['hprebn'].detach()\ngain = params['bngain'].detach()\n"
                        "dhprebn = gain * s / n * (n * g - g.sum(0)"
                        " - n / (n - 1) * x * (g * x).sum(0))",
-     ["the values differ"], [PLUS_EQ]),
+     ["the variance term takes hprebn, the input, where bnraw belongs"], [PLUS_EQ]),
     ("07", "dhpreact", BN + GAIN +
                        "dhprebn = gain * s / n * (n * g - g.sum(0)"
                        " - n / (n - 1) * xh * (g * xh).sum())",
