@@ -28,9 +28,13 @@ Accidents of the lectures' inputs (a + b = 1, x2 = 0, 1 - o² = 1/2) make some m
 the same number; then both are named, or none, never one that was not made.
 """
 
+import ast
+import contextlib
+import io
 import itertools
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,6 +119,7 @@ def _op_slips(u, k):
         for part in k._prev:   # the slope at a part of n
             yield (f"tanh's slope at {_label(part)}, not at n = {_expr(k)}",
                    1 - math.tanh(part.data) ** 2)
+        yield from _bracketed("1 - o**2", "tanh's slope", o=o)
     elif u._op == "sigmoid":
         yield (f"tanh's slope 1 - o² ({core.fmt(1 - o * o, 4)}) where σ's is asked: "
                f"σ'(n) = σ(n)·(1 - σ(n)) ({core.fmt(o * (1 - o), 4)})", 1 - o * o)
@@ -130,6 +135,30 @@ def _op_slips(u, k):
         for part in k._prev:   # the slope at a part of n
             sp = 1 / (1 + math.exp(-part.data))
             yield f"σ's slope at {_label(part)}, not at n = {_expr(k)}", sp * (1 - sp)
+        yield from _bracketed("o * (1 - o)", "σ's slope", o=o)
+        for slip in core.rebracketed("1 / (1 + math.exp(-n))"):   # σ itself, then its slope
+            sig = _formula(slip, n=k.data)
+            if sig is not None:
+                yield (f"σ(n) computed as `{slip}`, which Python reads differently from "
+                       "`1 / (1 + math.exp(-n))`: parentheses", sig * (1 - sig))
+
+
+def _formula(text, **env):
+    """A formula's value (Python text, with math), or None where it cannot be computed."""
+    try:
+        value = eval(compile(text, "<formula>", "eval"), {"math": math}, env)  # noqa: S307
+    except (ArithmeticError, ValueError):
+        return None
+    return None if isinstance(value, complex) else value
+
+
+def _bracketed(text, what, **env):
+    """(what it says, value) for each precedence slip of ``text`` (:func:`core.rebracketed`)."""
+    for slip in core.rebracketed(text):
+        value = _formula(slip, **env)
+        if value is not None:
+            yield (f"`{slip}` for {what} `{text}`: Python reads it differently (it does ** "
+                   "before * and /, and those before + and -)", value)
 
 
 def _local_slips(s):
@@ -191,17 +220,50 @@ def _wrong_node(s):
                        f"{_label(branch)} is on another branch", s.local * g)
 
 
-def _factors(s):
-    """Consulted only when nothing above fits: the sign. (A bare factor 2 or 1/2 is not:
-    here it comes from the structure, a + split or a 1 - o² = 1/2 applied twice, and a bare
-    one would name a mistake not made whenever the inputs make some slip come out double.)"""
+def _twice(s):
+    """A factor of the chain rule multiplied in a second time: a product's local derivative,
+    at this step or further up (where it is already in the gradient that arrived)."""
+    for k, u in s.path:
+        others = [c for c in u._prev if c is not k]
+        if u._op == "*" and others:
+            loc = others[0].data
+            where = "once is enough" if u is s.u else \
+                f"it is already in the gradient that arrived at {s.U}"
+            yield (f"the factor {_label(others[0])} ({core.fmt(loc, 4)}) of the step through "
+                   f"{_label(u)} multiplied in twice: {where}", s.want * loc)
+
+
+def _added(s):
+    """The chain rule's product written as a sum."""
+    yield (f"the local derivative {_d(s.u, s.v)} = {s.local_name} ({core.fmt(s.local, 4)}) "
+           f"ADDED to the gradient that arrived at {s.U} ({core.fmt(s.up, 4)}): the chain rule "
+           "multiplies them", s.local + s.up)
+
+
+def _any_node(s):
+    """Another node's gradient, or another node's value, where this one's gradient belongs
+    (the value of the other factor of a product, or of a part of it, is said above)."""
+    parts = {id(p) for c in s.others for p in (c, *c._prev)} if s.u._op == "*" else set()
+    for m in _nodes(s.root):
+        if m is s.v or m is s.root:
+            continue
+        if m is not s.u:
+            yield (f"another node's gradient, {_d(s.root, m)} ({core.fmt(s.grads[id(m)], 4)}), "
+                   f"where {_d(s.root, s.v)} belongs", s.grads[id(m)])
+        if id(m) not in parts:
+            yield (f"another node's value, {_label(m)} ({core.fmt(m.data, 4)}), where "
+                   f"{_d(s.root, s.v)} belongs", m.data)
+
+
+def _sign(s):
+    """The right number with the wrong sign."""
     yield "the sign", -s.want
 
 
-HAND_MISTAKES = [_unread_grad, _chain_cut, _local_slips, _own_value, _wrong_node]
+HAND_MISTAKES = [_unread_grad, _chain_cut, _local_slips, _own_value, _wrong_node, _twice,
+                 _added, _any_node, _sign]
 # lecture 01's partial derivatives come before any gradient "arrives" at a node
 PARTIAL_MISTAKES = [_chain_cut, _local_slips, _own_value]
-HAND_FALLBACK = [_factors]   # only when none of HAND_MISTAKES fits
 
 # 2. A derivative written as a formula, term by term: each slip of the power and chain rules
 #    in one term. lecture 01's f(a, b, c) = -a³ + sin(3b) - 1/c + b^2.5 - a^0.5:
@@ -212,6 +274,22 @@ F_TERMS = [(0, "-a³", "-3a²", "power", -1.0, 3.0),
            (1, "b^2.5", "2.5·b^1.5", "power", 1.0, 2.5),
            (0, "-a^0.5", "-0.5·a^-0.5", "power", -1.0, 0.5)]
 VARS = "abc"
+# ... and each term's derivative as Python text, as a learner may write it: its precedence
+# slips and a variable written for another are derived from it (core.rebracketed, renamed)
+F_TEXT = ["-3 * a**2", "3 * math.cos(3 * b)", "1 / c**2", "5 / 2 * b**(3 / 2)",
+          "-1 / 2 * a**(-1 / 2)"]
+
+
+def _text_slips(text):
+    """(what it says, the term's derivative as a function of the point (a, b, c)) for each
+    precedence slip and each variable written for another in ``text``."""
+    def at(slip):
+        return lambda p: _formula(slip, **dict(zip(VARS, p, strict=True)))
+    for slip in core.rebracketed(text):
+        yield (f"`{slip}` where `{text}` belongs: Python reads it differently (it does ** "
+               "before * and /, and those before + and -)", at(slip))
+    for was, name, slip in core.renamed(text, VARS):
+        yield f"{name} where {was} belongs: `{slip}`, not `{text}`", at(slip)
 
 
 def _term_slips(term):
@@ -414,16 +492,204 @@ def _likely(said, fits=0):
         else ""
 
 
-def _fit(got, want, candidates, fallback=(), scale=1.0):
-    """The end of a refusal for one number ``got``: what ``core.diagnose`` names among the
-    ``(says, value)`` candidates (among the ``fallback`` ones only when none of them fits)."""
-    trial = core.Trial("", got, want, scale=scale)
+def _fit(got, want, candidates, scale=1.0):
+    """The end of a refusal for one number ``got`` judged alone: the candidate that
+    ``core.diagnose`` names among the ``(says, value)`` candidates (the sign included), or
+    how many give this number when more than two do."""
     fits = {says for says, v in candidates if v is not None and core.agree(got, v, scale)
             and not core.agree(want, v, scale)}
-    pool = candidates if fits else fallback
-    return _likely(core.diagnose([trial], [core.Mistake(says, lambda t, v=value: v)
-                                           for says, value in pool if value is not None]),
+    return _likely(core.diagnose([core.Trial("", got, want, scale=scale)],
+                                 [core.Mistake(says, lambda t, v=value: v)
+                                  for says, value in candidates if value is not None]),
                    len(fits))
+
+
+# === the learner's cell run again on other numbers =========================================
+#
+# A number alone can equal a wrong candidate by accident (x2 = 0, a + b = 1, df = d). Where the
+# learner's cell computes it from the graph's values, the check runs that cell again on copies
+# of the graph at other points: a mistake is named only when it fits at every point.
+
+
+def _your_cell(name):
+    """The learner's latest cell (IPython's history) that assigns ``name``, parsed, with the
+    notebook's namespace; None outside IPython or when there is none."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    for source in reversed(list(shell.user_ns.get("_ih") or [])):
+        try:
+            tree = ast.parse(shell.transform_cell(source))
+        except (SyntaxError, ValueError):
+            continue
+        if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+               for n in ast.walk(tree)):
+            return (None if "get_ipython" in ast.unparse(tree) else tree), shell.user_ns
+    return None
+
+
+_APPLY = {"+": lambda xs: sum(xs), "*": math.prod, "tanh": lambda xs: math.tanh(xs[0]),
+          "sigmoid": lambda xs: 1 / (1 + math.exp(-xs[0])), "exp": lambda xs: math.exp(xs[0])}
+
+
+def _mirror(root, moved):
+    """A copy of ``root``'s graph (:class:`_Node`s, by the original's id) with each leaf's data
+    from ``moved`` (by id; the rest as they are); None for an operation it cannot redo."""
+    copy = {}
+    for node in reversed(_nodes(root)):
+        kids = [copy[id(c)] for c in node._prev]
+        if kids and node._op not in _APPLY:
+            return None
+        data = _APPLY[node._op]([k.data for k in kids]) if kids else moved.get(id(node),
+                                                                               node.data)
+        copy[id(node)] = _Node(data, kids, node._op, node.label)
+    return copy
+
+
+def _plain(label):
+    return re.sub(r"\W", "", label or "")
+
+
+def _reruns(name, got, root, rng, points=4):
+    """The learner's cell that computed ``name`` (= ``got``), run again on copies of
+    ``root``'s graph: ([(the copy by id, what the cell gives there)], the first at the
+    graph's own point; the gradients the cell reads, as ``∂L/∂d``), or [] when the cell is not
+    found, does not give ``got`` again, or reads nothing of the graph (a number typed in: then
+    it is judged alone). The notebook's Values of the graph (by identity, else by label and
+    value, else recomputed from such leaves) become their copies, each number named as a node
+    with its value (``a``) the copy's value, and each number read that is a node's right
+    gradient (``dd``, ``dx1w1``) the copy's; each ``.grad`` is the right gradient where it
+    holds it now, or 0 everywhere (as before the check stored them): whichever gives ``got``
+    again."""
+    found = _your_cell(name)
+    if not found or found[0] is None:
+        return []
+    tree, names = found
+    code = compile(tree, "<your cell>", "exec")
+    nodes, grads = _nodes(root), _gradients(root)
+    if grads is None:
+        return []
+    def labelled(obj):   # the graph's node of obj's label and value, or None
+        return next((n for n in nodes if n.label and n.label == getattr(obj, "label", None)
+                     and isinstance(obj.data, numbers.Real)
+                     and core.close(obj.data, n.data, 1.0)), None)
+
+    read = _depends(tree, name) & set(names)
+    grads_read = {a.value.id for a in ast.walk(tree) if isinstance(a, ast.Attribute)
+                  and a.attr == "grad" and isinstance(a.value, ast.Name)}
+
+    def run(copy, held):   # the cell on ``copy``: (its number, gradients read, anything read)
+        right = _gradients(copy[id(root)])
+        for n in nodes:
+            was = getattr(n, "grad", 0.0)
+            copy[id(n)].grad = right[id(copy[id(n)])] if held and isinstance(
+                was, numbers.Real) and core.close(was, grads[id(n)], 1.0) else 0.0
+        space, seen, mapped = dict(names), set(), False
+        for var in read:
+            obj = names[var]
+            node = next((n for n in nodes if n is obj), None) or (
+                labelled(obj) if hasattr(obj, "_prev") else None)
+            if node is not None and hasattr(obj, "_prev"):   # a node, or one named so
+                space[var], mapped = copy[id(node)], True
+                seen |= {_d(root, node)} if var in grads_read else set()
+            elif hasattr(obj, "_prev") and hasattr(obj, "data"):   # a Value of its own graph:
+                own = [n for n in topological_order(obj) if not n._prev]   # moved with the
+                match = [labelled(n) for n in own]
+                if None not in match and (mine := _mirror(obj, {
+                        id(n): copy[id(m)].data for n, m in zip(own, match, strict=True)})):
+                    space[var], mapped = mine[id(obj)], True   # of the same name and value
+            elif isinstance(obj, numbers.Real) and not isinstance(obj, bool):
+                value = next((n for n in nodes if n.label == var   # a value named as its node
+                              and core.close(obj, n.data, 1.0)), None)
+                if value is not None:
+                    space[var], mapped = copy[id(value)].data, True
+                    continue
+                same = [n for n in nodes if _plain(n.label) == var[1:]] or [
+                    n for n in nodes if core.close(obj, grads[id(n)], 1.0)]
+                moved_to = {round(right[id(copy[id(n)])], 12) for n in same
+                            if core.close(obj, grads[id(n)], 1.0)}
+                if len(moved_to) == 1:
+                    space[var], mapped = moved_to.pop(), True
+                    seen |= {_d(root, n) for n in same}
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(code, space)   # noqa: S102 (the learner's own cell, again)
+            return float(space[name]), seen, mapped
+        except Exception:  # noqa: BLE001 (their cell may not run on other numbers)
+            return None
+
+    here = _mirror(root, {})
+    if here is None:
+        return []
+    for held in (True, False):
+        first = run(here, held)
+        if first and first[2] and core.close(first[0], got, 1.0):
+            break
+    else:
+        return []
+    out = [(here, first[0])]
+    for _ in range(points):
+        copy = _mirror(root, {id(n): round(n.data + rng.uniform(-1, 1), 4) for n in nodes
+                              if not n._prev})
+        again = run(copy, held)
+        if again is None:
+            return []
+        out.append((copy, again[0]))
+    return out, first[1]
+
+
+def _depends(tree, name):
+    """The names that the assignments to ``name`` in the cell ``tree`` read, through the
+    cell's own assignments too."""
+    sources = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            for target in targets:
+                for n in ast.walk(target):
+                    if isinstance(n, ast.Name):
+                        sources.setdefault(n.id, set()).update(used)
+    found, todo = set(), [name]
+    while todo:
+        for used in sources.get(todo.pop(), ()):
+            if used not in found:
+                found.add(used)
+                todo.append(used)
+    return found
+
+
+def _key(says):
+    """A candidate's ``says`` without its numbers: the same mistake at another point."""
+    return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", says)
+
+
+def _judged(name, got, at, root, scale=None):
+    """The end of a refusal for the learner's number ``name`` (= ``got``): ``at(node)`` gives
+    (the right number, its (says, value) candidates) on a graph whose nodes ``node(original)``
+    returns. Where the learner's cell runs again (:func:`_reruns`), a candidate is named only
+    when it fits at every point (another node's gradient only when the cell reads one);
+    else the number is judged alone (:func:`_fit`)."""
+    want, first = at(lambda n: n)
+    with core.seeded(f"rerun {name}") as rng:
+        runs, read = _reruns(name, got, root, rng) or ([], set())
+    if not runs:
+        return _fit(got, want, first, scale or max(1.0, abs(want)))
+    first = [(s, v) for s, v in first if not s.startswith("another node's gradient")
+             or any(s.startswith(f"another node's gradient, {r} (") for r in read)]
+    trials = []
+    for copy, value in runs:
+        w, cands = at(lambda n, c=copy: c[id(n)])
+        trials.append(core.Trial("", value, w, {"c": {_key(s): v for s, v in cands}},
+                                 scale or max(1.0, abs(w))))
+    mistakes = [core.Mistake(s, lambda t, k=k: t.data["c"].get(k))
+                for s, k in ((s, _key(s)) for s, _ in first)]
+    fits = {m.says for m in mistakes if core.diagnose(trials, [m])}
+    return _likely(core.diagnose(trials, mistakes), len(fits))
 
 
 # === a little expression graph, for the short exercises and for the learner's =============
@@ -469,10 +735,10 @@ def _expr(node, ops=None):
     if not node._prev:
         return node.label or core.fmt(node.data, 4)
     parts = [_expr(c, ops) if c._prev else (c.label or core.fmt(c.data, 4)) for c in node._prev]
-    if op == "+":
-        return " + ".join(parts)
+    if op in "+-":
+        return f" {op} ".join(parts)
     if op == "*":
-        return "·".join(f"({p})" if (ops or {}).get(id(c), c._op) == "+" else p
+        return "·".join(f"({p})" if (ops or {}).get(id(c), c._op) in ("+", "-") else p
                         for p, c in zip(parts, node._prev, strict=True))
     return f"{op}({', '.join(parts)})"
 
@@ -511,13 +777,15 @@ def _swapped_grads(root, ops):
     for node in reversed(_nodes(root)):
         op = ops.get(id(node), node._op)
         kids = [data[id(c)] for c in node._prev]
-        data[id(node)] = node.data if not kids else (sum(kids) if op == "+" else math.prod(kids))
+        data[id(node)] = node.data if not kids else (
+            sum(kids) if op == "+" else kids[0] - kids[1] if op == "-" else math.prod(kids))
     grads = {id(root): 1.0}
     for u in _nodes(root):
         op = ops.get(id(u), u._op)
         for v in u._prev:
             others = [data[id(c)] for c in u._prev if c is not v]
-            local = 1.0 if op == "+" else math.prod(others)
+            local = 1.0 if op == "+" else math.prod(others) if op == "*" else (
+                1.0 if v is u._prev[0] else -1.0)
             grads[id(v)] = grads.get(id(v), 0.0) + local * grads.get(id(u), 0.0)
     return grads
 
@@ -593,16 +861,15 @@ def _step(value, root):
 
 
 def _hand_candidates(step, kinds=None):
-    """The candidates of ``kinds`` (:data:`HAND_MISTAKES`) at ``step``, and the fallback
-    ones."""
+    """The candidates of ``kinds`` (:data:`HAND_MISTAKES`) at ``step``: (says, value)."""
     if step.u is None:
-        return list(_seed_slips(step)), [("the sign", -step.want)]
-    return ([c for kind in kinds or HAND_MISTAKES for c in kind(step)],
-            [c for kind in HAND_FALLBACK for c in kind(step)])
+        return list(_seed_slips(step)) + list(_sign(step))
+    return [c for kind in kinds or HAND_MISTAKES for c in kind(step)]
 
 
 def _swaps(root):
-    """Each way of reading some of the graph's + as · and · as +: (ops by id, what it says)."""
+    """Each way of reading some of the graph's + as · and · as +, and one + as -: (ops by
+    id, what it says)."""
     ops = [n for n in _nodes(root) if n._op in {"+", "*"}]
     out = []
     for r in range(1, len(ops) + 1):
@@ -611,7 +878,8 @@ def _swaps(root):
             said = ", ".join(sorted({f"{n._op} taken as {'·' if n._op == '+' else '+'}"
                                      for n in chosen}))
             out.append((swapped, said))
-    return out
+    return out + [({id(n): "-"}, "+ taken as -") for n in ops if n._op == "+"
+                  and len(n._prev) == 2]
 
 
 # === lecture 01 =============================================================================
@@ -660,10 +928,13 @@ def check_grad_f(grad_f, rng):
         point, where, got, want, _ = wrong[0]
         shown_want, shown_got = _pair(want[i], got[i])
         mistakes = []
-        for term in (t for t in F_TERMS if t[0] == i):
+        for term, text in ((t, x) for t, x in zip(F_TERMS, F_TEXT, strict=True) if t[0] == i):
             for says, slip in _term_slips(term):
                 mistakes.append(core.Mistake(says, lambda t, term=term, slip=slip, i=i: (
                     t.want - _term_right(term, t.data["point"][i]) + slip(t.data["point"][i]))))
+            for says, slip in _text_slips(text):
+                mistakes.append(core.Mistake(says, lambda t, term=term, slip=slip, i=i: (
+                    t.want - _term_right(term, t.data["point"][i]) + slip(t.data["point"]))))
         said = core.diagnose([core.Trial(w, g[i], t[i], {"point": p}, s[i])
                               for p, w, g, t, s in trials], mistakes)
         core.refuse(f"{NAMES[i]} differs{where}: grad_f gives {shown_got}, expected "
@@ -746,14 +1017,18 @@ def check_difference_quotients(forward_grad, central_grad, h=1e-3, rng=None):
     core.passed("forward_grad and central_grad", "on 12 random quadratics, 2 to 4 inputs")
 
 
-def _check_numbers(names, got, want, *, how, whole=(), each=None, then=None, scale=1.0,
+def _check_numbers(names, got, want, *, how, whole=(), each=None, scale=1.0,
+                   at=None, root=None,
                    order="the right numbers in another order: each name holds the slope "
                          "with respect to its own input"):
     """Compare the learner's numbers ``got`` (one per name) with ``want``. ``whole``: (what
     it says, a tuple of numbers), a wrong answer as a whole; ``each``: one list of (what it
-    says, number) per name, and ``then`` the ones tried only when none of those fits (by
-    default the sign). The right numbers in another order are tried for every answer; a
-    mistake is named through ``core.diagnose``. Refuses, or returns."""
+    says, number) per name (the sign is tried too). ``at``: instead of ``each``, one function
+    per name that gives (the right number, its candidates) on ``root``'s graph or a copy of
+    it (:func:`_judged`: the learner's cell is run again at other points where it can be).
+    The right numbers in another order are tried for every answer; a mistake is named through
+    ``core.diagnose``. Refuses,
+    or returns."""
     got = [_number(n, g) for n, g in zip(names, got, strict=True)]
     wrong = [i for i in range(len(names)) if not core.close(got[i], want[i], scale)]
     if not wrong:
@@ -761,9 +1036,11 @@ def _check_numbers(names, got, want, *, how, whole=(), each=None, then=None, sca
     lines, named = [], []
     for i in wrong:
         candidates = list((each or [[]] * len(names))[i])
-        fallback = (then or [None] * len(names))[i] or [("the sign", -want[i])]
+        if not any(core.close(v, -want[i], scale) for _, v in candidates):
+            candidates.append(("the sign", -want[i]))
         shown_want, shown_got = _pair(want[i], got[i])
-        said = _fit(got[i], want[i], candidates, fallback, scale)
+        said = _judged(names[i], got[i], at[i], root, scale) if at else \
+            _fit(got[i], want[i], candidates, scale)
         named.append("Likely mistake" in said)
         lines.append(f"{names[i]} is {shown_got}; {how} gives {shown_want}{said}")
     if len(names) > 1:
@@ -788,6 +1065,7 @@ def _q(x):
 
 
 Q_SLOPE = (3.0, -12.0, 9.0)   # q'(x) = 3x² - 12x + 9, by the power rule
+QUADRATIC = "(-b + s * math.sqrt(b**2 - 4 * a * c)) / (2 * a)"   # its zeros, s = ±1
 
 
 def _slope_q(x):
@@ -859,6 +1137,14 @@ def check_flat_points(flat_points, local_max, local_min):
                 core.refuse(f"{listed}: q's slope is not zero there (at {_shown(points[0])} it "
                             f"is {_shown(_slope_q(points[0]), 4)}). These are the zeros of "
                             f"{_poly(*variant)}: {says}")
+        for slip in core.rebracketed(QUADRATIC):   # the quadratic formula, parentheses moved
+            zeros = [_formula(slip, a=Q_SLOPE[0], b=Q_SLOPE[1], c=Q_SLOPE[2], s=sign)
+                     for sign in (-1, 1)]
+            if None not in zeros and same_set(points, zeros):
+                core.refuse(f"{listed}: q's slope is not zero there (at {_shown(points[0])} it "
+                            f"is {_shown(_slope_q(points[0]), 4)}). These are the quadratic "
+                            f"formula as Python reads `{slip.replace(' + s * ', ' ± ')}`: the "
+                            "roots are (-b ± √(b² - 4ac)) / (2a), with the parentheses")
         if same_set(points, _real_roots([1.0, -6.0, 9.0, 1.0])):
             core.refuse(f"{listed}: the zeros of q itself, not of its slope q'")
         if len(points) != 2:
@@ -911,28 +1197,34 @@ def _sum_times(x, y, z, names):
 
 def _check_graph(names, got, root, leaves, how, familiar=None, kinds=None):
     """The gradient of ``root`` by hand for the ``leaves`` (one name each), against the graph's
-    own gradients; each wrong number matched against :data:`HAND_MISTAKES` at its step, and
-    the whole answer against the gradient of the graph with + and · swapped."""
+    own gradients; each wrong number matched against :data:`HAND_MISTAKES` at its step (and
+    a sum of the graph read as a product or a difference), the whole answer against the
+    gradient of the graph with + and · swapped."""
     grads = _gradients(root)
     want = [grads[id(v)] for v in leaves]
-    whole, each, then = [], [], []
+    whole = []
     for ops, said in _swaps(root):
         swapped = _swapped_grads(root, ops)
         expr = _expr(root, ops)
         name = (familiar or {}).get(expr, expr)
         whole.append(((f"{said}: " if name == expr else "") + f"the gradient of {name}, not "
                       f"of {root.label} = {_expr(root)}", tuple(swapped[id(v)] for v in leaves)))
-    for v in leaves:
-        cands, fallback = _hand_candidates(_step(v, root), kinds)
-        for ops, said in _swaps(root):
-            if said == "+ taken as ·" and not any(
-                    id(n) in ops for n in _users(v, root)):   # another sum as a product
-                cands.append((f"{said}: that is ∂({_expr(root, ops)})/∂{_label(v)}",
-                              _swapped_grads(root, ops)[id(v)]))
-        cands = [(s, x) for s, x in cands if not s.startswith("0, as if")]
-        each.append(cands)
-        then.append(fallback)
-    _check_numbers(names, got, want, how=how, whole=whole, each=each, then=then)
+
+    def at_leaf(leaf):
+        def at(node):
+            r, v = node(root), node(leaf)
+            cands = _hand_candidates(_step(v, r), kinds)
+            for ops, said in _swaps(r):
+                if said in ("+ taken as ·", "+ taken as -") and not any(
+                        id(n) in ops for n in _users(v, r)):   # another sum read wrongly
+                    cands.append((f"{said}: that is ∂({_expr(r, ops)})/∂{_label(v)}",
+                                  _swapped_grads(r, ops)[id(v)]))
+            return _gradients(r)[id(v)], [(s, x) for s, x in cands
+                                          if not s.startswith("0, as if")]
+        return at
+
+    _check_numbers(names, got, want, how=how, whole=whole, at=[at_leaf(v) for v in leaves],
+                   root=root)
 
 
 E_POINT = (2.5, -1.5, 4.0)   # a, b, c of lecture 01's section 5 and exercise 2
@@ -1020,16 +1312,19 @@ def check_by_nudging(name, value, output_of, root):
     label = value.label or "this value"
     nudged = numerical_grad(output_of, float(value.data))
     step = _step(value, root)
-    if step is not None and core.close(step.want, nudged, max(1.0, abs(step.want)) * 100):
-        want, (candidates, fallback) = step.want, _hand_candidates(step)
-    else:   # an operation the checks do not know: the nudge alone
-        want, candidates, fallback = nudged, [], [("the sign", -nudged)]
-    scale = max(1.0, abs(want)) * (1 if step is not None else 100)
-    if core.close(got, want, scale):
+    known = step is not None and core.close(step.want, nudged, max(1.0, abs(step.want)) * 100)
+    want = step.want if known else nudged   # else an operation the checks do not know
+    if core.close(got, want, max(1.0, abs(want)) * (1 if known else 100)):
         return nudged
     shown_want, shown_got = _pair(want, got)
+
+    def at(node):   # the step and its candidates on the graph (or a copy of it)
+        here = _step(node(value), node(root))
+        return here.want, _hand_candidates(here)
+
     core.refuse(f"{name} is {shown_got}, but nudging {label} alone gives {shown_want}"
-                + _fit(got, want, candidates, fallback, max(1.0, abs(want))))
+                + (_judged(name, got, at, root) if known else _fit(
+                    got, want, [("the sign", -want)], max(1.0, abs(want)))))
 
 
 # === lecture 02's exercises ================================================================
@@ -1120,15 +1415,17 @@ def check_sigmoid_w1(do_dw1_sigmoid):
     n.label = "n"
     o = n.sigmoid()
     o.label = "o"
-    step = _step(w1, o)
-    th = math.tanh(n.data)
-    candidates, fallback = _hand_candidates(step)
-    candidates = [(s, v) for s, v in candidates if not s.startswith("0, as")] + [
-        (f"tanh's slope 1 - o² ({_shown(1 - th * th, 4)}) where σ's is asked: "
-         f"σ'(n) = σ(n)·(1 - σ(n)) ({_shown(o.data * (1 - o.data), 4)})",
-         (1 - th * th) * x1.data),   # tanh(n), not o, in case the learner took tanh again
-        ("both tanh's slope (1 - o²) and w1 where x1 belongs: that is section 5's ∂o/∂x1",
-         (1 - th * th) * w1.data)]
-    _check_numbers(("do_dw1_sigmoid",), (do_dw1_sigmoid,), [step.want], how="nudging w1",
-                   each=[candidates], then=[fallback])
+
+    def at(node):
+        step, sig, x, w = _step(node(w1), node(o)), node(o).data, node(x1).data, node(w1).data
+        return step.want, [(s, v) for s, v in _hand_candidates(step)
+                           if not s.startswith("0, as")] + [
+            (f"tanh's slope 1 - o² ({_shown(1 - sig * sig, 4)}) where σ's is asked: "
+             f"σ'(n) = σ(n)·(1 - σ(n)) ({_shown(sig * (1 - sig), 4)})",
+             (1 - sig * sig) * x),   # o: the output, as the notebook's o (tanh(n) = σ(n) here)
+            ("both tanh's slope (1 - o²) and w1 where x1 belongs: that is section 5's ∂o/∂x1",
+             (1 - sig * sig) * w)]
+
+    _check_numbers(("do_dw1_sigmoid",), (do_dw1_sigmoid,), [_step(w1, o).want],
+                   how="nudging w1", at=[at], root=o)
     core.passed("do_dw1_sigmoid", f"{_shown(do_dw1_sigmoid, 4)}, as nudging w1 gives")

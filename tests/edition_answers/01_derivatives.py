@@ -27,6 +27,17 @@ def grad_f(a, b, c):
     return [-3 * a**2 - 0.5 * a**-0.5, 3 * math.cos(3 * b) + 2.5 * b**2.5, 1 / c**2]
 '''
 
+# round 2: -1/2 for -0.5 in an exponent without parentheses; a variable written for another
+GRAD_F_PRECEDENCE = '''\
+def grad_f(a, b, c):
+    return [-3 * a**2 - 0.5 * a ** -1/2, 3 * math.cos(3 * b) + 2.5 * b**1.5, 1 / c**2]
+'''
+
+GRAD_F_WRONG_VARIABLE = '''\
+def grad_f(a, b, c):
+    return [-3 * a**2 - 0.5 * a**-0.5, 3 * math.cos(3 * a) + 2.5 * b**1.5, 1 / c**2]
+'''
+
 GRAD_F_RAISES = '''\
 def grad_f(a, b, c):
     df_da = -3 * a**2 - 0.5 * a**-0.5
@@ -169,6 +180,12 @@ ANSWERS = {
              "These are the zeros of 3x² + 12x + 9: a sign went wrong in the derivative", []),
             ("flat_points = [1.0]\nlocal_max, local_min = 1.0, 3.0\n",
              "flat_points holds 1 number", []),
+            # round 2: the quadratic formula without parentheses around its denominator
+            ("disc = math.sqrt(12**2 - 4 * 3 * 9)\n"
+             "flat_points = [(12 - disc) / 2 * 3, (12 + disc) / 2 * 3]\n"
+             "local_max, local_min = flat_points\n",
+             "the quadratic formula as Python reads `(-b ± math.sqrt(b ** 2 - 4 * a * c)) / 2 * a`",
+             []),
         ],
     },
     "de_da": {
@@ -189,9 +206,10 @@ ANSWERS = {
             ("de_da, de_db, de_dc = 1.0, 1.0, a + b\n",
              "de_da is 1; nudging gives 4. Likely mistake: the local derivative "
              "∂(a + b)/∂a = 1 alone: multiply it by the gradient that arrived at a + b", []),
-            # e's value for its gradient: two readings give it, both are named
+            # e's value for its gradient: two readings give this number, but the cell run
+            # again on other numbers tells them apart
             ("de_da, de_db, de_dc = c, c, (a + b) * c\n",
-             "de_dc is 4; nudging gives 1. Likely mistake: either its own data", []),
+             "de_dc is 4; nudging gives 1. Likely mistake: e's value itself (4)", ["either"]),
             # a piece of the other factor where the whole a + b belongs
             ("de_da, de_db, de_dc = c, c, a\n",
              "Likely mistake: a (2.5) where the whole other factor a + b (1) belongs", []),
@@ -231,6 +249,10 @@ ANSWERS = {
             (GRAD_F_MEMORISED, "differs at", ["Likely mistake"]),
             (GRAD_F_EXPONENT, "Likely mistake: the exponent not lowered in b^2.5", []),
             (GRAD_F_RAISES, "your grad_f(a=2.0, b=3.0, c=4.0) raised NameError", []),
+            (GRAD_F_PRECEDENCE, "Likely mistake: `-1 / 2 * a ** (-1) / 2` where "
+             "`-1 / 2 * a**(-1 / 2)` belongs", ["either"]),
+            (GRAD_F_WRONG_VARIABLE, "Likely mistake: a where b belongs: `3 * math.cos(3 * a)`",
+             ["either"]),
         ],
     },
     "forward_grad": {

@@ -69,6 +69,9 @@ ANSWERS = {
         "mistakes": [
             ("dL = 1.0\ndd = f.data * L.grad\ndf = d.data * L.grad\n",
              "a .grad is filled in only by the check", ["its own data"]),
+            # round 2: a .grad read where .data belongs (0 while the check has not stored it)
+            ("dL = 1.0\ndd = f.grad * dL\ndf = d.data * dL\n",
+             "a .grad is filled in only by the check", ["its own data"]),
             ("dL = 0.0\ndd = f.data * dL\ndf = d.data * dL\n",
              "dL is 0, but nudging L alone gives 1. Likely mistake: 0 is where every "
              "grad starts", []),
@@ -120,6 +123,14 @@ ANSWERS = {
              "(4) where the one that arrived at e (-2) belongs: f is on another branch",
              ["either"]),
             ("da = de\ndb = de\n", "the gradient passed on unchanged, as a + would", []),
+            # round 2: the cell is run again on other numbers, so a coincidence here (-12 is
+            # also f's gradient times b; 0 is also an unread .grad) names nothing
+            ("da = b.data * dd * f.data\ndb = a.data * de\n",
+             "Likely mistake: the factor f (-2) of the step through L multiplied in twice",
+             ["another branch", "either"]),
+            ("da = b.data * de\ndb = a.data + de\n",
+             "Likely mistake: the local derivative ∂e/∂b = a (2) ADDED to the gradient that "
+             "arrived at e", ["as if", "either"]),
         ],
     },
     "do": {
@@ -137,25 +148,29 @@ ANSWERS = {
             # the sigmoid's slope used for tanh
             ("do = 1.0\ndn = do * o.data * (1 - o.data)\n",
              "Likely mistake: o·(1 - o), the sigmoid's slope: tanh's is 1 - o²", []),
+            # round 2: parentheses moved in tanh's slope
+            ("do = 1.0\ndn = (1 - o.data) ** 2 * do\n",
+             "Likely mistake: `(1 - o) ** 2` for tanh's slope `1 - o**2`", ["either"]),
         ],
     },
     "ds": {
         "alternatives": ["ds = db = n.grad\ndx1w1 = dx2w2 = ds\n"],
         "mistakes": [
             ("ds = dn\ndb = dn\ndx1w1 = s.grad\ndx2w2 = s.grad\n",
-             "dx1w1 is 0, but nudging x1*w1 alone gives 0.5. Likely mistake: either 0, as if "
-             "the gradient from above were 0", []),
+             "dx1w1 is 0, but nudging x1*w1 alone gives 0.5. Likely mistake: 0, as if "
+             "the gradient from above were 0", ["either"]),
+            # numbers typed in are judged alone: 1 is w2's value too, and more
             ("ds = 1.0\ndb = 1.0\ndx1w1 = 1.0\ndx2w2 = 1.0\n",
-             "the local derivative ∂n/∂(x1*w1 + x2*w2) = 1 alone: multiply it by the gradient "
-             "that arrived at n, ∂o/∂n = 0.5", []),
-            # thought a + splits the gradient between its inputs; 1 - o² = 0.5 applied twice
-            # gives the same number: both are named
+             "ds is 1, but nudging x1*w1 + x2*w2 alone gives 0.5 (3 different slips give this "
+             "number here: no telling which)", []),
+            # thought a + splits the gradient between its inputs (1 - o² = 0.5 applied twice
+            # gives the same number here, not on other numbers: the cell is run again)
             ("ds = dn / 2\ndb = dn / 2\ndx1w1 = ds / 2\ndx2w2 = ds / 2\n",
-             "ds is 0.25, but nudging x1*w1 + x2*w2 alone gives 0.5. Likely mistake: either the "
-             "gradient split between the 2 inputs", []),
-            # x2 = 0 makes x2*w2's value 0: with an unread .grad, both are named
+             "ds is 0.25, but nudging x1*w1 + x2*w2 alone gives 0.5. Likely mistake: the "
+             "gradient split between the 2 inputs", ["either"]),
+            # 0 typed in (x2 = 0 makes x2*w2's value 0): several slips give it, none is named
             ("ds = dn\ndb = dn\ndx1w1 = ds\ndx2w2 = 0.0\n",
-             "or x2*w2's value (0) where its gradient belongs", []),
+             "different slips give this number here: no telling which", ["Likely"]),
         ],
     },
     "dx1": {
@@ -166,11 +181,11 @@ ANSWERS = {
              "dx2 = dx2w2 * x2.data\ndw2 = dx2w2 * w2.data\n",
              "dx1 is 1, but nudging x1 alone gives -1.5. Likely mistake: its own data", []),
             ("dx1 = w1.data\ndw1 = x1.data\ndx2 = w2.data\ndw2 = x2.data\n",
-             "Likely mistake: either the local derivative ∂(x1*w1)/∂x1 = w1 (-3) alone: multiply "
-             "it by the gradient that arrived at x1*w1, ∂o/∂(x1*w1) = 0.5", []),
+             "Likely mistake: the local derivative ∂(x1*w1)/∂x1 = w1 (-3) alone: multiply "
+             "it by the gradient that arrived at x1*w1, ∂o/∂(x1*w1) = 0.5", ["either"]),
             # tanh's step skipped: the seed where the gradient at x1*w1 belongs, the same number
             ("dx1 = do * w1.data\ndw1 = do * x1.data\ndx2 = do * w2.data\ndw2 = do * x2.data\n",
-             "Likely mistake: either the local derivative ∂(x1*w1)/∂x1 = w1 (-3) alone", []),
+             "Likely mistake: the local derivative ∂(x1*w1)/∂x1 = w1 (-3) alone", ["either"]),
             # tanh's local derivative applied a second time
             ("dx1 = w1.data * dx1w1 * (1 - o.data**2)\ndw1 = x1.data * dx1w1\n"
              "dx2 = w2.data * dx2w2\ndw2 = x2.data * dx2w2\n",
@@ -223,6 +238,10 @@ ANSWERS = {
              "+ taken as ·: the gradient of x·y·z", []),
             ("dq_dx, dq_dy, dq_dz = -4.0, -4.0, 7.0\n", "dq_dz is 7; nudging gives 3",
              ["Likely mistake"]),
+            # round 2: p computed as x - y
+            ("dq_dx = -4.0\ndq_dy = -4.0\ndq_dz = -2.0 - 5.0\n",
+             "dq_dz is -7; nudging gives 3. Likely mistake: + taken as -: that is "
+             "∂((x - y)·z)/∂z", ["either"]),
         ],
     },
     "do_dw1_sigmoid": {
@@ -232,9 +251,12 @@ ANSWERS = {
         "mistakes": [
             # tanh's slope 1 - o^2 kept for the sigmoid.
             ("do_dw1_sigmoid = (1 - 0.5) * 2.0\n",
-             "do_dw1_sigmoid is 1; nudging w1 gives 0.414214. Likely mistake: tanh's slope "
-             "1 - o²", []),
+             "do_dw1_sigmoid is 1; nudging w1 gives 0.414214. Likely mistake: either tanh's "
+             "slope 1 - o²", []),
             ("do_dw1_sigmoid = (1 - o.data**2) * x1.data\n", "tanh's slope 1 - o²", []),
+            # round 2: the sigmoid without its parentheses
+            ("sig = 1 / 1 + math.exp(-n.data)\ndo_dw1_sigmoid = sig * (1 - sig) * x1.data\n",
+             "Likely mistake: σ(n) computed as `1 / 1 + math.exp(-n)`", ["either"]),
             # w1 where x1 belongs
             ("s = 1 / (1 + math.exp(-n.data))\ndo_dw1_sigmoid = s * (1 - s) * w1.data\n",
              "Likely mistake: its own data: a product gives each input the *other* input's data "
