@@ -127,3 +127,19 @@ def test_untouched_names_an_input_changed_in_place_and_the_statement_that_did_it
     core.untouched("your cell", fresh, core.copies(fresh))     # nan stays nan: unchanged
     core.untouched("your cell", {"x": fresh["x"].float()},     # a referee within rounding
                    {"x": fresh["x"].double()})
+
+
+def test_rebracketed_gives_every_other_bracketing_of_one_chain():
+    assert list(core.rebracketed("1 - o**2")) == ["(1 - o) ** 2"]
+    assert list(core.rebracketed("a * b * c")) == []   # the same product: no slip
+    assert list(core.rebracketed("1 / (1 + math.exp(-n))")) == ["1 / 1 + math.exp(-n)"]
+    slips = list(core.rebracketed("(1 / x) * g"))
+    assert slips == ["1 / (x * g)"]
+    assert "-0.5 * a ** (-1) / 2" in core.rebracketed("-0.5 * a ** (-1 / 2)")
+    assert "(-b - math.sqrt(b ** 2 - 4 * a * c)) / 2 * a" in core.rebracketed(
+        "(-b - math.sqrt(b**2 - 4*a*c)) / (2 * a)")
+
+
+def test_renamed_swaps_one_use_of_a_variable_at_a_time():
+    assert list(core.renamed("3 * math.cos(3 * b)", "abc")) == [
+        ("b", "a", "3 * math.cos(3 * a)"), ("b", "c", "3 * math.cos(3 * c)")]

@@ -496,7 +496,9 @@ def rebracketed(expression):
     other than its own: the precedence slips (``(1 - o)**2`` for ``1 - o**2``, ``1 / x * g``
     for ``(1 / x) * g``, ``a ** -1 / 2`` for ``a ** (-1 / 2)``), as text. A chain is a run of
     binary operations read with their parentheses taken away; one chain is re-bracketed at a
-    time (the chain at the top, or one inside a call or a sign)."""
+    time (the chain at the top, or one inside a call or a sign). A bracketing that computes
+    the same (``a * (b * c)``) is no slip; of several that compute the same, the one written
+    with the fewest parentheses is given."""
     import ast
 
     def chain(node):   # the operands and operators of node's chain, parentheses taken away
@@ -537,11 +539,24 @@ def rebracketed(expression):
                 for other in variants(arg):
                     yield ast.Call(node.func, node.args[:i] + [other] + node.args[i + 1:], [])
 
+    def reads(node):   # its value at three fixed points (None where it cannot be computed)
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} - {"math"}
+        points = [{name: 0.37 + 0.71 * k + 0.13 * i for i, name in enumerate(sorted(names))}
+                  for k in range(3)]
+        try:
+            code = compile(ast.Expression(ast.fix_missing_locations(node)), "<slip>", "eval")
+            return tuple(round(complex(eval(code, {"math": math}, p)).real, 9) for p in points)
+        except Exception:  # noqa: BLE001 (any formula: it is only compared)
+            return None
+
     tree = ast.parse(expression, mode="eval").body
-    seen = {ast.dump(tree)}
-    for variant in variants(tree):
-        if ast.dump(variant) not in seen:
+    seen, values = {ast.dump(tree)}, {reads(tree)} - {None}
+    # of the bracketings that read the same, the one written with the fewest parentheses
+    for variant in sorted(variants(tree), key=lambda v: ast.unparse(v).count("(")):
+        value = reads(variant)
+        if ast.dump(variant) not in seen and (value is None or value not in values):
             seen.add(ast.dump(variant))
+            values.add(value)
             yield ast.unparse(variant)
 
 
