@@ -747,6 +747,30 @@ assert MUL_FIXED_TIMES_A_GRADIENT != MUL_FIXED_ALTERNATIVE
 
 NOT_ATTACHED = ["never attached", "out._backward = _backward"]
 
+# round 2 (issue 15): classes that were only located, now named from structure
+LOG_MISPLACED = LOG_ALTERNATIVE.replace("out.grad / self.data", "1 / (self.data * out.grad)")
+assert LOG_MISPLACED != LOG_ALTERNATIVE
+
+EXP_OWN_GRAD = EXP_ALTERNATIVE.replace("math.exp(self.data) * out.grad",
+                                       "out.data * self.grad")
+assert EXP_OWN_GRAD != EXP_ALTERNATIVE
+
+RELU_MIN = RELU_ALTERNATIVE.replace("self.data if self.data > 0 else 0.0", "min(0.0, self.data)")
+assert RELU_MIN != RELU_ALTERNATIVE
+
+SUB_NUMBER_DATA = SUB_ADDS.replace("return self + other", "return self + (-other.data)")
+assert SUB_NUMBER_DATA != SUB_ADDS
+
+TOPO_SHALLOW = '''\
+def topological_order(root):
+    order = []
+    for child in root._prev:
+        if child not in order:
+            order.append(child)
+    order.append(root)
+    return order
+'''
+
 ANSWERS = {
     "add": {
         "alternatives": [ADD_PLUS_EQUALS],
@@ -781,6 +805,7 @@ ANSWERS = {
             (TOPO_PREORDER, "before its input", ["visited"]),
             (TOPO_NO_VISITED, "no record of the values already placed", ["reversed"]),
             (TOPO_BREADTH_FIRST, "a breadth-first search (a queue), reversed", ["AFTER"]),
+            (TOPO_SHALLOW, "only the root and its own inputs are listed", ["AFTER"]),
         ],
     },
     "backward": {
@@ -824,6 +849,7 @@ ANSWERS = {
         "mistakes": [
             (EXP_OVERWRITES, "`=` instead of `+=`", ["incoming gradient"]),
             (EXP_FORGETS_OUT_GRAD, "the incoming gradient is missing", ["+="]),
+            (EXP_OWN_GRAD, "multiplied by self.grad, its own gradient", ["never changes"]),
         ],
     },
     "power": {
@@ -844,6 +870,7 @@ ANSWERS = {
             (NEG_FRESH_VALUE, "build neg from the operations you have", NOT_ATTACHED),
             (TRUEDIV_ONE_OVER, "needs Value.__rtruediv__", []),
             (SUB_OTHER_WAY_ROUND, "the operands are the other way round", []),
+            (SUB_NUMBER_DATA, "a number has no .data", []),
         ],
     },
     "log": {
@@ -855,6 +882,8 @@ ANSWERS = {
              ["+=", "incoming gradient", "ZeroDivisionError"]),
             (LOG10_DERIVATIVE, "the derivative of log10, 1 / (x ln 10)", ["+="]),
             (LOG10_FORWARD, "log10 instead of the natural log", ["+="]),
+            (LOG_MISPLACED, "misplaced parentheses: self's gradient is "
+             "`1 / (self.data * out.grad)`", ["+=", "either"]),
         ],
     },
     "softmax": {
@@ -875,6 +904,7 @@ ANSWERS = {
             (RELU_OVERWRITES, "`=` instead of `+=`", ["incoming gradient"]),
             (RELU_SLOPE_1_AT_0, "at exactly x = 0 the task picks the slope 0", ["+="]),
             (RELU_INVERTED, "relu's step is inverted", ["+="]),
+            (RELU_MIN, "min where max belongs", []),
         ],
     },
     "rsub": {
