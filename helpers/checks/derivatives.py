@@ -244,10 +244,11 @@ def _any_node(s):
     """Another node's gradient, or another node's value, where this one's gradient belongs
     (the value of the other factor of a product, or of a part of it, is said above)."""
     parts = {id(p) for c in s.others for p in (c, *c._prev)} if s.u._op == "*" else set()
-    for m in _nodes(s.root):
+    said = {id(n) for m in s.above for n in (m, *m._prev)} if s.u._op == "+" else set()
+    for m in _nodes(s.root):   # (through a +, the gradient of a node above or beside: above)
         if m is s.v or m is s.root:
             continue
-        if m is not s.u:
+        if m is not s.u and id(m) not in said:
             yield (f"another node's gradient, {_d(s.root, m)} ({core.fmt(s.grads[id(m)], 4)}), "
                    f"where {_d(s.root, s.v)} belongs", s.grads[id(m)])
         if id(m) not in parts:
@@ -557,7 +558,8 @@ def _plain(label):
 def _reruns(name, got, root, rng, points=4):
     """The learner's cell that computed ``name`` (= ``got``), run again on copies of
     ``root``'s graph: ([(the copy by id, what the cell gives there)], the first at the
-    graph's own point; the gradients the cell reads, as ``∂L/∂d``), or [] when the cell is not
+    graph's own point; the gradients (as ``∂L/∂d``) and values (as ``d``) the cell reads), or
+    [] when the cell is not
     found, does not give ``got`` again, or reads nothing of the graph (a number typed in: then
     it is judged alone). The notebook's Values of the graph (by identity, else by label and
     value, else recomputed from such leaves) become their copies, each number named as a node
@@ -579,8 +581,8 @@ def _reruns(name, got, root, rng, points=4):
                      and core.close(obj.data, n.data, 1.0)), None)
 
     read = _depends(tree, name) & set(names)
-    grads_read = {a.value.id for a in ast.walk(tree) if isinstance(a, ast.Attribute)
-                  and a.attr == "grad" and isinstance(a.value, ast.Name)}
+    attrs = {(a.value.id, a.attr) for a in ast.walk(tree) if isinstance(a, ast.Attribute)
+             and isinstance(a.value, ast.Name)}
 
     def run(copy, held):   # the cell on ``copy``: (its number, gradients read, anything read)
         right = _gradients(copy[id(root)])
@@ -595,7 +597,8 @@ def _reruns(name, got, root, rng, points=4):
                 labelled(obj) if hasattr(obj, "_prev") else None)
             if node is not None and hasattr(obj, "_prev"):   # a node, or one named so
                 space[var], mapped = copy[id(node)], True
-                seen |= {_d(root, node)} if var in grads_read else set()
+                seen |= {_d(root, node)} if (var, "grad") in attrs else set()
+                seen |= {_label(node)} if (var, "data") in attrs else set()
             elif hasattr(obj, "_prev") and hasattr(obj, "data"):   # a Value of its own graph:
                 own = [n for n in topological_order(obj) if not n._prev]   # moved with the
                 match = [labelled(n) for n in own]
@@ -607,6 +610,7 @@ def _reruns(name, got, root, rng, points=4):
                               and core.close(obj, n.data, 1.0)), None)
                 if value is not None:
                     space[var], mapped = copy[id(value)].data, True
+                    seen.add(_label(value))
                     continue
                 same = [n for n in nodes if _plain(n.label) == var[1:]] or [
                     n for n in nodes if core.close(obj, grads[id(n)], 1.0)]
@@ -672,15 +676,16 @@ def _judged(name, got, at, root, scale=None):
     """The end of a refusal for the learner's number ``name`` (= ``got``): ``at(node)`` gives
     (the right number, its (says, value) candidates) on a graph whose nodes ``node(original)``
     returns. Where the learner's cell runs again (:func:`_reruns`), a candidate is named only
-    when it fits at every point (another node's gradient only when the cell reads one);
+    when it fits at every point (another node's gradient or value only when the cell reads it);
     else the number is judged alone (:func:`_fit`)."""
     want, first = at(lambda n: n)
     with core.seeded(f"rerun {name}") as rng:
         runs, read = _reruns(name, got, root, rng) or ([], set())
     if not runs:
         return _fit(got, want, first, scale or max(1.0, abs(want)))
-    first = [(s, v) for s, v in first if not s.startswith("another node's gradient")
-             or any(s.startswith(f"another node's gradient, {r} (") for r in read)]
+    first = [(s, v) for s, v in first if not s.startswith("another node's")
+             or any(s.startswith((f"another node's gradient, {r} (",
+                                  f"another node's value, {r} (")) for r in read)]
     trials = []
     for copy, value in runs:
         w, cands = at(lambda n, c=copy: c[id(n)])
