@@ -1116,3 +1116,9 @@ def test_a_sort_without_recursion_is_named():
               "    order.append(root)\n    return order\n")
     refused(check_topological_sort, learner(source)["topological_order"],
             must=["leaves out", "only the root and its own inputs"])
+
+
+def test_a_backward_that_never_calls_the_nodes_is_not_told_it_goes_inputs_first():
+    source = BACKWARD.replace("node._backward()", "node._backward")
+    refused(check_backward, learner(source)["Value"],
+            must=["no node's `_backward` was called"], must_not=["inputs first", "either"])

@@ -1258,7 +1258,7 @@ ORDER_MISTAKES = [
     Mistake("the nodes were processed inputs first: walk the topological order reversed "
             "(outputs first), `for node in reversed(order)`",
             lambda t: _replay(t.data["steps"], t.data["inputs_first"]) if t.data["early"]
-            or not t.data["order"] else t.want),
+            else t.want),
     Mistake("a node was processed before all the nodes that use it (use the reversed "
             "topological order)", lambda t: _replay(t.data["steps"], t.data["order"])
             if t.data["early"] and t.data["order"] != t.data["inputs_first"] else t.want),
