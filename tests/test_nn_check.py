@@ -21,6 +21,7 @@ def fails(check, *args, says, not_says=()):
     with pytest.raises(AssertionError) as info:
         check(*args)
     message = str(info.value)
+    print(message)                      # shown with -s, or when the test fails
     assert says in message, message
     for text in not_says:
         assert text not in message, message
@@ -134,6 +135,21 @@ def test_tanh_of_each_term_is_named():
     def call(self, x):
         return sum(((wi * xi).tanh() for wi, xi in zip(self.w, x)), self.b)
     fails(nn_check.check_neuron, neuron_with(call=call), says="tanh is applied to each term")
+
+
+def running_tanh(start_at_bias):
+    def call(self, x):
+        total = self.b if start_at_bias else Value(0.0)
+        for wi, xi in zip(self.w, x):
+            total = (total + wi * xi).tanh()
+        return total if start_at_bias else (total + self.b).tanh()
+    return neuron_with(call=call)
+
+
+@pytest.mark.parametrize("start_at_bias", [True, False])
+def test_tanh_of_every_running_sum_is_named(start_at_bias):
+    fails(nn_check.check_neuron, running_tanh(start_at_bias),
+          says="tanh is applied inside the loop, to each running sum", not_says=["each term"])
 
 
 def test_the_same_message_on_every_run():
@@ -283,6 +299,9 @@ def test_correct_squared_errors_pass(answer, capsys):
      "expected"),
     (lambda ps, ys: sum(p - y for p, y in zip(ps, ys)) ** 2, "squares the sum"),
     (lambda ps, ys: sum((p - y) * 2 for p, y in zip(ps, ys)), "doubles each difference"),
+    (lambda ps, ys: sum((p - y) ** 2 for p, y in zip(ps, ps)), "pairs a list with itself"),
+    (lambda ps, ys: sum(((p - y) ** 2 for p, y in zip(ys, ys)), Value(0.0)),
+     "pairs a list with itself"),
 ])
 def test_squared_error_mistakes_are_diagnosed(mistake, says):
     fails(nn_check.check_squared_error, mistake, says=says)
@@ -448,6 +467,16 @@ def test_reached_is_recounted_with_the_learners_network(capsys):
     wrong = dict(counts, relu=counts["relu"] + 5)
     fails(nn_check.check_reached, wrong, ChoiceMLP, loss_fn, finished.train, seeds,
           says="expected [")
+    for per_activation in (False, True):     # random seeded once, not before each run
+        once = {}
+        random.seed(0)
+        for hidden in ("tanh", "relu"):
+            if per_activation:
+                random.seed(0)
+            once[hidden] = sum(finished.train(ChoiceMLP(3, [4, 4, 1], hidden), loss_fn, 50,
+                                              0.1)[-1] < 0.05 for _ in range(6))
+        fails(nn_check.check_reached, once, ChoiceMLP, loss_fn, finished.train,
+              says="seeds random once before the runs")
     failed = {h: len(seeds) - c for h, c in counts.items()}
     fails(nn_check.check_reached, failed, ChoiceMLP, loss_fn, finished.train, seeds,
           says="counts the runs that did NOT end below it")
@@ -580,6 +609,10 @@ def test_correct_accuracies_pass(answer, capsys):
     (lambda ss, ts: sum(s.data * t > 0 for s, t in zip(ss, ts)) // len(ts), "divides with //"),
     (lambda ss, ts: sum(round(s.data) == t for s, t in zip(ss, ts)) / len(ts), "rounded score"),
     (lambda ss, ts: sum(s.data * t > 0.5 for s, t in zip(ss, ts)) / len(ts), "expected"),
+    (lambda ss, ts: sum(s.data > 0 == (t > 0) for s, t in zip(ss, ts)) / len(ts),
+     "chains two comparisons"),
+    (lambda ss, ts: sum(t > 0 == (s.data > 0) for s, t in zip(ss, ts)) / len(ts),
+     "chains two comparisons"),
 ])
 def test_accuracy_mistakes_are_diagnosed(mistake, says):
     fails(nn_check.check_accuracy, mistake, says=says)
@@ -635,6 +668,77 @@ def test_correct_functions_pass(capsys):
 ])
 def test_function_mistakes_are_diagnosed(forward, backward, says):
     fails(nn_check.check_function, tanh_function(forward, backward), torch.tanh, says=says)
+
+
+def test_an_overflow_is_named_only_where_ordinary_inputs_are_right():
+    """1 - 2 / exp(2x) + 1 (parentheses left out) is wrong everywhere, and gives -inf at
+    x = -1000 too: what differs on ordinary inputs is what it is told."""
+    fails(nn_check.check_function, tanh_function(lambda x: 1 - 2 / torch.exp(2 * x) + 1,
+                                                 lambda x, y, g: g * (1 - y * y)), torch.tanh,
+          says="differs from tanh in forward on x = [", not_says=["overflow"])
+
+
+def relu_function(forward, backward):
+    class ReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return forward(x)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return backward(x, grad_output)
+    return ReLU
+
+
+def masked_in_place(x, g):
+    g[x <= 0] = 0
+    return g
+
+
+def clamped_saved_x(x, g):
+    mask = (x > 0).to(g.dtype)
+    x.clamp_(min=0)
+    return g * mask
+
+
+@pytest.mark.parametrize("forward, backward, says", [
+    (lambda x: x.clamp(min=0), masked_in_place, "backward changed grad_output in place"),
+    (lambda x: x.clamp(min=0), lambda x, g: g.mul_((x > 0).to(g.dtype)),
+     "backward changed grad_output in place"),
+    (lambda x: x.clamp(min=0), clamped_saved_x, "backward changed x in place"),
+    (lambda x: x.clamp_(min=0), lambda x, g: g * (x > 0).to(g.dtype),
+     "forward changed x in place"),
+])
+def test_inputs_changed_in_place_are_named(forward, backward, says):
+    """Right numbers, but the function overwrites a tensor it was given (autograd hands
+    backward the incoming gradient itself, which other parts of a graph may share)."""
+    fails(nn_check.check_function, relu_function(forward, backward), torch.relu, 0.0, says=says)
+
+
+def test_a_saved_mask_is_fine_and_grad_output_is_still_watched(capsys):
+    class ReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            positive = x > 0
+            ctx.save_for_backward(positive)
+            return torch.where(positive, x, torch.zeros_like(x))
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (positive,) = ctx.saved_tensors
+            return torch.where(positive, grad_output, torch.zeros_like(grad_output))
+    nn_check.check_function(ReLU, torch.relu, away_from=0.0)
+    assert capsys.readouterr().out.startswith("ReLU: correct")
+
+    def in_place(ctx, grad_output):
+        (positive,) = ctx.saved_tensors
+        grad_output[~positive] = 0
+        return grad_output
+    ReLU.backward = staticmethod(in_place)
+    fails(nn_check.check_function, ReLU, torch.relu, 0.0,
+          says="changed grad_output in place: `grad_output[~positive] = 0` changes it")
 
 
 def test_the_mean_loss_function_of_exercise_1_is_checked_too(capsys):
@@ -709,41 +813,60 @@ def moons():
     return X.tolist(), [float(2 * t - 1) for t in labels]
 
 
-def trained(nouts, inputs, targets, steps=60, alpha=1e-4, seed=1):
+def trainer(inputs, targets, steps=60):
+    """The lecture's train(model, alpha=...), shortened: full-batch steps on the moons."""
+    def train(net, alpha=1e-4):
+        for k in range(steps):
+            loss = finished.max_margin_loss([net(x) for x in inputs], targets, net.parameters(),
+                                            alpha)
+            net.zero_grad()
+            loss.backward()
+            for p in net.parameters():
+                p.data -= (1.0 - 0.9 * k / 100) * p.grad
+    return train
+
+
+def trained(nouts, train, seed=1, times=1):
     state = random.getstate()
-    random.seed(seed)
+    if seed is not None:
+        random.seed(seed)
     net = tools_nn.MLP(2, nouts)
     random.setstate(state)
-    for k in range(steps):
-        loss = finished.max_margin_loss([net(x) for x in inputs], targets, net.parameters(),
-                                        alpha)
-        net.zero_grad()
-        loss.backward()
-        for p in net.parameters():
-            p.data -= (1.0 - 0.9 * k / 100) * p.grad
+    for _ in range(times):
+        train(net)
     return net
 
 
-def test_small_accuracy_is_recounted_from_the_small_network(moons, capsys):
+def test_small_is_redone_from_the_seed_and_its_accuracy_recounted(moons, capsys):
     inputs, targets = moons
-    small = trained([8, 1], inputs, targets)
-    right = sum((small(x).data > 0) == (t > 0) for x, t in zip(inputs, targets))
-    accuracy = right / len(targets)
+    train = trainer(inputs, targets)
+
+    def accuracy_of(net):
+        return sum((net(x).data > 0) == (t > 0) for x, t in zip(inputs, targets)) / len(targets)
+
+    def check(small, accuracy=None):
+        accuracy = accuracy_of(small) if accuracy is None else accuracy
+        nn_check.check_small(small, accuracy, inputs, targets, train)
+
+    small = trained([8, 1], train)
+    accuracy = accuracy_of(small)
     assert 0.9 <= accuracy < 1.0
-    nn_check.check_small(small, accuracy, inputs, targets)
+    check(small)
     assert capsys.readouterr().out.startswith("small, small_accuracy: correct")
-    check = nn_check.check_small
-    fails(check, small, 1.0, inputs, targets, says="not of another network")
-    fails(check, small, 100 * accuracy, inputs, targets, says="a percentage")
-    fails(check, small, (Value(0.1), accuracy), inputs, targets, says="keep the second")
-    fails(check, small, Value(accuracy), inputs, targets, says="expected the accuracy")
-    fails(check, trained([16, 1], inputs, targets, steps=5), accuracy, inputs, targets,
+    fails(check, small, 1.0, says="not of another network")
+    fails(check, small, 100 * accuracy, says="a percentage")
+    fails(check, small, (Value(0.1), accuracy), says="keep the second")
+    fails(check, small, Value(accuracy), says="expected the accuracy")
+    fails(check, trained([16, 1], trainer(inputs, targets, steps=5)), accuracy,
           says="MLP(2, [8, 1]) has 33")
-    fails(check, 0.9, accuracy, inputs, targets, says="keep the network itself")
-    untrained = trained([8, 1], inputs, targets, steps=0)
-    right = sum((untrained(x).data > 0) == (t > 0) for x, t in zip(inputs, targets))
-    if right / len(targets) < 0.9:
-        fails(check, untrained, right / len(targets), inputs, targets, says="train it first")
+    fails(check, 0.9, accuracy, says="keep the network itself")
+    fails(check, trained([8, 1], train, times=0), says="train it first")
+    # another start (random not seeded right before it was built): the run is redone
+    random.seed(5)
+    fails(check, trained([8, 1], train, seed=None),
+          says="its start depends on the seed, so call random.seed(1) right before",
+          not_says=["twice"])
+    fails(check, trained([8, 1], train, times=2), says="small was trained twice")
 
 
 def test_squares_are_recomputed_with_the_learners_train(moons, capsys):
@@ -781,6 +904,14 @@ def test_squares_are_recomputed_with_the_learners_train(moons, capsys):
     fails(check, squares(alphas=(None, None)), says="the sum of p² at the start")
     fails(check, squares(alphas=(0.0, 0.0)), says="trained with one alpha")
     fails(check, squares(f=sum), says="hold Σ p, the parameters not squared")
+    fails(check, squares(f=lambda ps: sum(ps) ** 2), says="hold (Σ p)², the square of the sum")
+    random.seed(1)                       # seeded once: the second network starts elsewhere
+    once = {}
+    for alpha in (0.0, 0.01):
+        net = tools_nn.MLP(2, [4, 4, 1])
+        train(net, alpha)
+        once[alpha] = sum(p.data ** 2 for p in net.parameters())
+    fails(check, once, says="after ONE random.seed(1)", not_says=["twice"])
     random.seed(1)
     shared = tools_nn.MLP(2, [4, 4, 1])
     fails(check, squares(net=shared, seed=None), says="one network trained twice")

@@ -174,6 +174,9 @@ ANSWERS = {
              "draws the bias before the weights", []),
             (neuron(call="return sum(((wi * xi).tanh() for wi, xi in zip(self.w, x)), self.b)"),
              "tanh is applied to each term", ["without"]),
+            (neuron(call="total = self.b\n        for wi, xi in zip(self.w, x):\n"
+                         "            total = (total + wi * xi).tanh()\n        return total"),
+             "tanh is applied inside the loop, to each running sum", ["each term"]),
             (neuron(call="return self.b + sum(wi * xi for wi, xi in zip(self.w, x))"),
              "without tanh", ["without the bias", "relu"]),
             (neuron(call="return sum(wi * xi for wi, xi in zip(self.w, x)).tanh()"),
@@ -228,6 +231,9 @@ ANSWERS = {
             ("def squared_error(predictions, targets):\n"
              "    return sum(p - y for p, y in zip(predictions, targets)) ** 2\n",
              "squares the sum", []),
+            ("def squared_error(predictions, targets):\n"
+             "    return sum((p - y) ** 2 for p, y in zip(predictions, predictions))\n",
+             "pairs a list with itself", []),
             ("def squared_error(predictions, targets):\n"
              "    return sum((p - y) ** 2 for p, y in zip(predictions, targets)).data\n",
              "returned a float", []),
@@ -319,6 +325,17 @@ ANSWERS = {
              "mean_lr = 0.4\n"
              "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=mean_lr)\n",
              "the summed loss itself", []),
+            # written for the current task (mean_lr named): lr divided, not multiplied
+            (MEAN + "\n\nsum_losses = train(fresh_model(), dataset_loss, steps=50, lr=0.1)\n"
+             "mean_lr = 0.1 / 4\n"
+             "mean_losses = train(fresh_model(), mean_squared_error, steps=50, lr=mean_lr)\n",
+             "divides lr by 4", []),
+            # one model for both runs: the mean run starts where the summed run ended
+            (MEAN + "\n\nmodel = fresh_model()\n"
+             "sum_losses = train(model, dataset_loss, steps=50, lr=0.1)\n"
+             "mean_lr = 0.4\n"
+             "mean_losses = train(model, mean_squared_error, steps=50, lr=mean_lr)\n",
+             "one shared with the summed run", []),
         ],
     },
     "ChoiceMLP": {
@@ -334,6 +351,10 @@ ANSWERS = {
              "expected [6, 4], got [12, 8]", []),
             (CHOICE.replace("    for seed in range(6):\n        random.seed(seed)\n",
                             "    random.seed(0)\n    for seed in range(6):\n"),
+             "seeds random once before the runs", []),
+            (CHOICE.replace("    for seed in range(6):\n        random.seed(seed)\n",
+                            "    for seed in range(6):\n")
+             .replace("reached = {}\n", "reached = {}\nrandom.seed(0)\n"),
              "seeds random once before the runs", []),
         ],
     },

@@ -42,6 +42,14 @@ print(torch.autograd.gradcheck(ReLU.apply, (torch.tensor([-1.5, 0.4, 2.0], dtype
 ANSWERS = {
     "max_margin_loss": {
         "alternatives": [
+            loss('''    data_loss = Value(0.0)
+    for s, y in zip(scores, targets):
+        data_loss = data_loss + (1 - s * y).relu()
+    reg = Value(0.0)
+    for p in parameters:
+        reg = reg + p * p
+    return data_loss * (1.0 / len(scores)) + reg * alpha
+'''),
             loss('''    total = 0
     for s, t in zip(scores, targets):
         total = total + (1 - s * t).relu()
@@ -92,6 +100,10 @@ ANSWERS = {
              "    right = sum(1 for s, t in zip(scores, targets) if s.data * t > 0)\n"
              "    return right // len(scores)\n",
              "divides with //", []),
+            ("def accuracy(scores, targets):\n"
+             "    right = sum(s.data > 0 == (y > 0) for s, y in zip(scores, targets))\n"
+             "    return right / len(scores)\n",
+             "chains two comparisons", []),
         ],
     },
     "Tanh": {
@@ -102,6 +114,9 @@ ANSWERS = {
             (tanh_function(STABLE, "1 - y * y"), "local derivative alone", ["INPUT"]),
             (tanh_function("(torch.exp(2 * x) - 1) / (torch.exp(2 * x) + 1)",
                            "grad_output * (1 - y * y)"), "stays finite", []),
+            # parentheses left out: wrong on ordinary inputs, so not an overflow
+            (tanh_function("1 - 2 / torch.exp(2 * x) + 1", "grad_output * (1 - y * y)"),
+             "differs from tanh in forward", ["overflow"]),
         ],
     },
     "small": {
@@ -160,6 +175,11 @@ ANSWERS = {
                                 "torch.zeros_like(grad_output))", "return grad_output")
              .split("\n\nprint(")[0] + "\n",
              "unchanged", []),
+            # right numbers, but the incoming gradient is overwritten
+            (RELU_WHERE.replace("return torch.where(positive, grad_output, "
+                                "torch.zeros_like(grad_output))",
+                                "grad_output[~positive] = 0\n        return grad_output"),
+             "`grad_output[~positive] = 0` changes it", []),
         ],
     },
 }
