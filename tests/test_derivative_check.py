@@ -699,3 +699,9 @@ def test_a_sign_slip_in_a_sum_is_named():
     with pytest.raises(AssertionError, match="dq_dz is -7; nudging gives 3. Likely mistake: "
                                              "\\+ taken as -: that is ∂\\(\\(x - y\\)·z\\)/∂z"):
         check_q_gradient(-4.0, -4.0, -2.0 - 5.0)
+
+
+def test_the_sign_is_still_a_candidate_for_lecture_01s_partials():
+    with pytest.raises(AssertionError, match="de_da is -4; nudging gives 4. Likely mistake: the "
+                                             "sign"):
+        check_partials_e(-4.0, 4.0, 1.0)

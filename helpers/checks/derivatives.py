@@ -264,7 +264,7 @@ def _sign(s):
 HAND_MISTAKES = [_unread_grad, _chain_cut, _local_slips, _own_value, _wrong_node, _twice,
                  _added, _any_node, _sign]
 # lecture 01's partial derivatives come before any gradient "arrives" at a node
-PARTIAL_MISTAKES = [_chain_cut, _local_slips, _own_value]
+PARTIAL_MISTAKES = [_chain_cut, _local_slips, _own_value, _sign]
 
 # 2. A derivative written as a formula, term by term: each slip of the power and chain rules
 #    in one term. lecture 01's f(a, b, c) = -a³ + sin(3b) - 1/c + b^2.5 - a^0.5:
