@@ -127,6 +127,12 @@ def test_untouched_names_an_input_changed_in_place_and_the_statement_that_did_it
     core.untouched("your cell", fresh, core.copies(fresh))     # nan stays nan: unchanged
     core.untouched("your cell", {"x": fresh["x"].float()},     # a referee within rounding
                    {"x": fresh["x"].double()})
+    mask = {"mask": torch.tensor([True, False]), "idx": torch.tensor([2, 0])}
+    before = core.copies(mask)
+    assert core.changed(mask, before) == []                    # masks and indices: exact
+    mask["mask"][1] = True
+    mask["idx"] += 1
+    assert core.changed(mask, before) == ["mask", "idx"]
 
 
 def test_rebracketed_gives_every_other_bracketing_of_one_chain():

@@ -341,6 +341,10 @@ def changed(inputs, before):
             if tuple(now.shape) != tuple(was.shape):
                 found.append(label)
                 continue
+            if not (now.is_floating_point() and was.is_floating_point()):
+                if not _torch().equal(now.detach(), was.detach().to(now.device)):
+                    found.append(label)     # a mask or an index: only an exact copy is unchanged
+                continue
             a, b = now.detach().double(), was.detach().double().to(now.device)
             same = (a == b) | (a.isnan() & b.isnan()) | ((a - b).abs() <= tolerance(now, was))
             if not bool(same.all()):
