@@ -564,13 +564,16 @@ def _judge(name, answer, named, loss, n):
 
 def test_a_power_of_a_named_tensor_is_worded_by_the_sign_of_its_exponent():
     named, loss, n = _softmax_and_batchnorm()
-    var, var_inv = named["var"], named["var_inv"]
-    lower = -0.5 * (var + 1e-5) ** -0.5 * var_inv.grad       # -0.5 for -1.5: 2 powers too few
-    said = _judge("var", lower.detach(), named, loss, n).diagnosis
-    assert "times 1/var_inv**2 (a power of var_inv off by 2: yours has var_inv to a power 2 " \
+    probs = named["probs"]
+    lower = named["logprobs"].grad / probs**3                # 1/probs for 1/probs**3
+    said = _judge("probs", lower.detach(), named, loss, n).diagnosis
+    assert "times 1/probs**2 (a power of probs off by 2: yours has probs to a power 2 " \
            "lower" in said, said
     assert "lowered once too often" not in said
-    probs = named["probs"]
+    var, var_inv = named["var"], named["var_inv"]
+    kept = -0.5 * (var + 1e-5) ** -0.5 * var_inv.grad       # the power rule's exponent kept
+    said = _judge("var", kept.detach(), named, loss, n).diagnosis
+    assert "yours has x**-0.5, the exponent not lowered" in said, said
     said = _judge("probs", (probs * named["logprobs"].grad).detach(), named, loss, n).diagnosis
     assert "times probs**2" in said and "to a power 2 higher" in said, said
 
@@ -631,3 +634,25 @@ def test_whole_columns_indexed_where_one_entry_per_row_belongs_are_named():
     everywhere = torch.full_like(right, -1.0 / n)             # not an indexing slip: located
     assert "every row at each column" not in _judge("logprobs", everywhere, named, loss,
                                                      n).diagnosis
+
+
+def test_a_power_rule_whose_exponent_was_not_lowered_or_lowered_twice_is_named():
+    torch.manual_seed(0)
+    x = torch.randn(32, 64, requires_grad=True)
+    var = (x * x).mean(0, keepdim=True)
+    var.retain_grad()
+    inv = (var + 1e-5) ** -0.5
+    inv.retain_grad()
+    loss = (inv * torch.randn(1, 64)).sum()
+    loss.backward(retain_graph=True)
+    v, dinv = var.detach(), inv.grad
+    named = {"inv": inv, "var": var}
+    kept = compare("var", -0.5 * (v + 1e-5) ** -0.5 * dinv, var, graph=loss, named=named,
+                   quiet=True)
+    assert not kept and "d/dx x**-0.5 = -0.5 * x**-1.5; yours has x**-0.5, the exponent not " \
+        "lowered" in kept.hint
+    twice = compare("var", -0.5 * inv.detach() ** 5 * dinv, var, graph=loss, named=named,
+                    quiet=True)
+    assert not twice and "yours has x**-2.5, the exponent lowered twice" in twice.hint
+    assert compare("var", -0.5 * inv.detach() ** 3 * dinv, var, graph=loss, named=named,
+                   quiet=True)

@@ -577,7 +577,7 @@ def _value_hint(case, mistakes=()):
     per = _factor_per_line(case)
     if per:
         return per, ""
-    at_input = _derivative_at_input(case.graph, case.tensor, m, r, tol)
+    at_input = _derivative_at_input(case.graph, case.tensor, m, r, tol) or _power_rule(case)
     if at_input:
         return at_input, ""
     picked = _index_pair(case)
@@ -767,6 +767,41 @@ def _name_factor(case, tol, shape):
                 break
     best = [text for rank, text in found if rank == min(found)[0]] if found else []
     return best[0] if len(best) == 1 else ""
+
+
+def _power_rule(case):
+    """The power rule with its exponent not lowered (p * x**p for p * x**(p - 1)) or lowered
+    twice: yours = right * x (or right / x), x the base of a power ``x ** p`` of the graph."""
+    graph, m, r, tol = case.graph, case.m, case.r, case.tol
+    if not isinstance(graph, torch.Tensor) or graph.grad_fn is None \
+            or float(r.abs().max()) <= 100 * float(tol.max()):
+        return ""
+    named = {id(t): k for k, t in case.named.items() if isinstance(t, torch.Tensor)}
+    seen, stack = {}, [graph.grad_fn]   # seen keeps the nodes alive: ids stay unique
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen[id(node)] = node
+        stack += [child for child, _ in node.next_functions]
+        try:
+            base, p = node._saved_self, float(node._saved_exponent)
+        except (AttributeError, RuntimeError, TypeError):
+            continue   # not a power with a number for exponent (or its graph was freed)
+        try:
+            x = base.detach().to(torch.float64).expand_as(m)
+        except RuntimeError:
+            continue
+        what = named.get(id(base), "x")
+        for k, done, power in ((1, "not lowered", p), (-1, "lowered twice", p - 2)):
+            value = x ** k
+            if torch.isfinite(value).all() and not _fits(value * r, r, tol) \
+                    and _fits(value * r, m, tol * value.abs().clamp(min=1)):
+                return (f"yours is the right gradient times {'' if k == 1 else '1/'}{what}, "
+                        f"the base of the power {what}**{p:g} in the forward pass: the power "
+                        f"rule lowers the exponent by one, d/dx x**{p:g} = {p:g} * x**"
+                        f"{p - 1:g}; yours has x**{power:g}, the exponent {done}")
+    return ""
 
 
 def _where(m, r, tol):

@@ -167,9 +167,11 @@ ANSWERS = {
             ("dbnvar = 0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv\n", "the sign is wrong", []),
             ("dbnvar = -0.5 * bnvar ** -1.5 * dbnvar_inv\n", "the values differ",
              [PLUS_EQ, "factor"]),
-            # the exponent -0.5 kept: bnvar_inv to a power 2 lower, not "lowered once too often"
+            # the power rule's exponent kept (-0.5) or lowered twice (-2.5), however written
             ("dbnvar = -0.5 * (bnvar + 1e-5) ** -0.5 * dbnvar_inv\n",
-             "bnvar_inv to a power 2 lower", ["lowered once too often"]),
+             "the exponent not lowered", ["lowered once too often", "lowered twice"]),
+            ("dbnvar = -0.5 * bnvar_inv * dbnvar_inv\n", "the exponent not lowered", []),
+            ("dbnvar = -0.5 * bnvar_inv**5 * dbnvar_inv\n", "the exponent lowered twice", []),
         ],
     },
     "dbndiff2": {
