@@ -149,3 +149,18 @@ def test_rebracketed_gives_every_other_bracketing_of_one_chain():
 def test_renamed_swaps_one_use_of_a_variable_at_a_time():
     assert list(core.renamed("3 * math.cos(3 * b)", "abc")) == [
         ("b", "a", "3 * math.cos(3 * a)"), ("b", "c", "3 * math.cos(3 * c)")]
+
+
+def test_an_observed_mistake_speaks_for_the_causes_it_cannot_be_told_from():
+    trials = [core.Trial("x", [0.0, 1.0], [2.0, 1.0]), core.Trial("y", [0.0, 3.0], [5.0, 3.0])]
+    unchanged = core.Mistake("x.grad is never changed", lambda t: [0.0, t.want[1]],
+                             observed=True)
+    own = core.Mistake("multiplied by its own gradient, 0", lambda t: [0.0, t.want[1]])
+    other = core.Mistake("something else", lambda t: [1.0, t.want[1]])
+    assert core.diagnose(trials, [own, unchanged, other]) == "x.grad is never changed"
+    plain = core.Mistake("x.grad is never changed", lambda t: [0.0, t.want[1]])
+    assert core.diagnose(trials, [own, plain]) == (
+        "either multiplied by its own gradient, 0, or x.grad is never changed")
+    apart = core.Mistake("multiplied by 0 once", lambda t: [0.0 if t.shown == "x" else 9.0,
+                                                            t.want[1]])
+    assert core.diagnose(trials, [apart, unchanged]) == "x.grad is never changed"

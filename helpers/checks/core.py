@@ -228,10 +228,13 @@ def close(got, want, scale=None):
 @dataclass(frozen=True)
 class Mistake:
     """A likely mistake: what it ``says`` to the learner, and the answer it ``predicts`` on a
-    trial (``predicts(trial)``, from ``trial.data``; None where it predicts nothing)."""
+    trial (``predicts(trial)``, from ``trial.data``; None where it predicts nothing).
+    ``observed``: it says what the answer does rather than why ("x.grad is never changed"), so
+    it speaks for the other fitting mistakes where they predict the same on every trial."""
 
     says: str
     predicts: Callable[["Trial"], Any]
+    observed: bool = False
 
 
 @dataclass
@@ -274,8 +277,9 @@ def agree(got, want, scale=None):
 def diagnose(trials, mistakes):
     """The ``says`` of the mistake whose prediction fits the answer on every trial, when the
     right answer differs from that prediction on at least one; "either A, or B" when two fit;
-    None when none does (or more than two: the trials cannot tell them apart)."""
-    fitting = []
+    None when none does (or more than two: the trials cannot tell them apart), except that an
+    ``observed`` mistake speaks for those that predict what it predicts on every trial."""
+    fitting = {}
     for mistake in mistakes:
         try:
             predicted = [mistake.predicts(t) for t in trials]
@@ -287,11 +291,18 @@ def diagnose(trials, mistakes):
         telling = any(not agree(t.want, p, t.scale) for t, p in zip(trials, predicted,
                                                                      strict=True))
         if fits and telling and mistake.says not in fitting:
-            fitting.append(mistake.says)
-    if len(fitting) == 1:
-        return fitting[0]
-    if len(fitting) == 2:
-        return f"either {fitting[0]}, or {fitting[1]}"
+            fitting[mistake.says] = (mistake, predicted)
+    for mistake, predicted in fitting.values():
+        if mistake.observed and all(
+                all(agree(p, q, t.scale) for t, p, q in zip(trials, predicted, others,
+                                                             strict=True))
+                for _, others in fitting.values()):
+            return mistake.says
+    says = list(fitting)
+    if len(says) == 1:
+        return says[0]
+    if len(says) == 2:
+        return f"either {says[0]}, or {says[1]}"
     return None
 
 
@@ -440,8 +451,12 @@ def untouched(what, inputs, before, source=None):
     else:
         said = ("an in-place operation (exp_(), /=, x[i] -= 1, ...) on it, or on a tensor "
                 "that shares its storage (.detach(), .data, a view or a slice), changes it")
+        if source:
+            said += (" (no line of yours does so visibly: look inside the functions it calls, "
+                     "or at an earlier run that changed it)")
     refuse(f"{what} changed {label} in place{also}: {said}. Use .clone() to make a copy you "
-           "may change, or out-of-place operations (x = x.exp(), x = x / s)")
+           "may change, or out-of-place operations (x = x.exp(), x = x / s). "
+           f"{label} stays changed: run the cell that made it again, then yours")
 
 
 # --- showing numbers ---------------------------------------------------------------------------

@@ -261,7 +261,8 @@ OPERATION_MISTAKES = [
             "you have, e.g. `{composed}`: their `_backward`s do the work",
             _each(lambda t, i: t.data["p"][i], _OWN, flag="default")),
     Mistake("the `_backward` never changes {who}.grad: it must add local derivative * out.grad "
-            "to each input's grad", _each(lambda t, i: t.data["p"][i], flag="attached")),
+            "to each input's grad", _each(lambda t, i: t.data["p"][i], flag="attached"),
+            observed=True),
     Mistake("the incoming gradient is missing: each input gets its local derivative TIMES "
             "out.grad (the chain rule), not the local derivative alone",
             _each(lambda t, i: t.data["p"][i] + _local(t, i))),
@@ -671,6 +672,8 @@ def _ratio(pairs):
     if not ratios or not all(core.close(g, 0.0, 1.0) for g, e in pairs if abs(e) <= 1e-9):
         return None
     r = ratios[0]
+    if r == 0:   # all zero: "got 0" says it already
+        return None
     return r if all(core.close(q, r) for q in ratios) and not core.close(r, 1.0) else None
 
 
