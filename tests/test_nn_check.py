@@ -864,7 +864,7 @@ def test_small_is_redone_from_the_seed_and_its_accuracy_recounted(moons, capsys)
     # another start (random not seeded right before it was built): the run is redone
     random.seed(5)
     fails(check, trained([8, 1], train, seed=None),
-          says="its start depends on the seed, so call random.seed(1) right before",
+          says="check the seed right before MLP(2, [8, 1]) and any argument you gave train",
           not_says=["twice"])
     fails(check, trained([8, 1], train, times=2), says="small was trained twice")
 

@@ -1272,12 +1272,12 @@ def check_small(small, small_accuracy, inputs, targets, train, nouts=(8, 1), see
                f"the {n} points right ({core.fmt(right / n)}): take the accuracy of small "
                "itself, after its training (loss_and_accuracy(small)), not of another network")
     # where training takes the network depends on where it starts: the lecture's run, redone
-    core.call(train, reference, what="your train(small)")
+    core.call(train, reference, what="train(small)")
     trial = Trial("", mine, [p.data for p in reference.parameters()],
                   scale=max(abs(p.data) for p in reference.parameters()))
     if not trial.right:
         def again(t):
-            core.call(train, reference, what="your train(small)")
+            core.call(train, reference, what="train(small)")
             return [p.data for p in reference.parameters()]
 
         named = core.diagnose([trial], [Mistake("was trained twice (train(small) run again?): "
@@ -1286,13 +1286,14 @@ def check_small(small, small_accuracy, inputs, targets, train, nouts=(8, 1), see
                  if not core.close(a, b, trial.scale))
         want, got = core.fmt_pair(trial.want[k], mine[k])
         refuse(f"small {named}" if named else
-               "small does not end where the lecture's run ends: its start depends on the seed, "
-               f"so call random.seed({seed}) right before {net}, then train it once with "
-               "train(small)", f"(the run redone with your train: parameter {k} of small is "
-               f"{got}, expected {want})")
+               f"small does not end where the lecture's run ends (random.seed({seed}), then "
+               f"{net}, then train(small) once, with train's defaults): check the seed right "
+               f"before {net} and any argument you gave train",
+               f"(the run redone with the notebook's train: parameter {k} of small is {got}, "
+               f"expected {want})")
     core.passed("small, small_accuracy", f"{count} parameters, those of the lecture's run "
-                f"redone with your train; {right} of the {n} points classified right, recounted "
-                "from small itself")
+                f"redone with the notebook's train; {right} of the {n} points classified right, "
+                "recounted from small itself")
 
 
 @core.check()
@@ -1327,7 +1328,7 @@ def check_squares(squares, train, nin=2, nouts=(8, 8, 1), seed=1, alphas=(0.0, 0
         for a in plan:
             kwargs = {} if a is None else {"alpha": a}
             core.call(train, model, **kwargs,
-                      what="your train(net" + ("" if a is None else f", alpha={a}") + ")")
+                      what="train(net" + ("" if a is None else f", alpha={a}") + ")")
         return [p.data for p in model.parameters()]
 
     def sq(ps):
@@ -1338,7 +1339,7 @@ def check_squares(squares, train, nin=2, nouts=(8, 8, 1), seed=1, alphas=(0.0, 0
     want = [sq(trained[a]) for a in alphas]
     if core.agree(got, want):
         core.passed("squares", f"the sum of p² is {want[0] / want[1]:.1f} times smaller with "
-                               f"alpha = {second}, recomputed with your train")
+                               f"alpha = {second}, recomputed with the notebook's train")
         return
 
     def each(f):
