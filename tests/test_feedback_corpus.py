@@ -119,7 +119,7 @@ WRONG = [
     ("06", "dbnvar", "dbnvar = 0.5 * (bnvar + 1e-5) ** -1.5 * dbnvar_inv",
      ["sign is wrong"], [PLUS_EQ]),
     ("06", "dbnvar", "dbnvar = -0.5 * (bnvar + 1e-5) ** -0.5 * dbnvar_inv",
-     ["the right gradient times 1/bnvar_inv**2"], [PLUS_EQ]),
+     ["the exponent not lowered"], [PLUS_EQ]),
     ("06", "dbndiff2", "dbndiff2 = 1 / n * torch.ones_like(bndiff2) * dbnvar",
      ["(n-1)/n = 31/32", "n versus n-1"], [PLUS_EQ]),
     ("06", "dbndiff2", "dbndiff2 = 1 / (n - 1) * dbnvar",
@@ -194,7 +194,7 @@ WRONG = [
     ("07", "logits", Z + "dlogits = F.softmax(z, 1) / n",
      ["lacks the one-hot of the targets"], [PLUS_EQ]),
     ("07", "logits", Z + "dlogits = F.softmax(z, 1) - F.one_hot(Yb, 27)",
-     ["constant factor 32", "n = 32"], [PLUS_EQ]),
+     ["dlogits is not divided by n"], [PLUS_EQ]),
     ("07", "logits", Z + "dlogits = (F.one_hot(Yb, 27) - F.softmax(z, 1)) / n",
      ["sign is wrong"], [PLUS_EQ]),
     ("07", "logits", Z + "dlogits = (F.softmax(z, 1) + F.one_hot(Yb, 27)) / n",
@@ -205,7 +205,7 @@ WRONG = [
                      "dlogits /= n",
      ["every entry of the target's column"], [PLUS_EQ]),
     ("07", "logits", Z + "dlogits = (F.softmax(z, 1) - F.one_hot(Yb, 27)) / n / n",
-     ["1/n", "n = 32"], [PLUS_EQ]),
+     ["off by a constant factor", "1/n = 1/32"], [PLUS_EQ]),
     # ---- exercise 3 (lecture 07): dhprebn ----
     ("07", "dhpreact", BN +
                        "dhprebn = s / n * (n * g - g.sum(0) - n / (n - 1) * xh * (g * xh).sum(0))",

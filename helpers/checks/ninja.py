@@ -612,6 +612,9 @@ def _ce_terms(trial, answer):
                 n=n, bessel=False, numbers=numbers, least=1)
     if not found:
         return None
+    if len(found) == 2 and found[0][1:] == found[1][1:]:   # one factor on both: on the whole
+        return ("the sign is wrong" if found[0][2] == "the wrong sign" else
+                f"{answer} is off by a constant factor: it has {found[0][2]} (on both terms)")
     labels = ("the softmax term, softmax(logits / T) / (n * T)" if T != 1.0 else
               "the softmax term, softmax(logits) / n",
               "the one-hot term, onehot(Y) / (n * T)" if T != 1.0 else
@@ -661,7 +664,7 @@ def check_cross_entropy(answer, dlogits, logits, Y, *, T=1.0, exact=None, reads=
     is computed from. ``reads``: {name: (what the cell reads, what it must still hold)},
     refused first when the cell changed it in place. A wrong answer is refused with the
     mistake of CROSS_ENTROPY that fits, else the term that differs (:func:`_ce_terms`), else
-    ``compare``'s diagnosis (its line printed)."""
+    ``compare``'s diagnosis (its line printed) where neither names it."""
     _untouched(answer, reads)
     exact = (logits if exact is None else exact).detach().double()
     want = _dlogits(exact, Y, T=T)
@@ -677,11 +680,11 @@ def check_cross_entropy(answer, dlogits, logits, Y, *, T=1.0, exact=None, reads=
     table = [replace(m, says=m.says.format(**said)) for m in CROSS_ENTROPY.values()]
     diagnosis = dlogits.shape == want.shape and (core.diagnose([trial], table)
                                                  or _ce_terms(trial, answer))
-    result = compare(answer, dlogits, logits, reference=want, n=want.shape[0], quiet=True,
-                     show_exact=False, scale_names={"T": T} if T != 1.0 else None)
-    print(result.line)
     if diagnosis:
         core.refuse(diagnosis, _where(trial.got, trial.want))
+    result = compare(answer, dlogits, logits, reference=want, n=want.shape[0], quiet=True,
+                     show_exact=False, scale_names={"T": T} if T != 1.0 else None)
+    print(result.line)     # compare's own line, where the table and the term fit named nothing
     core.refuse(result.hint or f"the values differ: {_where(trial.got, trial.want)}")
 
 
