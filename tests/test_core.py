@@ -1,5 +1,6 @@
 """helpers.checks.core: running the learner's code, the tolerance rule, seeding, diagnosing."""
 
+import ast
 import random
 
 import pytest
@@ -164,3 +165,35 @@ def test_an_observed_mistake_speaks_for_the_causes_it_cannot_be_told_from():
     apart = core.Mistake("multiplied by 0 once", lambda t: [0.0 if t.shown == "x" else 9.0,
                                                             t.want[1]])
     assert core.diagnose(trials, [apart, unchanged]) == "x.grad is never changed"
+
+
+def test_a_cell_runs_again_on_copies_without_its_check_and_without_touching_the_notebook():
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    try:
+        shell.user_ns["params"] = {"W": torch.ones(2, 2)}
+        shell.run_cell(store_history=True, raw_cell="calls = []\n")
+        shell.run_cell(store_history=True, raw_cell=(
+            "calls.append(1)\nW2 = params['W']\nW2 *= 3\nprint('noise')\n"
+            "answer = W2.sum()\nfrom math import sqrt\n"
+            "calls.append(answer)   # a check would be called here\n"))
+        statements, namespace = core.cell_statements("answer")
+        assert [ast.unparse(s) for s in statements] == [
+            "W2 = params['W']", "W2 *= 3", "answer = W2.sum()"]
+        space = core.run_again(statements, core.isolated(namespace, params={"W": torch.eye(2)}))
+        assert float(space["answer"]) == 6.0
+        assert float(namespace["answer"]) == 12.0 and namespace["params"]["W"][0, 1] == 3.0
+        assert len(namespace["calls"]) == 2                       # nothing ran twice
+        copy = core.isolated(namespace)
+        copy["params"]["W"] += 1                                  # dicts of tensors are copies
+        assert namespace["params"]["W"][0, 0] == 3.0
+        with core.rerunning():
+            assert core.cell_statements("answer") is None         # no re-run inside a re-run
+        assert core.run_again([ast.parse("x = 1 / 0").body[0]], {}) is None
+        shell.run_cell(store_history=True,
+                       raw_cell="class V:\n    grad = 0.0\nv = V()\nv.grad = 2.0\nd = v.grad * 3\n")
+        assert core.cell_statements("d")[0]                       # reads v: fine
+        shell.run_cell(store_history=True, raw_cell="v.grad = 5.0\nd = v.grad * 3\n")
+        assert core.cell_statements("d") is None                  # would change the notebook's v
+    finally:
+        InteractiveShell.clear_instance()

@@ -42,7 +42,8 @@ from typing import Any
 
 __all__ = ["Refused", "NotYet", "Mistake", "Trial", "check", "seeded", "call", "tolerance",
            "close", "diagnose", "differs", "refuse", "passed", "fmt", "fmt_pair", "kind",
-           "describe_call", "precision", "agree", "copies", "changed", "untouched"]
+           "describe_call", "precision", "agree", "copies", "changed", "untouched",
+           "rebracketed", "renamed", "cell_statements", "isolated", "rerunning", "run_again"]
 
 UNITS_FLOAT32 = 32                  # a right float32 answer: 32 units of rounding (3.8e-6)
 RELATIVE = {"float32": UNITS_FLOAT32 * 2.0**-23, "float64": 1e-9}
@@ -402,16 +403,22 @@ def _in_place(source, label):
         tree = ast.parse(source)
     except (SyntaxError, ValueError, TypeError):
         return None
-    names = {ast.unparse(ast.parse(label, mode="eval").body)}
-    sharing = {}
+    try:
+        own = ast.unparse(ast.parse(label, mode="eval").body)
+    except SyntaxError:
+        return None
+    names, sharing = {own}, {}
     for node in sorted((n for n in ast.walk(tree) if hasattr(n, "lineno")),
                        key=lambda n: (n.lineno, n.col_offset)):
         if isinstance(node, ast.Assign) and len(node.targets) == 1 \
                 and isinstance(node.targets[0], ast.Name):
-            how = _shares(node.value, names)
+            name, how = node.targets[0].id, _shares(node.value, names)
             if how:
-                names.add(node.targets[0].id)
-                sharing[node.targets[0].id] = (ast.get_source_segment(source, node), how)
+                names.add(name)
+                sharing[name] = (ast.get_source_segment(source, node), how)
+            elif name != own:            # rebound to a copy: it shares no more
+                names.discard(name)
+                sharing.pop(name, None)
         target = None
         if isinstance(node, ast.AugAssign):
             target = node.target
@@ -427,16 +434,18 @@ def _in_place(source, label):
         if target is not None and ast.unparse(target) in names:
             statement = next(s for s in ast.walk(tree) if isinstance(s, ast.stmt)
                              and s.lineno <= node.lineno <= s.end_lineno
-                             and not isinstance(s, ast.For | ast.While | ast.If | ast.With
-                                                | ast.FunctionDef))
+                             and not isinstance(s, ast.For | ast.AsyncFor | ast.While
+                                                | ast.If | ast.With | ast.Try
+                                                | ast.FunctionDef | ast.ClassDef | ast.Match))
             return sharing.get(ast.unparse(target)), ast.get_source_segment(source, statement)
     return None
 
 
-def untouched(what, inputs, before, source=None):
+def untouched(what, inputs, before, source=None, *, lasting=False):
     """Refuse when the learner's code (``what``: "your cell", "your manual_backward") changed a
     tensor of ``inputs`` in place (:func:`changed` against ``before``); ``source``: their code,
-    to quote the statement that did it and the one that made a name share its storage."""
+    to quote the statement that did it and the one that made a name share its storage.
+    ``lasting``: the inputs are the notebook's own (not copies), so the change stays."""
     found = changed(inputs, before)
     if not found:
         return
@@ -451,12 +460,185 @@ def untouched(what, inputs, before, source=None):
     else:
         said = ("an in-place operation (exp_(), /=, x[i] -= 1, ...) on it, or on a tensor "
                 "that shares its storage (.detach(), .data, a view or a slice), changes it")
-        if source:
+        if source and lasting:
             said += (" (no line of yours does so visibly: look inside the functions it calls, "
                      "or at an earlier run that changed it)")
+    stays = (f". {label} stays changed: run the cell that made it again, then yours"
+             if lasting else "")
     refuse(f"{what} changed {label} in place{also}: {said}. Use .clone() to make a copy you "
-           "may change, or out-of-place operations (x = x.exp(), x = x / s). "
-           f"{label} stays changed: run the cell that made it again, then yours")
+           f"may change, or out-of-place operations (x = x.exp(), x = x / s){stays}")
+
+
+# --- the learner's cell, run again ---------------------------------------------------------------
+
+_rerunning = []   # non-empty while a learner's cell runs again: no check inside re-runs one
+
+
+def cell_statements(target, *, running=True):
+    """``(statements, namespace)``: the statements of the learner's latest cell that assigns
+    ``target`` which ``target`` needs (in order; a check's call is not among them), from
+    IPython's input history (magics transformed; ``running``: the running cell too, where
+    answer and check share one), and the notebook's namespace. None outside IPython, while a
+    cell runs again, where no cell assigns ``target``, or where a statement it needs changes
+    an attribute of a notebook object that :func:`isolated` does not copy (a Value's .grad)."""
+    import ast
+    if _rerunning:
+        return None
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    history = shell.user_ns.get("In") if shell is not None else None
+    if not isinstance(history, list):
+        return None
+    for source in reversed(history if running else history[:-1]):
+        try:
+            body = ast.parse(shell.transform_cell(source)).body
+        except (SyntaxError, ValueError, TypeError):
+            continue
+        last = max((i for i, s in enumerate(body) if target in _changes(s)), default=None)
+        if last is None or not any(target in _stores(s) for s in body[:last + 1]):
+            continue
+        needed, keep = {target}, []
+        for statement in reversed(body[:last + 1]):
+            if _changes(statement) & needed:
+                keep.append(statement)
+                needed |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
+        keep.reverse()
+        bound = set()
+        for statement in keep:
+            for name in _changes(statement) - _bound(statement) - bound:
+                if name in shell.user_ns and not _copied(shell.user_ns[name]):
+                    return None   # running it again would change the notebook's object
+            bound |= _bound(statement)
+        return keep, shell.user_ns
+    return None
+
+
+def _changes(statement):
+    """The names a statement binds or changes: :func:`_stores`, and ``x`` for an in-place call
+    ``x.add_(...)`` (PyTorch's trailing underscore)."""
+    import ast
+    value = statement.value if isinstance(statement, ast.Expr) else None
+    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+            and isinstance(value.func.value, ast.Name) and value.func.attr.endswith("_")):
+        return {value.func.value.id}
+    return _stores(statement)
+
+
+def _stores(statement):
+    """The names a statement binds or changes (``x = ``, ``x += ``, ``x[i] = ``, ``def x``)."""
+    import ast
+    names, stack = set(), [statement]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+            continue
+        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp |
+                      ast.GeneratorExp):
+            continue   # their own scope
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
+            names.add(node.id)
+        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store):
+            base = node
+            while isinstance(base, ast.Subscript | ast.Attribute):
+                base = base.value
+            if isinstance(base, ast.Name):
+                names.add(base.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def _bound(statement):
+    """The names a statement binds anew (``x = ...``, ``a, b = ...``, ``def x``), as opposed to
+    the ones it changes (``x += ...``, ``x[i] = ...``, ``x.grad = ...``)."""
+    import ast
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+                  | ast.Import | ast.ImportFrom):
+        return _stores(statement)
+    if not isinstance(statement, ast.Assign | ast.AnnAssign):
+        return set()
+    names = set()
+    stack = list(statement.targets if isinstance(statement, ast.Assign) else [statement.target])
+    while stack:
+        target = stack.pop()
+        if isinstance(target, ast.Name):
+            names.add(target.id)
+        elif isinstance(target, ast.Tuple | ast.List):
+            stack += target.elts
+        elif isinstance(target, ast.Starred):
+            stack.append(target.value)
+    return names
+
+
+def _copied(value):
+    """Whether :func:`isolated` copies ``value`` (so a re-run may change the copy)."""
+    torch = _torch()
+    if torch is not None and isinstance(value, torch.Tensor):
+        return True
+    if isinstance(value, dict):
+        return all(_copied(v) or isinstance(v, numbers.Number | str) for v in value.values())
+    if isinstance(value, list | tuple):
+        return all(_copied(v) or isinstance(v, numbers.Number | str) for v in value)
+    return isinstance(value, numbers.Number | str)
+
+
+def isolated(namespace, **replaced):
+    """A copy of ``namespace`` for a re-run: tensors cloned (detached), also inside dicts,
+    lists and tuples; other objects shared; ``replaced`` put in."""
+    torch = _torch()
+
+    def copy(value):
+        if torch is not None and isinstance(value, torch.Tensor):
+            return value.detach().clone()
+        if isinstance(value, dict):
+            return {k: copy(v) for k, v in value.items()}
+        if isinstance(value, list | tuple) and _copied(value):
+            return type(value)(copy(v) for v in value)
+        return value
+    space = {k: copy(v) for k, v in namespace.items() if not k.startswith("_")}
+    space.update(replaced)
+    return space
+
+
+@contextlib.contextmanager
+def rerunning():
+    """While the learner's statements run again: no output, no warnings, the random state put
+    back afterwards, and no check inside starts another re-run."""
+    import io
+    import warnings
+    torch = _torch()
+    _rerunning.append(True)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), \
+                contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings(), \
+                (torch.random.fork_rng(devices=[]) if torch is not None
+                 else contextlib.nullcontext()):
+            warnings.simplefilter("ignore")
+            state = random.getstate()
+            try:
+                yield
+            finally:
+                random.setstate(state)
+    finally:
+        _rerunning.pop()
+
+
+def run_again(statements, space):
+    """Run ``statements`` (from :func:`cell_statements`) in ``space`` (from :func:`isolated`)
+    under :func:`rerunning`; ``space``, or None where they raise."""
+    import ast
+    try:
+        with rerunning():
+            exec(compile(ast.Module(list(statements), []), "<your cell, again>", "exec"),
+                 space)   # noqa: S102 (the learner's own statements)
+    except Exception:  # noqa: BLE001 (their cell may not run on other numbers)
+        return None
+    return space
 
 
 # --- showing numbers ---------------------------------------------------------------------------
@@ -584,6 +766,7 @@ def renamed(expression, names):
     ``names`` (the wrong variable: ``cos(3 * a)`` for ``cos(3 * b)``): (the variable, the one
     in its place, the text), each use of a variable at a time."""
     import ast
+    names = list(dict.fromkeys(names))   # "abc" is a, b and c, not a substring test
     tree = ast.parse(expression, mode="eval")
     uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in names]
     for k, use in enumerate(uses):
