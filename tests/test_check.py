@@ -345,11 +345,28 @@ def _bias_before_batchnorm():
     return {"torch": torch, "dhprebn": hprebn.grad.clone()}, hprebn, b1
 
 
-def _probe(cell, check="check('b1', db1, b1)", **kwargs):
-    namespace, hprebn, b1 = _bias_before_batchnorm()
-    exec(cell, namespace)
-    namespace["In"] = ["", cell, check]
-    return probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32, **kwargs), namespace
+@pytest.fixture
+def notebook():
+    """A notebook's shell: ``notebook(cell, **names)`` puts ``names`` in its namespace, runs
+    ``cell`` with its history kept (as a notebook does) and returns the namespace."""
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+
+    def run(cell, **names):
+        shell.user_ns.update(names)
+        shell.run_cell(cell, store_history=True)
+        return shell.user_ns
+    yield run
+    InteractiveShell.clear_instance()
+
+
+@pytest.fixture
+def _probe(notebook):
+    def run(cell, **kwargs):
+        names, hprebn, b1 = _bias_before_batchnorm()
+        namespace = notebook(cell, **names, b1=b1)
+        return probe("b1", "db1", "dhprebn", hprebn, b1, n=32, **kwargs), namespace
+    return run
 
 
 @pytest.mark.parametrize("cell", [
@@ -358,7 +375,7 @@ def _probe(cell, check="check('b1', db1, b1)", **kwargs):
     "print('side effect')\ndb1 = torch.zeros(64)\ndb1.add_(dhprebn.sum(0))\nprint(db1)",
     "dhprebn = dhprebn * 1.0\ndb1 = dhprebn.sum(dim=0, keepdim=True).squeeze(0)",
 ])
-def test_probe_accepts_a_right_formula_however_written(cell, capsys):
+def test_probe_accepts_a_right_formula_however_written(_probe, cell, capsys):
     result, _ = _probe(cell)
     assert result is not None and result.ok
     assert "side effect" not in capsys.readouterr().out.replace("side effect", "", 1)
@@ -369,78 +386,94 @@ def test_probe_accepts_a_right_formula_however_written(cell, capsys):
     ("db1 = dhprebn.mean(0)", "1/n = 1/32"),
     ("db1 = -dhprebn.sum(0)", "the sign is wrong"),
 ])
-def test_probe_refuses_a_formula_that_is_right_only_because_the_gradient_is_zero(cell, named):
-    namespace, hprebn, b1 = _bias_before_batchnorm()
-    exec(cell, namespace)
-    assert compare("b1", namespace["db1"], b1, scale=namespace["dhprebn"], quiet=True).ok
-    result, _ = _probe(cell, why="BatchNorm removes it")
+def test_probe_refuses_a_formula_that_is_right_only_because_the_gradient_is_zero(
+        _probe, cell, named):
+    result, namespace = _probe(cell, why="BatchNorm removes it")
+    assert compare("b1", namespace["db1"], namespace["b1"], scale=namespace["dhprebn"],
+                   quiet=True).ok
     assert result is not None and not result.ok
     assert "zero on every batch (BatchNorm removes it)" in result.hint
     assert named in result.hint
     assert "should be the sum of dhprebn over dimension 0" in result.hint
 
 
-def test_probe_names_a_minus_sum_over_the_broadcast_dimension():
+def _max_before_softmax():
     g = torch.Generator().manual_seed(1)
     logits = torch.randn(8, 5, generator=g, requires_grad=True)
     maxes = logits.max(1, keepdim=True).values
     norm = logits - maxes
-    norm.retain_grad()
+    for t in (maxes, norm):
+        t.retain_grad()
     torch.nn.functional.cross_entropy(norm, torch.arange(8) % 5).backward()
-    cell = "dmaxes = dnorm.sum(1, keepdim=True)"
-    namespace = {"dnorm": norm.grad.clone(), "In": ["", cell]}
-    exec(cell, namespace)
-    result = probe("maxes", "dmaxes", "dnorm", norm, maxes, namespace)
+    return logits, maxes, norm
+
+
+def test_probe_names_a_minus_sum_over_the_broadcast_dimension(notebook):
+    _, maxes, norm = _max_before_softmax()
+    notebook("dmaxes = dnorm.sum(1, keepdim=True)", dnorm=norm.grad.clone())
+    result = probe("maxes", "dmaxes", "dnorm", norm, maxes)
     assert not result.ok and "the sign is wrong" in result.hint
     assert "should be minus the sum of dnorm over dimension 1" in result.hint
 
 
-@pytest.mark.parametrize("cell, history", [
-    ("db1 = 2 * dhprebn.sum(0)", [""]),                          # nbval: no history kept
-    ("db1 = 2 * dhprebn.sum(0)", None),                          # no IPython at all
-    ("db1 = 2 * dhprebn.sum(0)", ["", "x = 1", "check()"]),      # no cell assigns db1
-    ("db1 = torch.zeros(64)", None),                             # does not read dhprebn
-    ("db1 = 2 * dhprebn.sum(0)", ["", "db1 = undefined_name(dhprebn)"]),  # the re-run raises
+def test_probe_runs_the_cell_in_the_namespace_it_is_given(notebook):
+    """A caller may replace a name for the re-run (08's path 2 alone: dnorm_logits set to 0)."""
+    _, maxes, norm = _max_before_softmax()
+    namespace = notebook("dmaxes = -dnorm.sum(1, keepdim=True) + 0 * other",
+                         dnorm=norm.grad.clone(), other=torch.ones(8, 1))
+    assert probe("maxes", "dmaxes", "dnorm", norm, maxes).ok
+    alone = {**namespace, "other": torch.full((8, 1), float("nan"))}
+    assert probe("maxes", "dmaxes", "dnorm", norm, maxes, alone) is not None
+    assert not probe("maxes", "dmaxes", "dnorm", norm, maxes, alone).ok
+
+
+@pytest.mark.parametrize("cells", [
+    [],                                                  # nbval: no history kept
+    None,                                                # no IPython at all
+    ["x = 1"],                                           # no cell assigns db1
+    ["db1 = torch.zeros(64)"],                           # does not read dhprebn
+    ["db1 = undefined_name(dhprebn)"],                   # the re-run raises
 ])
-def test_probe_skips_silently_when_it_cannot_judge(cell, history):
-    namespace, hprebn, b1 = _bias_before_batchnorm()
-    exec(cell, namespace)
-    if history is None:
-        namespace.pop("In", None)
-        if "zeros" in cell:
-            namespace["In"] = ["", cell]
-    else:
-        namespace["In"] = history
-    assert probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32) is None
+def test_probe_skips_silently_when_it_cannot_judge(notebook, cells):
+    names, hprebn, b1 = _bias_before_batchnorm()
+    namespace = notebook("", **names)
+    exec("db1 = 2 * dhprebn.sum(0)", namespace)
+    if cells is None:
+        from IPython.core.interactiveshell import InteractiveShell
+        InteractiveShell.clear_instance()
+    for cell in cells or ():
+        notebook(cell)
+    namespace.setdefault("db1", 2 * namespace["dhprebn"].sum(0))
+    assert probe("b1", "db1", "dhprebn", hprebn, b1, n=32) is None
 
 
-def test_probe_changes_nothing_in_the_learners_namespace():
-    cell = "dhprebn *= 2\ndb1 = dhprebn.sum(0)\nlog.append(1)\nrun_once()"
-    namespace, hprebn, b1 = _bias_before_batchnorm()
+def test_probe_changes_nothing_in_the_learners_namespace(notebook):
+    cell = ("dhprebn *= 2\nstash['d'] *= 3\ndb1 = dhprebn.sum(0) + 0 * stash['d']\n"
+            "log.append(1)\nrun_once()")
+    names, hprebn, b1 = _bias_before_batchnorm()
     calls = []
-    namespace.update(log=[], run_once=lambda: calls.append(1))
-    exec(cell, namespace)
+    namespace = notebook(cell, **names, stash={"d": torch.ones(64)}, log=[],
+                         run_once=lambda: calls.append(1))
     before = {k: v.clone() for k, v in namespace.items() if isinstance(v, torch.Tensor)}
     state = torch.get_rng_state()
-    namespace["In"] = ["", cell]
-    result = probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32)
+    result = probe("b1", "db1", "dhprebn", hprebn, b1, n=32)
     assert result.ok
     assert all(torch.equal(namespace[k], v) for k, v in before.items())
+    assert float(namespace["stash"]["d"][0]) == 3.0     # a tensor in a dict: copied too
     assert namespace["log"] == [1] and calls == [1]     # statements db1 does not need: not re-run
     assert torch.equal(torch.get_rng_state(), state)
 
 
-def test_probe_does_not_recurse_through_a_check_in_the_same_cell():
-    namespace, hprebn, b1 = _bias_before_batchnorm()
+def test_probe_does_not_recurse_through_a_check_in_the_same_cell(notebook):
+    names, hprebn, b1 = _bias_before_batchnorm()
     seen = []
 
     def check():
-        seen.append(probe("b1", "db1", "dhprebn", hprebn, b1, namespace, n=32))
+        seen.append(probe("b1", "db1", "dhprebn", hprebn, b1, n=32))
         return 0.0
 
-    cell = "db1 = 2 * dhprebn.sum(0)\ndb1 = db1 + check()"   # the re-run calls check() again
-    namespace.update(check=check, In=["", cell])
-    exec(cell, namespace)
+    notebook("db1 = 2 * dhprebn.sum(0)\ndb1 = db1 + check()",   # the re-run calls check()
+             **names, check=check)
     assert len(seen) == 2 and seen[0] is None       # the inner call, during the re-run
     assert seen[1] is not None and not seen[1].ok
 
@@ -451,19 +484,11 @@ def test_a_sum_over_the_wrong_dimension_is_not_guessed_for_unrelated_shapes():
     assert not result.ok and "sum" not in result.hint
 
 
-def test_probe_leaves_the_retained_gradients_alone():
-    g = torch.Generator().manual_seed(1)
-    logits = torch.randn(8, 5, generator=g, requires_grad=True)
-    maxes = logits.max(1, keepdim=True).values
-    norm = logits - maxes
-    for t in (maxes, norm):
-        t.retain_grad()
-    torch.nn.functional.cross_entropy(norm, torch.arange(8) % 5).backward()
+def test_probe_leaves_the_retained_gradients_alone(notebook):
+    logits, maxes, norm = _max_before_softmax()
     grads = [t.grad.clone() for t in (logits, maxes, norm)]
-    cell = "dmaxes = -dnorm.sum(1, keepdim=True)"
-    namespace = {"dnorm": norm.grad.clone(), "In": ["", cell]}
-    exec(cell, namespace)
-    assert probe("maxes", "dmaxes", "dnorm", norm, maxes, namespace).ok
+    notebook("dmaxes = -dnorm.sum(1, keepdim=True)", dnorm=norm.grad.clone())
+    assert probe("maxes", "dmaxes", "dnorm", norm, maxes).ok
     assert all(torch.equal(t.grad, before) for t, before in zip((logits, maxes, norm), grads,
                                                                  strict=True))
 
@@ -521,7 +546,7 @@ def test_the_suggested_sum_gives_the_shape_it_promises():
 @pytest.mark.parametrize("cell, ok", [("db1 = dhprebn.double().sum(0)", True),
                                       ("db1 = 2 * dhprebn.double().sum(0)", False),
                                       ("dhprebn = dhprebn.double()\ndb1 = dhprebn.sum(0)", True)])
-def test_probe_judges_a_formula_computed_in_float64_without_crashing(cell, ok):
+def test_probe_judges_a_formula_computed_in_float64_without_crashing(_probe, cell, ok):
     result, _ = _probe(cell)
     assert result is not None and result.ok == ok
 

@@ -31,10 +31,7 @@ it re-runs the learner's own formula on other numbers.
 """
 
 import ast
-import contextlib
 import functools
-import io
-import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -1150,72 +1147,52 @@ def numerical_grad(f, x, h=1e-5):
 
 # ---- a formula on other numbers -------------------------------------------------------------
 
-_probing = False   # a probe's re-run never starts another probe
-
 
 def probe(name, target, upstream, output, tensor, namespace=None, *, n=None, why="", seed=0):
     """Re-run the learner's formula for ``target`` with a random ``upstream``; judge the result.
 
     For a gradient that is zero on every batch (``b1`` before BatchNorm, the maximum that is
     subtracted before a softmax), no value check can tell ``db1 = dhprebn.sum(0)`` from
-    ``2 * dhprebn.sum(0)``: both are rounding noise. So this looks up the most recent executed
-    cell that assigns ``target`` (IPython's input history ``In``, in ``namespace`` or the
-    running shell's), runs the statements of that cell that ``target`` needs in a copy of
-    ``namespace`` where the gradient named ``upstream`` (that of the tensor ``output``) is a
-    random tensor R of the same shape, and compares the result with the right one: what the
-    operation that made ``output`` from ``tensor`` sends back for R (its autograd node,
-    called directly: ``torch.autograd.grad`` would overwrite the ``.grad`` of tensors that
-    retain it). ``why``: why the true gradient is zero.
+    ``2 * dhprebn.sum(0)``: both are rounding noise. So this runs again the statements of the
+    learner's latest cell that ``target`` needs (``core.cell_statements``) in a copy
+    (``core.isolated``) of ``namespace`` (default: the notebook's) where the gradient named
+    ``upstream`` (that of the tensor ``output``) is a random tensor R of the same shape, put
+    back after each statement that changes it, and compares the result with the right one:
+    what the operation that made ``output`` from ``tensor`` sends back for R (its autograd
+    node, called directly: ``torch.autograd.grad`` would overwrite the ``.grad`` of tensors
+    that retain it). ``why``: why the true gradient is zero.
 
     Returns None when there is nothing to judge: no history (nbval runs cells without it), no
     such cell, a re-run that raises, a formula that does not read ``upstream``, or an
     ``output`` not made from ``tensor`` in one operation. Otherwise a
     quiet :class:`Comparison` whose ``hint`` explains a failure.
     """
-    global _probing
-    if _probing:
+    found = core.cell_statements(target)
+    if found is None:
         return None
-    if namespace is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return None
-        shell = get_ipython()
-        namespace = shell.user_ns if shell is not None else {}
-    history = namespace.get("In")
-    original = namespace.get(target)
-    current = namespace.get(upstream)
-    if not isinstance(history, list) or not all(
-            isinstance(t, torch.Tensor) for t in (original, current)):
-        return None
-    # the latest cell that assigns target (In[-1] is the running cell: answer and check in one)
-    statements = next((s for s in (_needed(c, target) for c in reversed(history)) if s), None)
-    if statements is None:
+    statements, notebook = found
+    namespace = notebook if namespace is None else namespace
+    original, current = namespace.get(target), namespace.get(upstream)
+    if not all(isinstance(t, torch.Tensor) for t in (original, current)):
         return None
     gen = torch.Generator().manual_seed(seed)
     random = torch.randn(current.shape, generator=gen).to(current.dtype)
-    copy = {k: v.detach().clone() if isinstance(v, torch.Tensor) else v
-            for k, v in namespace.items()}
-    copy[upstream] = random.clone()
+    space = core.isolated(namespace, **{upstream: random.clone()})
     used = random
-    _probing = True
     try:
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(
-                io.StringIO()), warnings.catch_warnings(), torch.random.fork_rng(devices=[]):
-            warnings.simplefilter("ignore")
+        with core.rerunning():
             for statement in statements:
-                stores = _changes(statement)
-                if target in stores and isinstance(copy.get(upstream), torch.Tensor):
-                    used = copy[upstream].detach().clone()
-                exec(compile(ast.Module([statement], []), "<probe>", "exec"), copy)
-                if upstream in stores:
-                    copy[upstream] = random.clone()
-        yours = copy.get(target)
+                changes = core._changes(statement)
+                if target in changes and isinstance(space.get(upstream), torch.Tensor):
+                    used = space[upstream].detach().clone()
+                exec(compile(ast.Module([statement], []), "<your cell, again>", "exec"),
+                     space)   # noqa: S102 (the learner's own statements)
+                if upstream in changes:
+                    space[upstream] = random.clone()
+        yours = space.get(target)
         right = _through(output, tensor, used.to(output.dtype))
-    except Exception:   # the re-run is a bonus: where it cannot run, there is nothing to judge
+    except Exception:  # noqa: BLE001 (the re-run is a bonus: where it cannot run, nothing to judge)
         return None
-    finally:
-        _probing = False
     if right is None or not isinstance(yours, torch.Tensor) or (
             yours.shape == original.shape and torch.equal(yours.detach(), original.detach())):
         return None   # the formula does not read `upstream`
@@ -1246,58 +1223,6 @@ def _through(output, tensor, upstream):
                 grad = grad.sum_to_size(tensor.shape)
                 total = grad if total is None else total + grad
     return total
-
-
-def _needed(source, target):
-    """The statements of a cell's source that compute ``target``, or [] if it assigns none."""
-    try:
-        body = ast.parse(source).body
-    except (SyntaxError, ValueError, TypeError):
-        return []
-    last = max((i for i, s in enumerate(body) if target in _changes(s)), default=None)
-    if last is None or not any(target in _stores(s) for s in body[:last + 1]):
-        return []
-    needed, keep = {target}, []
-    for statement in reversed(body[:last + 1]):
-        if _changes(statement) & needed:
-            keep.append(statement)
-            needed |= {node.id for node in ast.walk(statement) if isinstance(node, ast.Name)}
-    return keep[::-1]
-
-
-def _changes(statement):
-    """The names a statement binds or changes: ``_stores``, and ``x`` for an in-place call
-    ``x.add_(...)`` (PyTorch's trailing underscore)."""
-    value = statement.value if isinstance(statement, ast.Expr) else None
-    if (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-            and isinstance(value.func.value, ast.Name) and value.func.attr.endswith("_")):
-        return {value.func.value.id}
-    return _stores(statement)
-
-
-def _stores(statement):
-    """The names a statement binds or changes (``x = ``, ``x += ``, ``x[i] = ``, ``def x``)."""
-    names, stack = set(), [statement]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
-            continue
-        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp |
-                      ast.GeneratorExp):
-            continue   # their own scope
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            names.add(node.id)
-        elif isinstance(node, ast.Subscript | ast.Attribute) and isinstance(node.ctx, ast.Store):
-            base = node
-            while isinstance(base, ast.Subscript | ast.Attribute):
-                base = base.value
-            if isinstance(base, ast.Name):
-                names.add(base.id)
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        stack.extend(ast.iter_child_nodes(node))
-    return names
 
 
 def _sum_rule(right, used, tensor):
