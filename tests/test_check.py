@@ -681,3 +681,15 @@ def test_a_power_rule_whose_exponent_was_not_lowered_or_lowered_twice_is_named()
     assert not twice and "yours has x**-2.5, the exponent lowered twice" in twice.hint
     assert compare("var", -0.5 * inv.detach() ** 3 * dinv, var, graph=loss, named=named,
                    quiet=True)
+
+
+def test_two_changes_that_give_the_same_gradient_are_both_named():
+    """A value swap is not one mistake said twice: where two named tensors hold the same
+    values, either may be the one used (only sums over a dimension are one mistake)."""
+    named, loss, n = _softmax_and_batchnorm()
+    named["square"] = named["diff"].detach() ** 2            # the same values as diff2
+    wrong = (2 * named["diff2"] * named["diff2"].grad
+             + named["var_inv"] * named["raw"].grad).detach()
+    said = _judge("diff", wrong, named, loss, n).diagnosis
+    assert said.startswith("either your gradient of diff uses diff2 where diff belongs"), said
+    assert ", or your gradient of diff uses square where diff belongs" in said, said

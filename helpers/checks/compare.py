@@ -902,8 +902,8 @@ def _substitution(case):
     operation that takes the tensor: a named intermediate in place of the operand that
     belongs there (its value: the product's output where its other factor belongs), the
     incoming gradient of another named tensor, the incoming gradient summed over a
-    dimension, or the operation's part summed over a dimension and spread back. Only when
-    exactly one such change fits; else ""."""
+    dimension, or the operation's part summed over a dimension and spread back. One change
+    that fits is named, two as "either A, or B"; more, none ("")."""
     flow = _flow(case) if case.named else None
     if not flow:
         return ""
@@ -912,7 +912,7 @@ def _substitution(case):
               if isinstance(t, torch.Tensor)]
     m, r, tol, name = case.m, case.r, case.tol, case.name
     shape = tuple(case.tensor.shape)
-    found = {}   # what it says: the part it predicts
+    found = {}   # what it says: (the part it predicts, whether it is a sum over a dimension)
     for node in nodes:
         kind, g = type(node).__name__, arriving.get(id(node))
         if kind not in _LOCAL or g is None:
@@ -935,30 +935,31 @@ def _substitution(case):
             what, own, g_own = _WHAT[kind], attr and _name_of(saved, values), _name_of(g, grad_of)
             incoming = f"d{g_own}" if g_own else "the gradient arriving there"
             tries = []   # (the incoming gradient and operand, or the dimension its part is
-            #               summed over; what it says; how many roundings add up in it)
+            #               summed over; what it says; how many roundings add up in it;
+            #               whether it is a sum over a dimension)
             for key, value in values if attr else ():
                 if key != own:
                     where = f" where {own} belongs" if own else " where another operand belongs"
                     who = f"{key} itself" if key == name else key
                     tries.append(((g, value), f"your gradient of {name} uses {who}{where}, in "
-                                  f"{what} that takes {name}", 1))
+                                  f"{what} that takes {name}", 1, False))
             for key, grad in grad_of:
                 if key != g_own:
                     where = f" where d{g_own} belongs" if g_own else ""
                     tries.append(((grad, saved), f"your gradient of {name} is computed from "
                                   f"d{key} (the gradient of {key}){where}, in {what} that takes "
-                                  f"{name}", 1))
+                                  f"{name}", 1, False))
             if not _fits(before, r, tol):   # else it is the whole gradient: _broadcast's case
                 tries += [(d, f"your gradient of {name} sums its part from {what} over "
                               f"dimension {d} and broadcasts it back: {name} was not broadcast "
                               f"along dimension {d} there, so that part keeps one value per "
-                              "entry", shape[d]) for d in range(len(shape)) if shape[d] > 1]
+                              "entry", shape[d], True) for d in range(len(shape)) if shape[d] > 1]
             tries += [((g.sum(d, keepdim=True), saved), f"your gradient of {name} sums "
                        f"{incoming} over dimension {d} (and broadcasts it back) before {what} "
                        f"that takes {name}: {incoming} keeps one value per entry; a sum belongs "
-                       "only where the forward pass broadcast", g.shape[d])
+                       "only where the forward pass broadcast", g.shape[d], True)
                       for d in range(g.dim()) if g.shape[d] > 1]
-            for change, says, count in tries:
+            for change, says, count, summed in tries:
                 try:
                     after = _to_shape(before.sum(change, keepdim=True) if isinstance(change, int)
                                       else rule(*change, node), shape)
@@ -969,11 +970,15 @@ def _substitution(case):
                 # the rounding of yours grows with the numbers it adds up
                 size = max(float(after.abs().max()), float(before.abs().max()))
                 allowed = tol * count * max(1.0, size / max(float(r.abs().max()), 1e-300))
+                # a sum before or after an operation that broadcasts nothing along it: one
+                # mistake, said once; other changes that give the same are told apart
                 if _fits(r - before + after, m, allowed) and not _fits(before, after, allowed) \
-                        and not any(_fits(after, same, allowed) for same in found.values()):
-                    found[says] = after   # a sum before or after an operation that
-                    #                       broadcasts nothing along it: one mistake, said once
-    return next(iter(found)) if len(found) == 1 else ""
+                        and not (summed and any(was and _fits(after, same, allowed)
+                                                for same, was in found.values())):
+                    found[says] = (after, summed)
+    says = list(found)
+    return says[0] if len(says) == 1 else f"either {says[0]}, or {says[1]}" \
+        if len(says) == 2 else ""
 
 
 def _name_of(value, candidates):
