@@ -693,3 +693,16 @@ def test_two_changes_that_give_the_same_gradient_are_both_named():
     said = _judge("diff", wrong, named, loss, n).diagnosis
     assert said.startswith("either your gradient of diff uses diff2 where diff belongs"), said
     assert ", or your gradient of diff uses square where diff belongs" in said, said
+
+
+def test_a_number_added_to_every_entry_is_measured_and_its_cause_only_asked():
+    """b * right + a is a fact; that a number was added where the formula multiplies is a
+    guess: a centred answer, g - g.mean(), fits as well."""
+    t = leaf_with_grad(torch.linspace(-1.0, 2.0, 12).reshape(3, 4) ** 3)
+    centred = compare("x", t.grad - t.grad.mean(), t, n=3, quiet=True)
+    assert not centred.ok
+    assert centred.diagnosis.startswith("yours is the right gradient - 1.455, in every "), \
+        centred.diagnosis
+    assert "a number added or subtracted where the formula multiplies or divides? If so, " \
+        "check the brackets" in centred.diagnosis
+    assert "a number is added" not in centred.diagnosis

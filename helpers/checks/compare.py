@@ -615,9 +615,10 @@ def _value_hint(case, mistakes=()):
 
 def _offset(case):
     """The diagnosis of an answer that is ``b * right + a`` in every entry, with a constant
-    ``a`` that is not 0: a number added or subtracted where the formula multiplies (``1 / n
-    - 1 * x`` is ``1/n - x``). Only where the right gradient takes at least three values
-    clear of rounding, so that two numbers fitting it says something."""
+    ``a`` that is not 0: ``b`` and ``a`` are measured; their likely cause, a number added or
+    subtracted where the formula multiplies (``1 / n - 1 * x`` is ``1/n - x``), is asked (a
+    centred ``g - g.mean()`` fits too). Only where the right gradient takes at least three
+    values clear of rounding, so that two numbers fitting it says something."""
     m, r, tol, n = case.m, case.r, case.tol, case.n
     size = float(r.abs().max())
     if size <= 100 * float(tol.max()) or m.numel() < 3:
@@ -630,13 +631,14 @@ def _offset(case):
     if abs(a) <= float(allowed.max()) or abs(b) < 1e-6 or levels.numel() < 3 \
             or not _fits(a + b * r, m, allowed):
         return ""
-    return (f"yours is {_number(b, n)} times the right gradient {'+' if a > 0 else '-'} "
-            f"{_number(abs(a), n)}, in every entry: a number is added or subtracted where the "
-            "formula multiplies or divides. Check the brackets: e.g. 1 / n - 1 * x is (1/n) - x, "
-            "not x / (n - 1)")
+    times = "" if abs(b - 1) <= 1e-4 else f"{_factor_words(b, n)} times "
+    return (f"yours is {times}the right gradient {'+' if a > 0 else '-'} "
+            f"{_factor_words(abs(a), n)}, in every entry: a number added or subtracted where the "
+            "formula multiplies or divides? If so, check the brackets: e.g. 1 / n - 1 * x is "
+            "(1/n) - x, not x / (n - 1)")
 
 
-def _number(v, n):
+def _factor_words(v, n):
     """``v`` in words: n, n-1, their inverses or ratios (or minus one) where it is one."""
     for value, text in ((n, "n"), (n - 1, "n-1"), (1 / n, "1/n"), (1 / (n - 1), "1/(n-1)"),
                         (n / (n - 1), "n/(n-1)"), ((n - 1) / n, "(n-1)/n")) if n and n > 1 else ():

@@ -181,7 +181,8 @@ ANSWERS = {
             ("dbndiff2 = 1 / (n - 1) * dbnvar\n", "spread yours over (32, 64)", ["drop keepdim"]),
             # precedence: (1/n) - dbnvar, a term where a factor belongs; no per-column factor
             ("dbndiff2 = torch.ones_like(bndiff2) * dbnvar / n - 1\n",
-             "a number is added or subtracted where the formula multiplies", ["own factor"]),
+             "a number added or subtracted where the formula multiplies or divides?",
+             ["own factor"]),
         ],
     },
     "dbndiff": {
