@@ -279,3 +279,11 @@ def test_the_pass_line_claims_only_the_re_runs_it_made(tmp_path, lecture):
     printed = _check(tmp_path, lecture, MANUAL)[0]
     assert printed.endswith("in float64; the formulas of b1, logit_maxes and the max's path of "
                             "logits also on random upstream gradients)\n")
+
+
+def test_a_function_that_takes_the_batch_as_star_args_is_checked(tmp_path, lecture):
+    # def manual_backward(t, params, *batch): the inputs' names do not bind one to one
+    source = _changed("def manual_backward(t, params, Xb, Yb):\n",
+                      "def manual_backward(t, params, *batch):\n    Xb, Yb = batch\n")
+    printed, refused = _check(tmp_path, lecture, source)
+    assert refused is None and printed.startswith("manual_backward: correct (all 26 gradients")

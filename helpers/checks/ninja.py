@@ -22,12 +22,9 @@ changed what it reads in place (``core.untouched``). Lecture 08: :func:`check_fo
 """
 
 import ast
-import contextlib
 import inspect
-import io
 import re
 import textwrap
-import warnings
 from dataclasses import replace
 
 import torch
@@ -152,9 +149,14 @@ def _mb_run_backward(fn, leaves, acts, Xb, Yb, precision):
     p = {k: v.detach().clone() for k, v in leaves.items()}
     try:   # the learner's names for the inputs, to say which one it changed in place
         names = list(inspect.signature(fn).bind(t, p, Xb, Yb).arguments)
+    except (TypeError, ValueError):
+        names = []
+    if len(names) != 4:   # *batch takes several: the lecture's names
+        names = ["t", "params", "Xb", "Yb"]
+    try:
         source = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError, ValueError):
-        names, source = ["t", "params", "Xb", "Yb"], None
+    except (OSError, TypeError):
+        source = None
     inputs = dict(zip(names, (t, p, Xb, Yb), strict=True))
     before = core.copies(inputs)
     with torch.no_grad():
@@ -223,19 +225,6 @@ def _mb_where_assigned(body, key):
     return min(hits), max(hits), dict_name, local
 
 
-def _quietly(code, namespace):
-    """Run ``code`` (source text or an ``ast.Module``) in ``namespace``, its prints and warnings
-    hidden, without gradients, torch's random state put back; False where it raised."""
-    try:
-        with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings(), \
-                torch.random.fork_rng(devices=[]), torch.no_grad():
-            warnings.simplefilter("ignore")
-            exec(compile(code, "<your code, run again>", "exec"), namespace)
-    except Exception:   # noqa: BLE001 (a re-run is a bonus: where it fails, nothing to judge)
-        return False
-    return True
-
-
 def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random):
     """The learner's gradient for ``key``, from their function's own statements run again with
     ``d[upstream] = random`` (and ``d[z] = 0`` for ``z`` in ``zeroed``); None where this cannot
@@ -243,32 +232,32 @@ def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
         func = next(s for s in tree.body if isinstance(s, ast.FunctionDef))
-        bound = inspect.signature(fn).bind(
-            {k: v.detach().clone() for k, v in acts.items()},
-            {k: v.detach().clone() for k, v in leaves.items()}, Xb, Yb).arguments
+        bound = inspect.signature(fn).bind(acts, leaves, Xb, Yb)
+        bound.apply_defaults()
     except (OSError, TypeError, SyntaxError, StopIteration, ValueError):
         return None
     found = _mb_where_assigned(func.body, key)
     if found is None:
         return None
     first, last, dict_name, local = found
-    namespace = dict(fn.__globals__)
-    namespace.update(bound)
+    # its globals and arguments copied (core.isolated), so the statements change no original
+    namespace = core.isolated({**fn.__globals__, **bound.arguments})
     replace = {upstream: random, **{z: torch.zeros_like(returned[z]) for z in zeroed}}
 
-    if not _quietly(ast.Module(func.body[:first], []), namespace):
-        return None
+    with torch.no_grad():
+        if core.run_again(func.body[:first], namespace) is None:
+            return None
     for name, new in replace.items():   # every copy of d[name] the statements can read
         old = returned[name]
         for var, value in list(namespace.items()):
             if isinstance(value, torch.Tensor) and value.shape == old.shape \
                     and torch.equal(value, old):
                 namespace[var] = new.clone()
-        mine = namespace.get(dict_name)
-        if isinstance(mine, dict) and mine is not fn.__globals__.get(dict_name):
-            mine[name] = new.clone()
-    if not _quietly(ast.Module(func.body[first:last + 1], []), namespace):
-        return None
+        if isinstance(namespace.get(dict_name), dict):
+            namespace[dict_name][name] = new.clone()
+    with torch.no_grad():
+        if core.run_again(func.body[first:last + 1], namespace) is None:
+            return None
     yours = namespace[dict_name][key] if dict_name and isinstance(
         namespace.get(dict_name), dict) and key in namespace[dict_name] else namespace.get(local)
     if not isinstance(yours, torch.Tensor) or (
@@ -624,36 +613,20 @@ def _ce_terms(trial, answer):
     return f"{answer} is two terms, and {said}"
 
 
-def _cell(target):
-    """``(source, namespace)``: the latest executed cell of the notebook that assigns
-    ``target`` (IPython's input history) and the notebook's namespace; (None, None) where
-    there is no such cell."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None, None
-    shell = get_ipython()
-    namespace = shell.user_ns if shell is not None else {}
-    history = namespace.get("In")
-    if not isinstance(history, list):
-        return None, None
-    for source in reversed(history[:-1]):
-        try:
-            tree = ast.parse(source)
-        except (SyntaxError, ValueError, TypeError):
-            continue
-        if any(isinstance(node, ast.Name) and node.id == target
-               and isinstance(node.ctx, ast.Store) for node in ast.walk(tree)):
-            return source, namespace
-    return None, None
+def _text(statements):
+    """The learner's statements as text, for core.untouched to quote (ast.unparse: its quotes
+    may differ from theirs)."""
+    return "\n".join(ast.unparse(s) for s in statements) if statements else None
 
 
 def _untouched(answer, reads):
     """Refuse when the learner's cell changed a tensor it reads: ``reads`` {name: (the tensor,
     or a dict of them, as the notebook holds it; what it must still hold)}."""
     if reads:
+        found = core.cell_statements(answer)
         core.untouched("your cell", {k: v for k, (v, _) in reads.items()},
-                       core.copies({k: was for k, (_, was) in reads.items()}), _cell(answer)[0])
+                       core.copies({k: was for k, (_, was) in reads.items()}),
+                       _text(found and found[0]), lasting=True)
 
 
 @core.check(lambda answer, *args, **kwargs: answer)
@@ -1003,8 +976,10 @@ def check_normalization(answer, dx, x, gain, dy, *, dim=0, unbiased=True, given=
     float64, at the precision of what it is computed from. A cell that changed what it reads
     in place is refused first: ``reads`` {name: (what it reads, what that must still hold)},
     and ``x.grad``, where autograd left one, must still be the gradient of ``x``, ``gain``
-    and ``dy``. A wrong answer is refused with the mistake of the table NORMALIZATION that
-    fits, else with the terms that differ (:func:`_terms`), else with where they differ.
+    and ``dy`` where one of them was changed in place (its ``_version`` moved: an x.grad of
+    two backward passes, the learner's check against autograd run twice, is no mistake). A
+    wrong answer is refused with the mistake of the table NORMALIZATION that fits, else with
+    the terms that differ (:func:`_terms`), else with where they differ.
     """
     _untouched(answer, reads)
     x64, gain64, dy64 = (torch.as_tensor(t).detach().double() for t in (x, gain, dy))
@@ -1020,11 +995,12 @@ def check_normalization(answer, dx, x, gain, dy, *, dim=0, unbiased=True, given=
         hint = compare(answer, dx, torch.empty(want.shape), reference=want, quiet=True).hint
         core.refuse(f"{answer} has shape {tuple(dx.shape)}, {said['x']} "
                     f"{tuple(want.shape)}" + (f": {hint}" if hint else ""))
-    if isinstance(x, torch.Tensor) and x.grad is not None and x.grad.shape == want.shape \
+    touched = [n for n, t in ((said["x"], x), (said["gain"], gain), (said["g"], dy))
+               if isinstance(t, torch.Tensor) and t._version]
+    if touched and isinstance(x, torch.Tensor) and x.grad is not None \
+            and x.grad.shape == want.shape \
             and not core.agree(_at_precision(want, dy, gain), x.grad):
-        touched = [n for n, t in ((said["x"], x), (said["gain"], gain), (said["g"], dy))
-                   if isinstance(t, torch.Tensor) and t._version]
-        core.refuse(f"your cell changed {' and '.join(touched) or 'an input'} in place: "
+        core.refuse(f"your cell changed {' and '.join(touched)} in place: "
                     f"{said['x']}.grad, autograd's from the cell above, is no longer the "
                     f"gradient of what {said['x']}, {said['gain']} and {said['g']} hold now. An "
                     "in-place operation (*=, -=, exp_(), ...) on them or on a tensor that shares "
@@ -1458,31 +1434,34 @@ def check_batch_statistics(own, calibrated, train_loss):
 
 # ---- re-running the learner's cell on other numbers ---------------------------------------------
 
-_rerunning = False   # a re-run never starts another one (the check may share the cell)
-
-
-def _run_cell_again(targets, changed):
-    """``{target: value}``: the latest executed cell that assigns ``targets[0]`` (:func:`_cell`),
-    run again in a copy of the notebook's namespace where the names in ``changed`` hold other
-    values; None where there is no such cell or the re-run fails. A cell that changes one of
-    ``changed`` in place is refused."""
-    global _rerunning
-    cell, namespace = _cell(targets[0])
-    if _rerunning or cell is None:
-        return None
-    copy = {k: v.clone() if isinstance(v, torch.Tensor) and v.numel() < 10**6 else v
-            for k, v in namespace.items()}
-    copy.update(changed)
-    before = core.copies(changed)
-    _rerunning = True
-    try:
-        ran = _quietly(cell, copy)
-    finally:
-        _rerunning = False
-    if not ran:
-        return None
-    core.untouched("your cell", {name: copy[name] for name in changed}, before, cell)
-    return {target: copy.get(target) for target in targets}
+def _run_cell_again(targets, replaced):
+    """``{target: value}``: each of ``targets`` from the statements of the learner's latest cell
+    that it needs (``core.cell_statements``), run again on copies of the notebook's tensors
+    with ``replaced`` ({name: another value}) put in; a value is None where that cannot be
+    done. A cell that changes in place what it reads is refused: one of ``replaced``, or one of
+    the notebook's tensors (its copy no longer holds what the notebook does)."""
+    again = {}
+    for target in targets:
+        found = core.cell_statements(target)
+        if found is None:
+            again[target] = None
+            continue
+        statements, namespace = found
+        nodes = [n for s in statements for n in ast.walk(s) if isinstance(n, ast.Name)]
+        bound = {n.id for n in nodes if isinstance(n.ctx, ast.Store)}
+        own = {n.id: namespace[n.id] for n in nodes if n.id in namespace
+               and n.id not in bound | set(replaced)}   # the notebook's, read as they are
+        before, kept = core.copies(replaced), core.copies(own)
+        space = core.run_again(statements, core.isolated(namespace, **replaced))
+        if space is None:
+            again[target] = None
+            continue
+        core.untouched("your cell", {k: space.get(k) for k in replaced}, before,
+                       _text(statements))
+        core.untouched("your cell", {k: space.get(k) for k in own}, kept, _text(statements),
+                       lasting=True)
+        again[target] = space.get(target)
+    return again
 
 
 # ---- exercise A: BatchNorm folded into the first layer ------------------------------------------
@@ -1548,11 +1527,11 @@ def check_folded(W1_folded, b1_folded, params, bn_stats, X, Y):
     # first, as it refuses a cell that changed what it reads in place
     small = var.detach() * 1e-4
     again = _run_cell_again(["W1_folded", "b1_folded"],
-                            {"bn_var": small, "bn_stats": (mean, small)})
+                            {"bn_var": small, "bn_stats": (mean.detach().clone(), small)})
     said = _judge_fold(W1_folded, b1_folded.reshape(-1), params, mean, var, "")
     if said:
         core.refuse(*said)
-    if again and all(isinstance(v, torch.Tensor) for v in again.values()) \
+    if all(isinstance(v, torch.Tensor) for v in again.values()) \
             and again["b1_folded"].numel() == n_hidden \
             and again["W1_folded"].shape == W1_folded.shape \
             and not torch.equal(again["W1_folded"], W1_folded):
@@ -1640,7 +1619,7 @@ def check_changes(b1_change, W1_change, params, seed=2147483647):
     mirrored = {name: (2 * initial[name].detach() - p.detach()) for name, p in params.items()}
     again = _run_cell_again(["b1_change", "W1_change"], {"params": mirrored})   # refuses a cell
     _judge_changes(answers, params, initial, "")   # that changed params in place, first
-    if again and all(v is not None for v in again.values()):
+    if all(v is not None for v in again.values()):
         _judge_changes(again, mirrored, initial,
                        ": right on this run by luck; your cell, run again with every change "
                        "negated (each parameter moved the other way from its initial value)")
