@@ -604,14 +604,23 @@ def test_a_value_or_none_is_not_a_number():
 # --- one number judged alone, or the learner's cell run again (issue 15, round 2) -----------
 
 
-def your_cell(monkeypatch, source, namespace):
-    """Run ``source`` as the learner's cell in ``namespace``, where the checks find it again
-    (in a notebook: IPython's history)."""
-    import ast
+@pytest.fixture
+def your_cell():
+    """``your_cell(source, namespace)``: run ``source`` as the learner's cell in an IPython
+    shell whose namespace holds ``namespace`` (updated with what the cell binds), where the
+    checks find it again in IPython's history."""
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
 
-    from helpers.checks import derivatives
-    exec(source, namespace)
-    monkeypatch.setattr(derivatives, "_your_cell", lambda name: (ast.parse(source), namespace))
+    def run(source, namespace):
+        shell.user_ns.update(namespace)
+        result = shell.run_cell(source, store_history=True)
+        namespace.update(shell.user_ns)
+        return result
+    try:
+        yield run
+    finally:
+        InteractiveShell.clear_instance()
 
 
 @pytest.mark.parametrize("source, name, expected, unexpected", [
@@ -630,13 +639,13 @@ def your_cell(monkeypatch, source, namespace):
     ("da = df * b.data", "da", "Likely mistake: the gradient of f (4) where the one that "
      "arrived at e (-2) belongs: f is on another branch", "either"),
 ])
-def test_a_cell_run_again_on_other_numbers(monkeypatch, graph, source, name, expected,
+def test_a_cell_run_again_on_other_numbers(your_cell, graph, source, name, expected,
                                            unexpected):
     a, b, c, f, e, d, L = graph
     d.grad, f.grad, c.grad, e.grad = -2.0, 4.0, -2.0, -2.0
     namespace = {"math": math, "a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": L,
                  "dL": 1.0, "dd": -2.0, "df": 4.0, "dc": -2.0, "de": -2.0}
-    your_cell(monkeypatch, source, namespace)
+    your_cell(source, namespace)
     value = {"dd": d, "da": a, "db": b}[name]
     value.grad = namespace[name]
     output_of = {"dd": lambda x: x * f.data, "da": lambda x: (x * b.data + c.data) * f.data,
@@ -648,29 +657,79 @@ def test_a_cell_run_again_on_other_numbers(monkeypatch, graph, source, name, exp
         assert unexpected not in str(err.value), str(err.value)
 
 
-def test_a_precedence_slip_in_tanhs_slope_is_named(monkeypatch):
+def test_a_precedence_slip_in_tanhs_slope_is_named(your_cell):
     n = Node(0.8813735870195432, label="n")
     o = n.tanh()
     o.label, o.grad = "o", 1.0
-    your_cell(monkeypatch, "do = 1.0\ndn = (1 - o.data) ** 2 * do\n", {"o": o, "n": n})
+    your_cell("do = 1.0\ndn = (1 - o.data) ** 2 * do\n", {"o": o, "n": n})
     n.grad = (1 - o.data) ** 2
     with pytest.raises(AssertionError, match="Likely mistake: `\\(1 - o\\) \\*\\* 2` for tanh's "
                                              "slope `1 - o\\*\\*2`"):
         check_by_nudging("dn", n, math.tanh, o)
 
 
-def test_a_precedence_slip_in_the_sigmoid_is_named(monkeypatch):
+def test_a_precedence_slip_in_the_sigmoid_is_named(your_cell):
     x1, x2, w1, w2, b = (Node(v, label=k) for k, v in [("x1", 2.0), ("x2", 0.0), ("w1", -3.0),
                                                        ("w2", 1.0), ("b", 6.8813735870195432)])
     n = x1 * w1 + x2 * w2 + b   # the notebook's neuron (of lecture 02, a tanh one)
     n.label = "n"
-    your_cell(monkeypatch, "sig = 1 / 1 + math.exp(-n.data)\n"
-                           "do_dw1_sigmoid = sig * (1 - sig) * x1.data\n",
+    your_cell("sig = 1 / 1 + math.exp(-n.data)\ndo_dw1_sigmoid = sig * (1 - sig) * x1.data\n",
               {"math": math, "n": n, "x1": x1})
     sig = 1 / 1 + math.exp(-n.data)
     with pytest.raises(AssertionError, match="Likely mistake: σ\\(n\\) computed as "
                                              "`1 / 1 \\+ math.exp\\(-n\\)`"):
         check_sigmoid_w1(sig * (1 - sig) * x1.data)
+
+
+def test_answer_and_check_in_one_cell_run_the_check_once(your_cell):
+    # the cell runs again without its check (it re-ran the check, which re-ran the cell...)
+    calls = []
+
+    def check(answer):
+        calls.append(answer)
+        if len(calls) == 1:
+            check_sigmoid_w1(answer)
+    result = your_cell("sig = 1 / (1 + math.exp(-n.data))\n"
+                       "do_dw1_sigmoid = sig * (1 - sig) * w1.data\ncheck(do_dw1_sigmoid)\n",
+                       {"math": math, "check": check, **neuron()})
+    assert len(calls) == 1
+    assert "Likely mistake: its own data" in str(result.error_in_exec)
+
+
+def test_a_cell_runs_again_only_the_statements_its_answer_needs_on_copies(your_cell, graph):
+    a, b, c, f, e, d, L = graph
+    namespace = {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "L": L, "log": []}
+    your_cell("dL = 1.0\ndd = d.data * dL\nd.grad = dd\nlog.append(dd)\n", namespace)
+    with pytest.raises(AssertionError, match="Likely mistake: its own data"):
+        check_by_nudging("dd", d, lambda x: x * f.data, L)
+    assert namespace["log"] == [4.0] and d.grad == 4.0   # the notebook's objects untouched
+
+
+def test_another_nodes_value_is_told_apart_from_one_with_other_digits(your_cell):
+    # x2*w2 and x1*w1 read the same without their digits: both stay candidates
+    nodes = neuron(tanh=True)
+    x1, o = nodes["x1"], nodes["o"]
+    your_cell("dx1 = x2w2.data\n", nodes)
+    x1.grad = nodes["dx1"]
+    with pytest.raises(AssertionError, match="Likely mistake: another node's value, x2\\*w2 "):
+        check_by_nudging("dx1", x1, lambda v: math.tanh(v * -3.0 + 6.8813735870195432), o)
+
+
+def neuron(tanh=False):
+    """Lecture 02's neuron, its nodes by name (with o = tanh(n) where asked)."""
+    x1, x2, w1, w2, b = (Node(v, label=k) for k, v in [("x1", 2.0), ("x2", 0.0), ("w1", -3.0),
+                                                       ("w2", 1.0), ("b", 6.8813735870195432)])
+    x1w1, x2w2 = x1 * w1, x2 * w2
+    x1w1.label, x2w2.label = "x1*w1", "x2*w2"
+    n = x1w1 + x2w2 + b
+    n.label = "n"
+    nodes = {"x1": x1, "x2": x2, "w1": w1, "w2": w2, "b": b, "x1w1": x1w1, "x2w2": x2w2,
+             "n": n}
+    if tanh:
+        o = n.tanh()
+        o.label = "o"
+        nodes["o"] = o
+    return nodes
 
 
 @pytest.mark.parametrize("answer, expected", [

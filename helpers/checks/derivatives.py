@@ -29,8 +29,6 @@ the same number; then both are named, or none, never one that was not made.
 """
 
 import ast
-import contextlib
-import io
 import itertools
 import math
 import numbers
@@ -512,27 +510,6 @@ def _fit(got, want, candidates, scale=1.0):
 # of the graph at other points: a mistake is named only when it fits at every point.
 
 
-def _your_cell(name):
-    """The learner's latest cell (IPython's history) that assigns ``name``, parsed, with the
-    notebook's namespace; None outside IPython or when there is none."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return None
-    shell = get_ipython()
-    if shell is None:
-        return None
-    for source in reversed(list(shell.user_ns.get("_ih") or [])):
-        try:
-            tree = ast.parse(shell.transform_cell(source))
-        except (SyntaxError, ValueError):
-            continue
-        if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
-               for n in ast.walk(tree)):
-            return (None if "get_ipython" in ast.unparse(tree) else tree), shell.user_ns
-    return None
-
-
 _APPLY = {"+": lambda xs: sum(xs), "*": math.prod, "tanh": lambda xs: math.tanh(xs[0]),
           "sigmoid": lambda xs: 1 / (1 + math.exp(-xs[0])), "exp": lambda xs: math.exp(xs[0])}
 
@@ -556,33 +533,38 @@ def _plain(label):
 
 
 def _reruns(name, got, root, rng, points=4):
-    """The learner's cell that computed ``name`` (= ``got``), run again on copies of
-    ``root``'s graph: ([(the copy by id, what the cell gives there)], the first at the
-    graph's own point; the gradients (as ``∂L/∂d``) and values (as ``d``) the cell reads), or
-    [] when the cell is not
-    found, does not give ``got`` again, or reads nothing of the graph (a number typed in: then
-    it is judged alone). The notebook's Values of the graph (by identity, else by label and
-    value, else recomputed from such leaves) become their copies, each number named as a node
-    with its value (``a``) the copy's value, and each number read that is a node's right
-    gradient (``dd``, ``dx1w1``) the copy's; each ``.grad`` is the right gradient where it
-    holds it now, or 0 everywhere (as before the check stored them): whichever gives ``got``
-    again."""
-    found = _your_cell(name)
-    if not found or found[0] is None:
-        return []
-    tree, names = found
-    code = compile(tree, "<your cell>", "exec")
+    """The statements of the learner's cell that computed ``name`` (= ``got``), run again
+    (:func:`core.cell_statements`, :func:`core.run_again`) on copies of ``root``'s graph:
+    ([(the copy by id, what the cell gives there)], the first at the graph's own point; the
+    gradients (as ``∂L/∂d``) and values (as ``d``) the cell reads), or [] when the cell is
+    not found, a statement it needs would change a notebook object, it does not give ``got``
+    again, or it reads nothing of the graph (a number typed in: then it is judged alone).
+    The notebook's Values of the graph (by identity, else by label and value, else
+    recomputed from such leaves) become their copies, each number named as a node with its
+    value (``a``) the copy's value, and each number read that is a node's right gradient
+    (``dd``, ``dx1w1``) the copy's; each ``.grad`` is the right gradient where it holds it
+    now, or 0 everywhere (as before the check stored them): whichever gives ``got`` again."""
+    found = core.cell_statements(name)
     nodes, grads = _nodes(root), _gradients(root)
-    if grads is None:
+    if not found or grads is None:
         return []
+    statements, names = found
+
     def labelled(obj):   # the graph's node of obj's label and value, or None
         return next((n for n in nodes if n.label and n.label == getattr(obj, "label", None)
                      and isinstance(obj.data, numbers.Real)
                      and core.close(obj.data, n.data, 1.0)), None)
 
-    read = _depends(tree, name) & set(names)
-    attrs = {(a.value.id, a.attr) for a in ast.walk(tree) if isinstance(a, ast.Attribute)
-             and isinstance(a.value, ast.Name)}
+    read, bound = set(), set()   # the notebook's names the statements read, before binding
+    for statement in statements:
+        for n in ast.walk(statement):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in bound:
+                read.add(n.id)
+        bound |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)
+                  and isinstance(n.ctx, ast.Store)}
+    read &= set(names)
+    attrs = {(a.value.id, a.attr) for s in statements for a in ast.walk(s)
+             if isinstance(a, ast.Attribute) and isinstance(a.value, ast.Name)}
 
     def run(copy, held):   # the cell on ``copy``: (its number, gradients read, anything read)
         right = _gradients(copy[id(root)])
@@ -590,13 +572,13 @@ def _reruns(name, got, root, rng, points=4):
             was = getattr(n, "grad", 0.0)
             copy[id(n)].grad = right[id(copy[id(n)])] if held and isinstance(
                 was, numbers.Real) and core.close(was, grads[id(n)], 1.0) else 0.0
-        space, seen, mapped = dict(names), set(), False
+        replaced, seen = {}, set()
         for var in read:
             obj = names[var]
             node = next((n for n in nodes if n is obj), None) or (
                 labelled(obj) if hasattr(obj, "_prev") else None)
             if node is not None and hasattr(obj, "_prev"):   # a node, or one named so
-                space[var], mapped = copy[id(node)], True
+                replaced[var] = copy[id(node)]
                 seen |= {_d(root, node)} if (var, "grad") in attrs else set()
                 seen |= {_label(node)} if (var, "data") in attrs else set()
             elif hasattr(obj, "_prev") and hasattr(obj, "data"):   # a Value of its own graph:
@@ -604,12 +586,12 @@ def _reruns(name, got, root, rng, points=4):
                 match = [labelled(n) for n in own]
                 if None not in match and (mine := _mirror(obj, {
                         id(n): copy[id(m)].data for n, m in zip(own, match, strict=True)})):
-                    space[var], mapped = mine[id(obj)], True   # of the same name and value
+                    replaced[var] = mine[id(obj)]   # of the same name and value
             elif isinstance(obj, numbers.Real) and not isinstance(obj, bool):
                 value = next((n for n in nodes if n.label == var   # a value named as its node
                               and core.close(obj, n.data, 1.0)), None)
                 if value is not None:
-                    space[var], mapped = copy[id(value)].data, True
+                    replaced[var] = copy[id(value)].data
                     seen.add(_label(value))
                     continue
                 same = [n for n in nodes if _plain(n.label) == var[1:]] or [
@@ -617,13 +599,12 @@ def _reruns(name, got, root, rng, points=4):
                 moved_to = {round(right[id(copy[id(n)])], 12) for n in same
                             if core.close(obj, grads[id(n)], 1.0)}
                 if len(moved_to) == 1:
-                    space[var], mapped = moved_to.pop(), True
+                    replaced[var] = moved_to.pop()
                     seen |= {_d(root, n) for n in same}
-        try:
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(code, space)   # noqa: S102 (the learner's own cell, again)
-            return float(space[name]), seen, mapped
-        except Exception:  # noqa: BLE001 (their cell may not run on other numbers)
+        space = core.run_again(statements, core.isolated(names, **replaced))
+        try:   # (no space: the statements raised on these numbers)
+            return float(space[name]), seen, bool(replaced)
+        except (TypeError, ValueError, KeyError):
             return None
 
     here = _mirror(root, {})
@@ -646,30 +627,18 @@ def _reruns(name, got, root, rng, points=4):
     return out, first[1]
 
 
-def _depends(tree, name):
-    """The names that the assignments to ``name`` in the cell ``tree`` read, through the
-    cell's own assignments too."""
-    sources = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign) and node.value:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            used = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
-            for target in targets:
-                for n in ast.walk(target):
-                    if isinstance(n, ast.Name):
-                        sources.setdefault(n.id, set()).update(used)
-    found, todo = set(), [name]
-    while todo:
-        for used in sources.get(todo.pop(), ()):
-            if used not in found:
-                found.add(used)
-                todo.append(used)
-    return found
-
-
-def _key(says):
-    """A candidate's ``says`` without its numbers: the same mistake at another point."""
-    return re.sub(r"-?\d+(\.\d+)?(e-?\d+)?", "#", says)
+def _keys(candidates):
+    """A key for each ``(says, value)`` candidate that is the same for the same mistake on a
+    copy of the graph at other numbers: its text with the numbers taken out, and its place
+    among the candidates that then read the same (the copies have the graph's structure and
+    labels, and the candidates come in the graph's order, so "another node's value, x1*w1"
+    and "... x2*w2" keep their places)."""
+    seen, keys = {}, []
+    for says, _ in candidates:
+        text = re.sub(r"-?\d+(\.\d+)?(e[-+]?\d+)?", "#", says)
+        seen[text] = seen.get(text, -1) + 1
+        keys.append((text, seen[text]))
+    return keys
 
 
 def _judged(name, got, at, root, scale=None):
@@ -683,16 +652,16 @@ def _judged(name, got, at, root, scale=None):
         runs, read = _reruns(name, got, root, rng) or ([], set())
     if not runs:
         return _fit(got, want, first, scale or max(1.0, abs(want)))
-    first = [(s, v) for s, v in first if not s.startswith("another node's")
-             or any(s.startswith((f"another node's gradient, {r} (",
-                                  f"another node's value, {r} (")) for r in read)]
     trials = []
     for copy, value in runs:
         w, cands = at(lambda n, c=copy: c[id(n)])
-        trials.append(core.Trial("", value, w, {"c": {_key(s): v for s, v in cands}},
-                                 scale or max(1.0, abs(w))))
+        keyed = dict(zip(_keys(cands), [v for _, v in cands], strict=True))
+        trials.append(core.Trial("", value, w, {"c": keyed}, scale or max(1.0, abs(w))))
     mistakes = [core.Mistake(s, lambda t, k=k: t.data["c"].get(k))
-                for s, k in ((s, _key(s)) for s, _ in first)]
+                for (s, _), k in zip(first, _keys(first), strict=True)
+                if not s.startswith("another node's")
+                or any(s.startswith((f"another node's gradient, {r} (",
+                                     f"another node's value, {r} (")) for r in read)]
     fits = {m.says for m in mistakes if core.diagnose(trials, [m])}
     return _likely(core.diagnose(trials, mistakes), len(fits))
 
