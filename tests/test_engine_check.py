@@ -847,6 +847,12 @@ Value.backward = backward
                       "        if not node._prev:\n            node.grad = 0\n"
                       "    self.grad = 1.0\n"),
      ["sets the gradients to zero first"], ["seeded"]),
+    # wrong on a small graph, raising on the bigger graphs tried to say why: the order is
+    # named from the graphs where it ran, not "raised" on a graph the learner never saw
+    (BACKWARD.replace("reversed(topological_order(self))", "topological_order(self)").replace(
+        "    self.grad = 1.0\n", "    self.grad = 1.0\n    if len(topological_order(self)) > 9:\n"
+                               "        raise ValueError('too many nodes')\n"),
+     ["gradient of a differs", "inputs first"], ["raised", "too many nodes"]),
     # a seed that is a Value makes every gradient a Value: refused by name, not a TypeError
     (BACKWARD.replace("self.grad = 1.0", "self.grad = Value(1.0)"),
      ["grad is a Value", "not a number", "seed the root with the number 1.0"], []),
