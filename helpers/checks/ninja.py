@@ -43,11 +43,11 @@ from helpers.tools.ninja import (
     init_params,
 )
 
-__all__ = ["check_normalization", "check_forward_backward", "check_run", "check_curve",
-           "check_split_losses", "check_batch_statistics", "check_folded", "check_changes",
-           "check_first_letters", "CROSS_ENTROPY", "NORMALIZATION",
-           "FOLDING", "MISTAKES", "BACKWARD_ORDER", "check_manual_backward",
-           "MANUAL_BACKWARD_ORDER"]
+__all__ = ["check_manual_backward", "MANUAL_BACKWARD_ORDER", "likely_mistake",
+           "check_argmax_onehot", "check_cross_entropy", "check_normalization",
+           "check_forward_backward", "check_run", "check_curve", "check_split_losses",
+           "check_batch_statistics", "check_folded", "check_changes", "check_first_letters",
+           "CROSS_ENTROPY", "NORMALIZATION", "FOLDING", "MISTAKES", "BACKWARD_ORDER"]
 
 
 # ==== lecture 06: manual_backward, exercise 1 in one function ===============================
@@ -475,8 +475,6 @@ def likely_mistake(operation, **data):
     return name
 
 
-__all__ += ["likely_mistake"]
-
 
 @core.check()
 def check_argmax_onehot(local, logits, logit_maxes, Yb):
@@ -520,8 +518,6 @@ def check_argmax_onehot(local, logits, logit_maxes, Yb):
                f"is in column {int(theirs[i])})")
     core.refuse(f"argmax_onehot is {why}.")
 
-
-__all__ += ["check_argmax_onehot"]
 
 
 # ==== the arc's tables ===========================================================================
@@ -660,8 +656,6 @@ def check_cross_entropy(answer, dlogits, logits, Y, *, T=1.0, exact=None, reads=
     print(result.line)     # compare's own line, where the table and the term fit named nothing
     core.refuse(result.hint or f"the values differ: {_where(trial.got, trial.want)}")
 
-
-__all__ += ["check_cross_entropy"]
 
 
 # ---- a normalisation's one-line backward (lecture 07, exercises 3, A, D; exercise 4) --------
