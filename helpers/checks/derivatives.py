@@ -135,16 +135,20 @@ def _op_slips(u, k):
             yield f"σ's slope at {_label(part)}, not at n = {_expr(k)}", sp * (1 - sp)
         yield from _bracketed("o * (1 - o)", "σ's slope", o=o)
         for slip in core.rebracketed("1 / (1 + math.exp(-n))"):   # σ itself, then its slope
-            sig = _formula(slip, n=k.data)
+            sig = formula_value(slip, n=k.data)
             if sig is not None:
                 yield (f"σ(n) computed as `{slip}`, which Python reads differently from "
                        "`1 / (1 + math.exp(-n))`: parentheses", sig * (1 - sig))
 
 
-def _formula(text, **env):
-    """A formula's value (Python text, with math), or None where it cannot be computed."""
+def formula_value(text, **env):
+    """A formula's value (Python text, with math and float) on the variables ``env``, or None
+    where it cannot be computed (a complex power of a negative base included). In a
+    mistake's prediction the None then raises a TypeError: core.diagnose reads that as a
+    mistake that cannot happen on these inputs."""
     try:
-        value = eval(compile(text, "<formula>", "eval"), {"math": math}, env)  # noqa: S307
+        value = eval(compile(text, "<formula>", "eval"),  # noqa: S307 (the checks' own text)
+                     {"math": math, "float": float}, env)
     except (ArithmeticError, ValueError):
         return None
     return None if isinstance(value, complex) else value
@@ -153,7 +157,7 @@ def _formula(text, **env):
 def _bracketed(text, what, **env):
     """(what it says, value) for each precedence slip of ``text`` (:func:`core.rebracketed`)."""
     for slip in core.rebracketed(text):
-        value = _formula(slip, **env)
+        value = formula_value(slip, **env)
         if value is not None:
             yield (f"`{slip}` for {what} `{text}`: Python reads it differently (it does ** "
                    "before * and /, and those before + and -)", value)
@@ -283,7 +287,7 @@ def _text_slips(text):
     """(what it says, the term's derivative as a function of the point (a, b, c)) for each
     precedence slip and each variable written for another in ``text``."""
     def at(slip):
-        return lambda p: _formula(slip, **dict(zip(VARS, p, strict=True)))
+        return lambda p: formula_value(slip, **dict(zip(VARS, p, strict=True)))
     for slip in core.rebracketed(text):
         yield (f"`{slip}` where `{text}` belongs: Python reads it differently (it does ** "
                "before * and /, and those before + and -)", at(slip))
@@ -1112,7 +1116,7 @@ def check_flat_points(flat_points, local_max, local_min):
                             f"is {_shown(_slope_q(points[0]), 4)}). These are the zeros of "
                             f"{_poly(*variant)}: {says}")
         for slip in core.rebracketed(QUADRATIC):   # the quadratic formula, parentheses moved
-            zeros = [_formula(slip, a=Q_SLOPE[0], b=Q_SLOPE[1], c=Q_SLOPE[2], s=sign)
+            zeros = [formula_value(slip, a=Q_SLOPE[0], b=Q_SLOPE[1], c=Q_SLOPE[2], s=sign)
                      for sign in (-1, 1)]
             if None not in zeros and same_set(points, zeros):
                 core.refuse(f"{listed}: q's slope is not zero there (at {_shown(points[0])} it "

@@ -39,6 +39,7 @@ import torch
 
 from helpers.checks import core, guard
 from helpers.checks.core import Mistake
+from helpers.checks.derivatives import formula_value
 from helpers.finished import value as finished
 from helpers.tools.engine import topological_order
 
@@ -66,13 +67,13 @@ class _Op:
         self.attr, self.form, self.operands = attr, form, operands
         self.reference, self.ops = reference, ops
         self.domain = domain or (lambda *args: True)  # are these operands allowed?
-        self.constant = constant or _number  # draws the plain number of a "vc" operation
+        self.constant = constant or _draw_number  # draws the plain number of a "vc" operation
 
     def write(self, *names):
         return self.form.format(*names)
 
 
-def _number(rng, low=0.2, high=3.0):
+def _draw_number(rng, low=0.2, high=3.0):
     """A random number of either sign, two decimals, |x| in [low, high]."""
     return rng.choice((-1, 1)) * round(rng.uniform(low, high), 2)
 
@@ -155,16 +156,9 @@ def _local(t, i):
     return t.data["d"][i] / t.data["env"]["g"]
 
 
-def _evaluate(expression, env):
-    """A formula's value on ``env`` (a complex power of a negative base cannot happen)."""
-    value = eval(compile(expression, "<formula>", "eval"), {"math": math, "float": float}, env)
-    if isinstance(value, complex):
-        raise ValueError(expression)
-    return value
-
-
-def _renamed(expression, names):
-    """``expression`` with its variables renamed (``{"t": "x"}``), as text."""
+def _substituted(expression, names):
+    """``expression`` with every use of each variable of ``names`` replaced (``{"t": "x"}``: t
+    becomes x throughout), as text; :func:`core.renamed` gives one use at a time instead."""
     class Rename(ast.NodeTransformer):
         def visit_Name(self, node):  # noqa: N802 (ast's name)
             return ast.Name(names.get(node.id, node.id), node.ctx)
@@ -181,7 +175,7 @@ def _replaced(expression, node, by):
 
 def _shown(expression, name):
     names = dict(_SHOWN, y="other" if OPERATIONS[name].operands == "vc" else "other.data")
-    return _renamed(expression, names)
+    return _substituted(expression, names)
 
 
 _PROBES = [{"x": 0.7, "y": -1.3, "k": 2.5, "t": 0.4, "g": -1.7},
@@ -196,19 +190,19 @@ def _derived(name):
         used = {n.id for n in ast.walk(ast.parse(local, mode="eval")) if isinstance(n, ast.Name)}
         only = [i] if len(LOCAL[name]) == 2 else None
         if "t" in used and name in _HUMAN:
-            from_input = _renamed(local, {"t": "x"})
+            from_input = _substituted(local, {"t": "x"})
             yield Mistake(
                 f"the local derivative was computed from the input: {_HUMAN[name]} is "
                 f"`{_shown(local, name)}`, from out.data, the OUTPUT; "
                 f"`{_shown(from_input, name)}` puts the input in its place",
-                _each(lambda t, i, e=from_input: _plus(t, i, _evaluate(e, t.data["env"])),
+                _each(lambda t, i, e=from_input: _plus(t, i, formula_value(e, **t.data["env"])),
                       [name], only))
         if one and name in _AT_INPUT:
-            at_output = _renamed(_AT_INPUT[name], {"x": "t"})
+            at_output = _substituted(_AT_INPUT[name], {"x": "t"})
             yield Mistake(
                 f"the local derivative was evaluated at the OUTPUT: {_HUMAN[name]} is taken at "
                 "the input, x = self.data, not at out.data",
-                _each(lambda t, i, e=at_output: _plus(t, i, _evaluate(e, t.data["env"])),
+                _each(lambda t, i, e=at_output: _plus(t, i, formula_value(e, **t.data["env"])),
                       [name], only))
         for power in [n for n in ast.walk(ast.parse(local, mode="eval"))
                       if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow)]:
@@ -217,17 +211,15 @@ def _derived(name):
                 f"a power is missing in the local derivative: `{_shown(ast.unparse(power), name)}`"
                 f", not `{_shown(ast.unparse(power.left), name)}` (the local derivative is "
                 f"`{_shown(local, name)}`)",
-                _each(lambda t, i, e=dropped: _plus(t, i, _evaluate(e, t.data["env"])),
+                _each(lambda t, i, e=dropped: _plus(t, i, formula_value(e, **t.data["env"])),
                       [name], only))
         seen = set()   # a slip of the second line that reads as one of the first: once
         for line in (f"({local}) * g", f"g * ({local})"):
             for slip in core.rebracketed(line):
                 probe = []
                 for env in _PROBES:
-                    try:
-                        probe.append(round(_evaluate(slip, env), 9))
-                    except (ArithmeticError, ValueError):
-                        probe.append(None)
+                    value = formula_value(slip, **env)
+                    probe.append(None if value is None else round(value, 9))
                 if tuple(probe) in seen:
                     continue
                 seen.add(tuple(probe))
@@ -236,7 +228,7 @@ def _derived(name):
                     f"{how} parentheses: {{who}}'s gradient is `{_shown(slip, name)}`, which "
                     "Python reads differently (it does **, * and / before + and -); the local "
                     f"derivative times out.grad is `{_shown(line, name)}`",
-                    _each(lambda t, i, s=slip: t.data["p"][i] + _evaluate(s, t.data["env"]),
+                    _each(lambda t, i, s=slip: t.data["p"][i] + formula_value(s, **t.data["env"]),
                           [name], only))
 
 
@@ -474,9 +466,9 @@ def _draw(op, rng):
     """Operands for one trial: the Value data, and the plain number if any (or None)."""
     while True:
         if _with_number(op, rng):
-            data, const = [_number(rng)], op.constant(rng)
+            data, const = [_draw_number(rng)], op.constant(rng)
         else:
-            data, const = [_number(rng) for _ in range(_arity(op))], None
+            data, const = [_draw_number(rng) for _ in range(_arity(op))], None
         if op.domain(*data, *([] if const is None else [const])):
             return data, const
 
@@ -804,7 +796,7 @@ def _with_priors(Value, name, op, fn, rng):
     for _ in range(INPUTS // 4):
         data, const = _draw(op, rng)
         trials.append(_trial(Value, name, op, fn, data, const, _signed(rng),
-                             [_number(rng) for _ in data]))
+                             [_draw_number(rng) for _ in data]))
     return trials
 
 
@@ -818,7 +810,7 @@ def _reused(Value, name, op, fn, rng):
         return
     trials = []
     for _ in range(INPUTS // 4):
-        x = _number(rng)
+        x = _draw_number(rng)
         if not op.domain(x, x):
             continue
         g = _signed(rng)
@@ -875,7 +867,7 @@ def _random_graph(rng, ops, size, reuse, share=False, most=6):
     All nodes end up in the root (a sum).
     """
     while True:
-        steps = [("leaf", _number(rng, 0.2, 2.5)) for _ in range(rng.randint(2, 4))]
+        steps = [("leaf", _draw_number(rng, 0.2, 2.5)) for _ in range(rng.randint(2, 4))]
         values = [s[1] for s in steps]
         unused = list(range(len(steps)))
         for _ in range(1 + size % most):
@@ -1012,7 +1004,8 @@ def check_forward(Value, name, *, rng=None):
     op = OPERATIONS[name]
     fn = _class_function(Value, op.attr, name)
     for _ in range(INPUTS):
-        _apply(Value, name, op, fn, [_number(rng), _number(rng)], None, forward=LECTURE_02)
+        _apply(Value, name, op, fn, [_draw_number(rng), _draw_number(rng)], None,
+               forward=LECTURE_02)
     for size in range(GRAPHS):
         steps = _random_graph(rng, [name], size, True, share=size % 2 == 0)
         with _own(fn, name):
@@ -1406,7 +1399,7 @@ def check_softmax_nll(softmax, nll, Value, *, rng=None):
     random logits (2 to 6 classes, every target) against float64 PyTorch."""
     cases = []
     for trial in range(GRAPHS):
-        data = [_number(rng, 0.0, 3.0) for _ in range(2 + trial % 5)]
+        data = [_draw_number(rng, 0.0, 3.0) for _ in range(2 + trial % 5)]
         cases.append((data, trial % len(data)))
     trials = []
     for data, _ in cases:
