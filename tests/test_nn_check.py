@@ -610,9 +610,11 @@ def test_correct_accuracies_pass(answer, capsys):
     (lambda ss, ts: sum(round(s.data) == t for s, t in zip(ss, ts)) / len(ts), "rounded score"),
     (lambda ss, ts: sum(s.data * t > 0.5 for s, t in zip(ss, ts)) / len(ts), "expected"),
     (lambda ss, ts: sum(s.data > 0 == (t > 0) for s, t in zip(ss, ts)) / len(ts),
-     "chains two comparisons"),
+     "chains two comparisons: Python reads `s.data > 0 == (y > 0)` as `(s.data > 0) and "
+     "(0 == (y > 0))`"),
     (lambda ss, ts: sum(t > 0 == (s.data > 0) for s, t in zip(ss, ts)) / len(ts),
-     "chains two comparisons"),
+     "chains two comparisons: Python reads `y > 0 == (s.data > 0)` as `(y > 0) and "
+     "(0 == (s.data > 0))`"),
 ])
 def test_accuracy_mistakes_are_diagnosed(mistake, says):
     fails(nn_check.check_accuracy, mistake, says=says)
@@ -739,6 +741,26 @@ def test_a_saved_mask_is_fine_and_grad_output_is_still_watched(capsys):
     ReLU.backward = staticmethod(in_place)
     fails(nn_check.check_function, ReLU, torch.relu, 0.0,
           says="changed grad_output in place: `grad_output[~positive] = 0` changes it")
+
+
+def test_a_saved_float_mask_is_the_learners_own_to_change():
+    """Only x, y and grad_output are guarded: a float mask saved in forward and multiplied in
+    place in backward gives the right gradient; what refuses it is gradcheck, whose second
+    backward on the same graph autograd will not run, and that is what is said."""
+    class ReLU(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            mask = (x > 0).to(x.dtype)
+            ctx.save_for_backward(mask)
+            return x * mask
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (mask,) = ctx.saved_tensors
+            return mask.mul_(grad_output)
+    fails(nn_check.check_function, ReLU, torch.relu, 0.0,
+          says="gradcheck runs backward more than once on one graph; compute a new tensor "
+               "instead, mask * grad_output", not_says=["changed ctx.saved_tensors"])
 
 
 def test_the_mean_loss_function_of_exercise_1_is_checked_too(capsys):

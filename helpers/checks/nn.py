@@ -197,12 +197,13 @@ MISTAKES = {
                 "when its score has the sign of its target (s * y > 0)",
                 lambda t: sum(round(s) == y for s, y in zip(t.data["s"], t.data["t"],
                                                             strict=True)) / len(t.data["t"])),
-        *[Mistake("chains two comparisons: Python reads `s.data > 0 == (y > 0)` as "
-                  "`(s.data > 0) and (0 == (y > 0))`; put each side in parentheses, "
-                  "(s.data > 0) == (y > 0)", lambda t, chain=chain: sum(
+        *[Mistake(f"chains two comparisons: Python reads `{a} > 0 == ({b} > 0)` as "
+                  f"`({a} > 0) and (0 == ({b} > 0))`; put each side in parentheses, "
+                  f"({a} > 0) == ({b} > 0)", lambda t, chain=chain: sum(
                       chain(s, y) for s, y in zip(t.data["s"], t.data["t"], strict=True))
                   / len(t.data["t"]))
-          for chain in (lambda s, y: s > 0 == (y > 0), lambda s, y: y > 0 == (s > 0))],
+          for a, b, chain in (("s.data", "y", lambda s, y: s > 0 == (y > 0)),
+                              ("y", "s.data", lambda s, y: y > 0 == (s > 0)))],
         Mistake("counts the positive scores, whatever their target: compare each score's sign "
                 "with its target's", lambda t: sum(s > 0 for s in t.data["s"]) / len(t.data["t"])),
     ],
@@ -265,7 +266,7 @@ def _is_value(x):
         and callable(getattr(x, "backward", None)))
 
 
-def _number(x):
+def _is_number(x):
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
@@ -289,7 +290,7 @@ def _a_value(out, what, of="one Value"):
     if _is_value(out):
         return out
     fix = (": keep it a Value (no .data, no float()), so that backward() can reach the "
-           "parameters" if _number(out) else f"; expected {of}")
+           "parameters" if _is_number(out) else f"; expected {of}")
     refuse(f"{what} returned {core.kind(out)}{fix}")
 
 
@@ -699,7 +700,7 @@ def _check_returned(returned, before, after, what):
     if _is_value(returned):
         refuse(f"{what} returned the loss as a Value: return loss.data, a float (train collects "
                "these numbers)")
-    if not _number(returned):
+    if not _is_number(returned):
         refuse(f"{what} returned {core.kind(returned)}; expected the loss before the update, a "
                "float")
     if core.close(returned, after) and not core.close(returned, before):
@@ -730,7 +731,7 @@ def check_train(train, rng):
             refuse(f"{what} returned {len(losses)} losses; expected {steps}, one per step"
                    + {1: " (one step too many: range(steps + 1)?)",
                       -1: " (one step too few)"}.get(len(losses) - steps, ""))
-        bad = next((v for v in losses if not _number(v)), None)
+        bad = next((v for v in losses if not _is_number(v)), None)
         if bad is not None:
             refuse(f"{what} returned a list holding {core.kind(bad)}; collect the floats "
                    "gradient_step returns (loss.data)")
@@ -773,8 +774,8 @@ def check_same_path(mean_losses, mean_lr, fresh_model, loss_fn, train, n_example
         if value is None and what == "sum_losses":
             continue
         got = _as_list(value, what)
-        if any(not _number(v) for v in got):
-            refuse(f"{what} holds {core.kind(next(v for v in got if not _number(v)))}; keep the "
+        if any(not _is_number(v) for v in got):
+            refuse(f"{what} holds {core.kind(next(v for v in got if not _is_number(v)))}; keep the "
                    "floats train returns")
         if len(got) != steps:
             refuse(f"{what} has {len(got)} losses; train for {steps} steps, one loss per step")
@@ -788,7 +789,7 @@ def check_same_path(mean_losses, mean_lr, fresh_model, loss_fn, train, n_example
                             f"sum_losses differs from {run.format('<the summed loss>', lr)}:"))
     same = [s / n_examples for s in reference]
     if mean_lr is not None and mean_loss is not None:
-        if not _number(mean_lr):
+        if not _is_number(mean_lr):
             refuse(f"mean_lr is {core.kind(mean_lr)}; expected the learning rate you found, a "
                    "number")
         mine = run.format(name, "mean_lr")
@@ -943,12 +944,12 @@ def check_reached(reached, ChoiceMLP, loss_fn, train, seeds=range(6), steps=50, 
     right = runs("per run")
     counts = [sum(losses[-1] < below for losses in right[h]) for h in ("tanh", "relu")]
     got = [reached["tanh"], reached["relu"]]
-    if all(_number(v) for v in got) and core.agree(got, counts):
+    if all(_is_number(v) for v in got) and core.agree(got, counts):
         core.passed("reached", f"{counts[0]} tanh and {counts[1]} relu runs of {len(seeds)} end "
                                f"below {below}, recounted with your ChoiceMLP")
         return
-    if not all(_number(v) for v in got):
-        refuse(f"reached holds {core.kind(next(v for v in got if not _number(v)))}; expected "
+    if not all(_is_number(v) for v in got):
+        refuse(f"reached holds {core.kind(next(v for v in got if not _is_number(v)))}; expected "
                "the number of runs, an int")
 
     def once(seeding):
@@ -985,7 +986,7 @@ def check_count_parameters(count_parameters, MLP):
     for nin, nouts in cases:
         what = f"count_parameters({nin}, {nouts})"
         got = core.call(count_parameters, nin, list(nouts), what=f"your {what}")
-        if not _number(got):
+        if not _is_number(got):
             refuse(f"{what} returned {core.kind(got)}; return the number of parameters, an int")
         built = len(core.call(lambda a, b: MLP(a, b).parameters(), nin, list(nouts),
                               what=f"MLP({nin}, {nouts}).parameters()"))
@@ -1071,7 +1072,7 @@ def check_accuracy(accuracy, rng):
         if _is_value(got):
             refuse(f"{what} returned a Value; return a plain float (nothing to backpropagate "
                    "here)")
-        if not _number(got):
+        if not _is_number(got):
             refuse(f"{what} returned {core.kind(got)}; expected a float in [0, 1]")
         data = {"s": ss, "t": ts}
         trials.append(Trial(f"for scores {_short(ss, 3)} and targets {_short(ts, 1)}", got,
@@ -1117,6 +1118,11 @@ _LOCAL_SLIPS = {
 
 
 def _explain_function_error(error):
+    if "modified by an inplace operation" in str(error):
+        return (" (a tensor saved in forward was changed in place after it was saved, e.g. "
+                "mask.mul_(grad_output) in backward: autograd refuses to read it again, and "
+                "gradcheck runs backward more than once on one graph; compute a "
+                "new tensor instead, mask * grad_output)")
     if "tuple" in str(error):
         return (" (ctx.saved_tensors is a tuple, even for one tensor: unpack it, "
                 "(y,) = ctx.saved_tensors)")
@@ -1127,9 +1133,9 @@ def _explain_function_error(error):
 def check_function(Function, reference, away_from=None, rng=None):
     """A ``torch.autograd.Function`` against ``reference`` (e.g. ``torch.tanh``): forward on
     float64 inputs (large ones included), backward with a random signed incoming gradient,
-    and ``torch.autograd.gradcheck``; neither may change its inputs (x, grad_output, the
-    tensors saved in forward) in place. ``away_from``: a point where the function has a kink
-    (0 for relu); the inputs keep their distance from it."""
+    and ``torch.autograd.gradcheck``; neither may change its inputs or its output (x,
+    grad_output, y) in place (other tensors saved in forward are its own). ``away_from``: a
+    point where the function has a kink (0 for relu); the inputs keep their distance from it."""
     import torch
 
     name = getattr(Function, "__name__", "Function")
@@ -1172,7 +1178,7 @@ def check_function(Function, reference, away_from=None, rng=None):
     _check_backward(Function, reference, x, gen, name, ref)
     x4 = x[:6].clone().requires_grad_()
     core.call(torch.autograd.gradcheck, Function.apply, (x4,),
-              what=f"torch.autograd.gradcheck of your {name}")
+              what=f"torch.autograd.gradcheck of your {name}", explain=_explain_function_error)
     core.passed(name, f"forward and backward against torch.{ref}, and gradcheck, on seeded "
                       "float64 inputs")
 
@@ -1205,12 +1211,9 @@ def _check_backward(Function, reference, x, gen, name, ref):
     reference(x3).sum().backward()
     y1 = core.call(Function.apply, x1, what=f"your {name}.apply(x)")
     # what backward must leave as it was: grad_output (autograd hands it the tensor itself,
-    # which other parts of a graph may share), x, the output and the tensors saved in forward
+    # which other parts of a graph may share), x and the output; any other tensor saved in
+    # forward (a mask, float or bool) is the learner's own to change
     kept = {_argument(Function.backward): g, _argument(Function.forward): x1, "y": y1}
-    saved = getattr(y1.grad_fn, "saved_tensors", ())
-    kept.update({f"ctx.saved_tensors[{i}]": t for i, t in enumerate(saved)
-                 if t.is_floating_point()   # a saved mask (bool) is the learner's own
-                 and not any(t.data_ptr() == k.data_ptr() for k in kept.values())})
     before = core.copies(kept)
     core.call(y1.backward, g, what=f"your {name}.backward", explain=_explain_function_error)
     core.untouched(f"your {name}.backward", kept, before, _source(Function.backward))
@@ -1251,7 +1254,7 @@ def check_small(small, small_accuracy, inputs, targets, train, nouts=(8, 1), see
     if isinstance(small_accuracy, tuple | list):
         refuse("small_accuracy is a tuple: loss_and_accuracy returns (loss, accuracy); keep the "
                "second")
-    if not _number(small_accuracy):
+    if not _is_number(small_accuracy):
         refuse(f"small_accuracy is {core.kind(small_accuracy)}; expected the accuracy, a float "
                "between 0 and 1")
     random.seed(seed)
@@ -1311,7 +1314,7 @@ def check_squares(squares, train, nin=2, nouts=(8, 8, 1), seed=1, alphas=(0.0, 0
         refuse(f"squares should be a dict with the keys {alphas[0]} and {alphas[1]} (the two "
                f"alphas); got {got}")
     for alpha, value in squares.items():
-        if not _number(value):
+        if not _is_number(value):
             refuse(f"squares[{alpha}] is {core.kind(value)}: store a plain number, "
                    "sum(p.data ** 2 for p in net.parameters())")
     first, second = alphas
