@@ -197,3 +197,21 @@ def test_a_cell_runs_again_on_copies_without_its_check_and_without_touching_the_
         assert core.cell_statements("d") is None                  # would change the notebook's v
     finally:
         InteractiveShell.clear_instance()
+
+
+def test_a_cell_is_found_in_the_history_of_the_namespace_given():
+    """A caller's own namespace (a copy with a name replaced, a test's dict): its In is read,
+    with no shell running or instead of the shell's, magics transformed all the same."""
+    namespace = {"In": ["", "a = 2\n%time z = 0\nd = a * 3\n", "check(d)"], "a": 5}
+    statements, space = core.cell_statements("d", namespace=namespace)
+    assert [ast.unparse(s) for s in statements][0] == "a = 2" and space is namespace
+    assert float(core.run_again(statements, core.isolated(space))["d"]) == 6
+    assert core.cell_statements("d") is None                      # no shell, no namespace
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    try:
+        shell.run_cell(store_history=True, raw_cell="d = 1\n")
+        assert ast.unparse(core.cell_statements("d")[0][0]) == "d = 1"
+        assert core.cell_statements("d", namespace=namespace)[1] is namespace
+    finally:
+        InteractiveShell.clear_instance()

@@ -1161,24 +1161,23 @@ def probe(name, target, upstream, output, tensor, namespace=None, *, n=None, why
     For a gradient that is zero on every batch (``b1`` before BatchNorm, the maximum that is
     subtracted before a softmax), no value check can tell ``db1 = dhprebn.sum(0)`` from
     ``2 * dhprebn.sum(0)``: both are rounding noise. So this runs again the statements of the
-    learner's latest cell that ``target`` needs (``core.cell_statements``) in a copy
-    (``core.isolated``) of ``namespace`` (default: the notebook's) where the gradient named
-    ``upstream`` (that of the tensor ``output``) is a random tensor R of the same shape, put
-    back after each statement that changes it, and compares the result with the right one:
-    what the operation that made ``output`` from ``tensor`` sends back for R (its autograd
-    node, called directly: ``torch.autograd.grad`` would overwrite the ``.grad`` of tensors
-    that retain it). ``why``: why the true gradient is zero.
+    learner's latest cell that ``target`` needs (``core.cell_statements``, from the history
+    ``In`` of ``namespace``, default the notebook's) in a copy of it (``core.isolated``) where
+    the gradient named ``upstream`` (that of the tensor ``output``) is a random tensor R of
+    the same shape, put back after each statement that changes it, and compares the result
+    with the right one: what the operation that made ``output`` from ``tensor`` sends back
+    for R (its autograd node, called directly: ``torch.autograd.grad`` would overwrite the
+    ``.grad`` of tensors that retain it). ``why``: why the true gradient is zero.
 
     Returns None when there is nothing to judge: no history (nbval runs cells without it), no
     such cell, a re-run that raises, a formula that does not read ``upstream``, or an
     ``output`` not made from ``tensor`` in one operation. Otherwise a
     quiet :class:`Comparison` whose ``hint`` explains a failure.
     """
-    found = core.cell_statements(target)
+    found = core.cell_statements(target, namespace=namespace)
     if found is None:
         return None
-    statements, notebook = found
-    namespace = notebook if namespace is None else namespace
+    statements, namespace = found
     original, current = namespace.get(target), namespace.get(upstream)
     if not all(isinstance(t, torch.Tensor) for t in (original, current)):
         return None

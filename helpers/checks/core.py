@@ -474,27 +474,33 @@ def untouched(what, inputs, before, source=None, *, lasting=False):
 _rerunning = []   # non-empty while a learner's cell runs again: no check inside re-runs one
 
 
-def cell_statements(target, *, running=True):
+def cell_statements(target, *, running=True, namespace=None):
     """``(statements, namespace)``: the statements of the learner's latest cell that assigns
     ``target`` which ``target`` needs (in order; a check's call is not among them), from
     IPython's input history (magics transformed; ``running``: the running cell too, where
     answer and check share one), and the notebook's namespace. None outside IPython, while a
     cell runs again, where no cell assigns ``target``, or where a statement it needs changes
-    an attribute of a notebook object that :func:`isolated` does not copy (a Value's .grad)."""
+    an attribute of a notebook object that :func:`isolated` does not copy (a Value's .grad).
+    ``namespace``: the notebook's namespace, its ``In`` read, where it is not the running
+    shell's (a copy of it with a name replaced; a test's dict with an ``In``)."""
     import ast
     if _rerunning:
         return None
     try:
         from IPython import get_ipython
+        from IPython.core.inputtransformer2 import TransformerManager
     except ImportError:
         return None
     shell = get_ipython()
-    history = shell.user_ns.get("In") if shell is not None else None
+    if namespace is None:
+        namespace = shell.user_ns if shell is not None else {}
+    history = namespace.get("In")
     if not isinstance(history, list):
         return None
+    transform = (shell or TransformerManager()).transform_cell
     for source in reversed(history if running else history[:-1]):
         try:
-            body = ast.parse(shell.transform_cell(source)).body
+            body = ast.parse(transform(source)).body
         except (SyntaxError, ValueError, TypeError):
             continue
         last = max((i for i, s in enumerate(body) if target in _changes(s)), default=None)
@@ -509,10 +515,10 @@ def cell_statements(target, *, running=True):
         bound = set()
         for statement in keep:
             for name in _changes(statement) - _bound(statement) - bound:
-                if name in shell.user_ns and not _copied(shell.user_ns[name]):
+                if name in namespace and not _copied(namespace[name]):
                     return None   # running it again would change the notebook's object
             bound |= _bound(statement)
-        return keep, shell.user_ns
+        return keep, namespace
     return None
 
 
