@@ -26,7 +26,7 @@ ANSWERS = {
             (Z + "dlogits = F.softmax(z, 1) / n\n", "lacks the one-hot", ["dimension 0"]),
             (Z + "dlogits = F.softmax(z, 1)\ndlogits[:, Yb] -= 1\ndlogits /= n\n",
              "every entry of the target's column", []),
-            (Z + "dlogits = F.softmax(z, 1) - F.one_hot(Yb, 27)\n", "constant factor 32",
+            (Z + "dlogits = F.softmax(z, 1) - F.one_hot(Yb, 27)\n", "is not divided by n",
              ["Bessel"]),
         ],
     },
