@@ -180,6 +180,8 @@ def test_a_cell_runs_again_on_copies_without_its_check_and_without_touching_the_
         statements, namespace = core.cell_statements("answer")
         assert [ast.unparse(s) for s in statements] == [
             "W2 = params['W']", "W2 *= 3", "answer = W2.sum()"]
+        assert [s.text for s in statements] == [                  # as written, for quoting
+            "W2 = params['W']", "W2 *= 3", "answer = W2.sum()"]
         space = core.run_again(statements, core.isolated(namespace, params={"W": torch.eye(2)}))
         assert float(space["answer"]) == 6.0
         assert float(namespace["answer"]) == 12.0 and namespace["params"]["W"][0, 1] == 3.0

@@ -500,7 +500,8 @@ def cell_statements(target, *, running=True, namespace=None):
     transform = (shell or TransformerManager()).transform_cell
     for source in reversed(history if running else history[:-1]):
         try:
-            body = ast.parse(transform(source)).body
+            code = transform(source)
+            body = ast.parse(code).body
         except (SyntaxError, ValueError, TypeError):
             continue
         last = max((i for i, s in enumerate(body) if target in _changes(s)), default=None)
@@ -512,6 +513,8 @@ def cell_statements(target, *, running=True, namespace=None):
                 keep.append(statement)
                 needed |= {n.id for n in ast.walk(statement) if isinstance(n, ast.Name)}
         keep.reverse()
+        for statement in keep:   # as the learner wrote it, for a message to quote
+            statement.text = ast.get_source_segment(code, statement)
         bound = set()
         for statement in keep:
             for name in _changes(statement) - _bound(statement) - bound:

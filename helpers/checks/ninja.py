@@ -610,9 +610,10 @@ def _ce_terms(trial, answer):
 
 
 def _text(statements):
-    """The learner's statements as text, for core.untouched to quote (ast.unparse: its quotes
-    may differ from theirs)."""
-    return "\n".join(ast.unparse(s) for s in statements) if statements else None
+    """The learner's statements as they wrote them (core.cell_statements keeps each one's
+    ``text``), for core.untouched to quote."""
+    return "\n".join(getattr(s, "text", None) or ast.unparse(s)
+                     for s in statements) if statements else None
 
 
 def _untouched(answer, reads):
