@@ -433,6 +433,9 @@ A, B, C = 2.5, -1.5, 4.0
 @pytest.mark.parametrize("check, answer, expected, unexpected", [
     (check_partials_e, (C, A + B, C), "the right numbers in another order", "·"),
     (check_partials_e, (B, A, 1.0), "the gradient of d = a·b + c of section 5", None),
+    # e read as a + b·c: one reading of the whole answer, before the slips number by number
+    (check_partials_e, (1.0, C, B), "Likely mistake: the brackets misread: the gradient of "
+                                    "a + b·c, not of e = (a + b)·c", None),
     (check_partials_e, (B * C, A * C, A * B), "+ taken as ·: the gradient of a·b·c", None),
     (check_partials_e, (C, C, A * B), "de_dc is -3.75; nudging gives 1. Likely mistake: + taken",
      "de_da"),

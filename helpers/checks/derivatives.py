@@ -1030,7 +1030,10 @@ def _check_numbers(names, got, want, *, how, whole=(), each=None, scale=1.0,
             [core.Mistake(says, lambda t, v=values: list(v)) for says, values in candidates])
         partly = [n for n, values in candidates if n == said and any(
             core.close(x, w, scale) for x, w in zip(values, want, strict=True))]
-        if said and said != order and partly and all(named):   # partly right by accident
+        # a whole reading that is partly right by accident comes second to the slips named
+        # number by number; not brackets misread, which explain every number at once
+        if said and said != order and partly and all(named) and not said.startswith(
+                MISREAD):
             core.refuse(*lines, f"(or, reading the whole answer at once: {said})")
         if said:
             core.refuse(f"({', '.join(names)}) = ({', '.join(_shown(g) for g in got)}); {how} "
@@ -1187,6 +1190,12 @@ def _check_graph(names, got, root, leaves, how, familiar=None, kinds=None):
         name = (familiar or {}).get(expr, expr)
         whole.append(((f"{said}: " if name == expr else "") + f"the gradient of {name}, not "
                       f"of {root.label} = {_expr(root)}", tuple(swapped[id(v)] for v in leaves)))
+    point = {_label(v): v.data for v in leaves}
+    for slip in core.rebracketed(_expr(root).replace("·", " * ")):   # the brackets misread
+        slopes = tuple(_slope(slip, point, _label(v)) for v in leaves)
+        if None not in slopes:
+            whole.append((f"{MISREAD}: the gradient of {slip.replace(' * ', '·')}, "
+                           f"not of {root.label} = {_expr(root)}", slopes))
 
     def at_leaf(leaf):
         def at(node):
@@ -1203,6 +1212,18 @@ def _check_graph(names, got, root, leaves, how, familiar=None, kinds=None):
 
     _check_numbers(names, got, want, how=how, whole=whole, at=[at_leaf(v) for v in leaves],
                    root=root)
+
+
+MISREAD = "the brackets misread"
+
+
+def _slope(formula, point, name, h=1e-3):
+    """The slope of ``formula`` (text) along ``name`` at ``point``, by a central difference
+    (exact up to rounding for the polynomials of degree 2 it is used on); None where the
+    formula cannot be computed there."""
+    up = formula_value(formula, **{**point, name: point[name] + h})
+    down = formula_value(formula, **{**point, name: point[name] - h})
+    return None if up is None or down is None else round((up - down) / (2 * h), 9)
 
 
 E_POINT = (2.5, -1.5, 4.0)   # a, b, c of lecture 01's section 5 and exercise 2
