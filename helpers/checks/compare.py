@@ -482,16 +482,11 @@ def _variance(case):
 
 def _between(graph, tensor):
     """{id: node} of the nodes of ``graph`` from which ``tensor`` is reached."""
-    parents, seen, stack = {}, {}, [graph.grad_fn]   # seen keeps the nodes alive
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen[id(node)] = node
+    parents, nodes = {}, list(_graph_nodes(graph))   # the list keeps the nodes alive
+    for node in nodes:
         for child, _ in node.next_functions:
             if child is not None:
                 parents.setdefault(id(child), []).append(node)
-                stack.append(child)
     reaches, todo = {}, list(_consumers(graph, tensor) or [])
     while todo:
         node = todo.pop()
@@ -776,13 +771,7 @@ def _power_rule(case):
             or float(r.abs().max()) <= 100 * float(tol.max()):
         return ""
     named = {id(t): k for k, t in case.named.items() if isinstance(t, torch.Tensor)}
-    seen, stack = {}, [graph.grad_fn]   # seen keeps the nodes alive: ids stay unique
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen[id(node)] = node
-        stack += [child for child, _ in node.next_functions]
+    for node in _graph_nodes(graph):
         try:
             base, p = node._saved_self, float(node._saved_exponent)
         except (AttributeError, RuntimeError, TypeError):
@@ -995,19 +984,22 @@ def _consumers(graph, tensor):
     """The nodes of ``graph`` (a result's autograd graph) that take ``tensor`` as an input."""
     if not isinstance(graph, torch.Tensor) or graph.grad_fn is None:
         return None
-    found, seen, stack = [], {}, [graph.grad_fn]   # seen keeps the nodes alive: ids stay unique
+    return [node for node in _graph_nodes(graph)
+            if any(child is not None and _is_tensor_node(child, slot, tensor)
+                   for child, slot in node.next_functions)]
+
+
+def _graph_nodes(graph):
+    """Every node of ``graph``'s autograd graph, once, from the output down (``seen`` keeps
+    the nodes alive while they are walked, so their ids stay unique)."""
+    seen, stack = {}, [graph.grad_fn]
     while stack:
         node = stack.pop()
         if node is None or id(node) in seen:
             continue
         seen[id(node)] = node
-        for child, slot in node.next_functions:
-            if child is None:
-                continue
-            if _is_tensor_node(child, slot, tensor):
-                found.append(node)
-            stack.append(child)
-    return found
+        yield node
+        stack += [child for child, _ in node.next_functions]
 
 
 def _op(node):
