@@ -42,7 +42,7 @@ from typing import Any
 
 __all__ = ["Refused", "NotYet", "Mistake", "Trial", "check", "seeded", "call", "tolerance",
            "close", "diagnose", "differs", "refuse", "passed", "fmt", "fmt_pair", "kind",
-           "describe_call", "precision", "agree", "copies", "changed", "untouched",
+           "describe_call", "source_of", "precision", "agree", "copies", "changed", "untouched",
            "rebracketed", "renamed", "cell_statements", "isolated", "rerunning", "run_again"]
 
 UNITS_FLOAT32 = 32                  # a right float32 answer: 32 units of rounding (3.8e-6)
@@ -158,6 +158,15 @@ def describe_call(fn, args=(), kwargs=None):
         shown = ", ".join([_short.repr(a) for a in args]
                           + [f"{k}={_short.repr(v)}" for k, v in (kwargs or {}).items()])
     return f"your {name}({shown})"
+
+
+def source_of(fn):
+    """The source of the learner's function ``fn``, dedented; None where Python has none."""
+    import textwrap
+    try:
+        return textwrap.dedent(inspect.getsource(fn))
+    except (OSError, TypeError):
+        return None
 
 
 def call(fn, *args, what=None, explain=None, **kwargs):

@@ -24,7 +24,6 @@ changed what it reads in place (``core.untouched``). Lecture 08: :func:`check_fo
 import ast
 import inspect
 import re
-import textwrap
 from dataclasses import replace
 
 import torch
@@ -153,10 +152,7 @@ def _mb_run_backward(fn, leaves, acts, Xb, Yb, precision):
         names = []
     if len(names) != 4:   # *batch takes several: the lecture's names
         names = ["t", "params", "Xb", "Yb"]
-    try:
-        source = textwrap.dedent(inspect.getsource(fn))
-    except (OSError, TypeError):
-        source = None
+    source = core.source_of(fn)
     inputs = dict(zip(names, (t, p, Xb, Yb), strict=True))
     before = core.copies(inputs)
     with torch.no_grad():
@@ -230,11 +226,11 @@ def _mb_rerun(fn, key, upstream, zeroed, leaves, acts, Xb, Yb, returned, random)
     ``d[upstream] = random`` (and ``d[z] = 0`` for ``z`` in ``zeroed``); None where this cannot
     be done (no source, a formula that does not read ``upstream``)."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+        tree = ast.parse(core.source_of(fn))
         func = next(s for s in tree.body if isinstance(s, ast.FunctionDef))
         bound = inspect.signature(fn).bind(acts, leaves, Xb, Yb)
         bound.apply_defaults()
-    except (OSError, TypeError, SyntaxError, StopIteration, ValueError):
+    except (TypeError, SyntaxError, StopIteration, ValueError):
         return None
     found = _mb_where_assigned(func.body, key)
     if found is None:

@@ -1153,7 +1153,7 @@ def check_function(Function, reference, away_from=None, rng=None):
         y = core.call(Function.apply, given, what=f"your {name}.apply(x)",
                       explain=_explain_function_error)
         core.untouched(f"your {name}.forward", {_argument(Function.forward): given},
-                       {_argument(Function.forward): inputs}, _source(Function.forward))
+                       {_argument(Function.forward): inputs}, core.source_of(Function.forward))
         if not isinstance(y, torch.Tensor):
             refuse(f"{name}.apply(x) returned {core.kind(y)}; forward must return a tensor")
         want = reference(inputs)
@@ -1193,15 +1193,6 @@ def _argument(method, index=-1):
         return "its input"
 
 
-def _source(method):
-    import inspect
-    import textwrap
-    try:
-        return textwrap.dedent(inspect.getsource(method))
-    except (OSError, TypeError):
-        return None
-
-
 def _check_backward(Function, reference, x, gen, name, ref):
     import torch
 
@@ -1216,7 +1207,7 @@ def _check_backward(Function, reference, x, gen, name, ref):
     kept = {_argument(Function.backward): g, _argument(Function.forward): x1, "y": y1}
     before = core.copies(kept)
     core.call(y1.backward, g, what=f"your {name}.backward", explain=_explain_function_error)
-    core.untouched(f"your {name}.backward", kept, before, _source(Function.backward))
+    core.untouched(f"your {name}.backward", kept, before, core.source_of(Function.backward))
     got, want, local = x1.grad, x2.grad, x3.grad
     if got is None or got.shape != want.shape:
         refuse(f"{name}.backward gives no gradient of x's shape")
