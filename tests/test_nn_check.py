@@ -893,15 +893,7 @@ def test_small_is_redone_from_the_seed_and_its_accuracy_recounted(moons, capsys)
 
 def test_squares_are_recomputed_with_the_learners_train(moons, capsys):
     inputs, targets = moons
-
-    def train(net, alpha):
-        for k in range(8):
-            loss = finished.max_margin_loss([net(x) for x in inputs], targets, net.parameters(),
-                                            alpha)
-            net.zero_grad()
-            loss.backward()
-            for p in net.parameters():
-                p.data -= (1.0 - 0.9 * k / 100) * p.grad
+    train = trainer(inputs, targets, steps=8)
 
     def squares(f=lambda ps: sum(p * p for p in ps), alphas=(0.0, 0.01), seed=1, net=None):
         out = {}
